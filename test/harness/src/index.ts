@@ -1,0 +1,40 @@
+/**
+ * @tide/harness: the real servers Tide's integration tests run against, all on 127.0.0.1
+ * with free ports and temp dirs that stop() removes.
+ */
+export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
+export { apiRequest, type ApiConnection, type ApiRequest, type ApiResponse } from './kube.js';
+export {
+  startGitServer,
+  gitEnv,
+  type GitServer,
+  type GitServerOptions,
+  type GitRepositoryFixture,
+  type FileChanges,
+  type CreateRepositoryOptions,
+} from './git-server.js';
+export {
+  startRegistry,
+  type Registry,
+  type RegistryOptions,
+  type PushedImage,
+} from './registry.js';
+export {
+  startChartRepository,
+  defaultChartFiles,
+  type ChartRepository,
+  type ChartRepositoryOptions,
+  type ChartSpec,
+} from './chart-repository.js';
+export { oracles, type Oracles } from './oracles.js';
+export { envtestBinaries, envtestVersions, type EnvtestBinaries } from './envtest.js';
+export {
+  sharedControlPlane,
+  sharedControlPlaneEnv,
+  type SharedControlPlane,
+  type SharedControlPlaneInfo,
+} from './shared.js';
+export { makeTempDir, tempPrefix, type TempDir } from './temp.js';
+export { freePort, waitFor, type WaitOptions } from './net.js';
+export { run, startProcess, type ManagedProcess, type ProcessSpec } from './process.js';
+export { repoRoot, cacheDir } from './repo.js';

@@ -1,0 +1,128 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './process.js';
+
+/** PEM files of a certificate and its key. */
+export interface KeyPair {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface Pki {
+  readonly ca: KeyPair;
+  readonly serving: KeyPair;
+  readonly admin: KeyPair;
+  /** EC key pair that signs and verifies service-account tokens. */
+  readonly serviceAccountKeyFile: string;
+  readonly serviceAccountPublicKeyFile: string;
+}
+
+const openssl = 'openssl';
+const days = '3650';
+
+async function ecKey(file: string): Promise<void> {
+  await run(openssl, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', file]);
+}
+
+async function signedCertificate(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+  ca: KeyPair,
+): Promise<KeyPair> {
+  const keyFile = join(dir, `${name}.key`);
+  const csrFile = join(dir, `${name}.csr`);
+  const extFile = join(dir, `${name}.ext`);
+  const certFile = join(dir, `${name}.crt`);
+  await ecKey(keyFile);
+  await run(openssl, ['req', '-new', '-key', keyFile, '-subj', subject, '-out', csrFile]);
+  await writeFile(extFile, extensions);
+  await run(openssl, [
+    'x509',
+    '-req',
+    '-in',
+    csrFile,
+    '-CA',
+    ca.certFile,
+    '-CAkey',
+    ca.keyFile,
+    '-CAcreateserial',
+    '-days',
+    days,
+    '-sha256',
+    '-extfile',
+    extFile,
+    '-out',
+    certFile,
+  ]);
+  return { certFile, keyFile };
+}
+
+/** Subject names are `/`-separated; escape the characters openssl treats specially. */
+function subjectPart(value: string): string {
+  return value.replace(/[\\/,+=]/g, (c) => `\\${c}`);
+}
+
+export async function createPki(dir: string): Promise<Pki> {
+  const ca: KeyPair = { certFile: join(dir, 'ca.crt'), keyFile: join(dir, 'ca.key') };
+  await ecKey(ca.keyFile);
+  await run(openssl, [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    ca.keyFile,
+    '-subj',
+    '/CN=tide-test-ca',
+    '-days',
+    days,
+    '-sha256',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    ca.certFile,
+  ]);
+  const serving = await signedCertificate(
+    dir,
+    'apiserver',
+    '/CN=kube-apiserver',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
+    ca,
+  );
+  const admin = await issueClientCertificate(dir, ca, 'admin', ['system:masters']);
+  const serviceAccountKeyFile = join(dir, 'sa.key');
+  const serviceAccountPublicKeyFile = join(dir, 'sa.pub');
+  await ecKey(serviceAccountKeyFile);
+  await run(openssl, [
+    'ec',
+    '-in',
+    serviceAccountKeyFile,
+    '-pubout',
+    '-out',
+    serviceAccountPublicKeyFile,
+  ]);
+  return { ca, serving, admin, serviceAccountKeyFile, serviceAccountPublicKeyFile };
+}
+
+/** A client certificate for `user` in `groups`, signed by the control plane's CA. */
+export function issueClientCertificate(
+  dir: string,
+  ca: KeyPair,
+  user: string,
+  groups: readonly string[] = [],
+): Promise<KeyPair> {
+  return signedCertificate(
+    dir,
+    `user-${user.replace(/[^a-zA-Z0-9-]/g, '_')}-${Date.now()}-${process.pid}`,
+    [`/CN=${subjectPart(user)}`, ...groups.map((g) => `/O=${subjectPart(g)}`)].join(''),
+    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
+    ca,
+  );
+}
+
+export async function readPem(file: string): Promise<string> {
+  return readFile(file, 'utf8');
+}
