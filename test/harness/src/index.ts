@@ -35,6 +35,6 @@ export {
   type SharedControlPlaneInfo,
 } from './shared.js';
 export { makeTempDir, tempPrefix, type TempDir } from './temp.js';
-export { freePort, waitFor, type WaitOptions } from './net.js';
+export { freePort, httpRequest, waitFor, type HttpAnswer, type WaitOptions } from './net.js';
 export { run, startProcess, type ManagedProcess, type ProcessSpec } from './process.js';
 export { repoRoot, cacheDir } from './repo.js';

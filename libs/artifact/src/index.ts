@@ -1,0 +1,25 @@
+/**
+ * @tide/artifact: what sources produce and consumers download. Deterministic tar.gz
+ * tarballs with `sha256:` digests, storage laid out as `<kind>/<namespace>/<name>/<file>`
+ * with retention, the HTTP server that serves it, and the fetch-verify-extract client.
+ */
+export { buildTarball, buildTar, normalizeEntryPath, type TarEntry } from './tarball.js';
+export { sha256Digest, parseDigest } from './digest.js';
+export { IgnoreMatcher, defaultExclusions, sourceIgnoreFile, type IgnoreRules } from './ignore.js';
+export { collectDirectory } from './tree.js';
+export {
+  Storage,
+  StorageError,
+  type Artifact,
+  type ArtifactOwner,
+  type StorageOptions,
+} from './storage.js';
+export { startArtifactServer, type ArtifactServer, type ArtifactServerOptions } from './server.js';
+export {
+  fetchArtifact,
+  extractTarball,
+  ArtifactFetchError,
+  UnsafeArchiveError,
+  type ArtifactFetchReason,
+  type FetchArtifactOptions,
+} from './client.js';

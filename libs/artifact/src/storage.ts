@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256Digest } from './digest.js';
+
+/** An artifact as it appears in `.status.artifact` of a source (Flux's fields). */
+export interface Artifact {
+  /** `<kind>/<namespace>/<name>/<file>`, relative to the storage root. */
+  readonly path: string;
+  readonly url: string;
+  readonly revision: string;
+  readonly digest: string;
+  /** RFC 3339. */
+  readonly lastUpdateTime: string;
+  readonly size: number;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** Which object an artifact belongs to. `kind` is lower-cased in paths, as Flux does. */
+export interface ArtifactOwner {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface StorageOptions {
+  /** Where artifacts live on disk (`--storage-path`). */
+  readonly basePath: string;
+  /** Host[:port] consumers reach the artifact server at (`--storage-adv-addr`). */
+  readonly advertisedAddress: string;
+  /** How many artifacts to keep per object (`--artifact-retention-records`). */
+  readonly retentionRecords?: number;
+}
+
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+}
+
+const namePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+/**
+ * Artifact storage on a local directory, laid out as `<kind>/<namespace>/<name>/<file>`.
+ * Writes are atomic (temp file + rename), so the HTTP server never serves half a file.
+ */
+export class Storage {
+  readonly basePath: string;
+  readonly advertisedAddress: string;
+  readonly retentionRecords: number;
+
+  constructor(options: StorageOptions) {
+    this.basePath = options.basePath;
+    this.advertisedAddress = options.advertisedAddress;
+    this.retentionRecords = options.retentionRecords ?? 2;
+    if (!Number.isInteger(this.retentionRecords) || this.retentionRecords < 1) {
+      throw new StorageError(
+        `artifact retention records must be a whole number of at least 1, got ${this.retentionRecords}`,
+      );
+    }
+  }
+
+  /** Creates the storage directory if needed and checks it is writable. */
+  async init(): Promise<void> {
+    await mkdir(this.basePath, { recursive: true });
+    const probe = join(this.basePath, `.probe-${randomBytes(4).toString('hex')}`);
+    await writeFile(probe, '');
+    await rm(probe);
+  }
+
+  /** The relative path of a file of an owner, validating each part. */
+  relativePath(owner: ArtifactOwner, file: string): string {
+    for (const [what, value] of [
+      ['namespace', owner.namespace],
+      ['name', owner.name],
+    ] as const) {
+      if (!namePattern.test(value))
+        throw new StorageError(`invalid ${what} ${JSON.stringify(value)} for an artifact path`);
+    }
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(file)) {
+      throw new StorageError(`invalid artifact file name ${JSON.stringify(file)}`);
+    }
+    return `${owner.kind.toLowerCase()}/${owner.namespace}/${owner.name}/${file}`;
+  }
+
+  /** The URL consumers download an artifact path from. */
+  urlFor(path: string): string {
+    return `http://${this.advertisedAddress}/${path}`;
+  }
+
+  /**
+   * Stores `content` as `file` of `owner`, atomically, and returns the artifact record.
+   * Older artifacts of the owner beyond the retention count are garbage-collected.
+   */
+  async store(
+    owner: ArtifactOwner,
+    file: string,
+    content: Uint8Array,
+    details: { revision: string; metadata?: Readonly<Record<string, string>> },
+  ): Promise<Artifact> {
+    const path = this.relativePath(owner, file);
+    const target = join(this.basePath, path);
+    const dir = join(target, '..');
+    try {
+      await mkdir(dir, { recursive: true });
+      const temp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
+      await writeFile(temp, content);
+      await rename(temp, target);
+    } catch (error) {
+      throw new StorageError(`storing artifact ${path}: ${errorMessage(error)}`, { cause: error });
+    }
+    const artifact: Artifact = {
+      path,
+      url: this.urlFor(path),
+      revision: details.revision,
+      digest: sha256Digest(content),
+      lastUpdateTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      size: content.length,
+      ...(details.metadata === undefined ? {} : { metadata: details.metadata }),
+    };
+    await this.garbageCollect(owner, [file]);
+    return artifact;
+  }
+
+  /** True when the artifact's file is in storage with the recorded size. */
+  async has(artifact: Pick<Artifact, 'path' | 'size'>): Promise<boolean> {
+    try {
+      const info = await stat(join(this.basePath, artifact.path));
+      return info.isFile() && info.size === artifact.size;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Keeps the newest `retentionRecords` files of an owner (always keeping `keep`) and
+   * removes the rest; returns the removed relative paths.
+   */
+  async garbageCollect(owner: ArtifactOwner, keep: readonly string[] = []): Promise<string[]> {
+    const dir = join(this.basePath, owner.kind.toLowerCase(), owner.namespace, owner.name);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return [];
+    }
+    const files = await Promise.all(
+      names.map(async (name) => ({ name, mtime: (await stat(join(dir, name))).mtimeMs })),
+    );
+    const kept = new Set(keep);
+    // Dot files are writes in progress (or left by a crash); they are not artifacts.
+    const newestFirst = files
+      .filter((f) => !kept.has(f.name) && !f.name.startsWith('.'))
+      .sort((a, b) => b.mtime - a.mtime);
+    const room = Math.max(0, this.retentionRecords - kept.size);
+    const doomed = newestFirst.slice(room);
+    await Promise.all(doomed.map((f) => rm(join(dir, f.name), { force: true })));
+    return doomed.map(
+      (f) => `${owner.kind.toLowerCase()}/${owner.namespace}/${owner.name}/${f.name}`,
+    );
+  }
+
+  /** Removes every artifact of an owner (its object was deleted). */
+  async removeAll(owner: ArtifactOwner): Promise<void> {
+    const dir = join(this.basePath, owner.kind.toLowerCase(), owner.namespace, owner.name);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
