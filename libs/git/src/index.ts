@@ -1,0 +1,21 @@
+/**
+ * @tide/git: the Git client sources are fetched with — isomorphic-git over node:http(s)
+ * with a deadline, a byte budget, basic or bearer auth and a custom CA. Resolves a
+ * GitRepository `spec.ref` to a commit with one ls-remote, fetches only that commit
+ * (shallow where the ref allows), and reads its tree without a working copy.
+ */
+export { GitError, redactUrl, type GitErrorReason } from './errors.js';
+export { credentialsFromSecret, authorizationHeaders, type GitCredentials } from './auth.js';
+export {
+  checkUrl,
+  defaultBranch,
+  fetchCommit,
+  listRemoteRefs,
+  resolveReference,
+  type FetchResult,
+  type GitReference,
+  type RemoteOptions,
+  type ResolvedReference,
+} from './repository.js';
+export { highestMatchingTag } from './semver.js';
+export { listTree, readBlob, type TreeFile } from './tree.js';

@@ -1,0 +1,259 @@
+import fs from 'node:fs';
+import git from 'isomorphic-git';
+import { authorizationHeaders, type GitCredentials } from './auth.js';
+import { GitError, redactUrl } from './errors.js';
+import { createTransport, type Transport } from './http-client.js';
+import { highestMatchingTag } from './semver.js';
+
+/** The `spec.ref` of a GitRepository. Precedence: commit, name, semver, tag, branch. */
+export interface GitReference {
+  readonly branch?: string;
+  readonly tag?: string;
+  readonly semver?: string;
+  readonly name?: string;
+  readonly commit?: string;
+}
+
+export interface RemoteOptions {
+  readonly url: string;
+  readonly credentials?: GitCredentials;
+  /** Bounds every operation against the remote (`spec.timeout`). */
+  readonly timeoutMs: number;
+  /** Refuse repositories whose download exceeds this many bytes. */
+  readonly maxBytes?: number;
+}
+
+/** A reference resolved against the remote: what to fetch and the revision it becomes. */
+export interface ResolvedReference {
+  /** The full ref fetched (`refs/heads/main`), absent for a bare commit. */
+  readonly refName?: string;
+  /** The commit SHA (40 hex). */
+  readonly commit: string;
+  /** Flux's revision string: `main@sha1:<hex>`, `v1.2.3@sha1:<hex>`, `sha1:<hex>`. */
+  readonly revision: string;
+  /** The commit was pinned by `ref.commit`, so fetching needs history, not a shallow tip. */
+  readonly pinned: boolean;
+}
+
+/** When `spec.ref` is empty, Flux follows `master`. */
+export const defaultBranch = 'master';
+
+const shaPattern = /^[0-9a-f]{40}$/;
+
+/** Checks the URL is one this client can fetch; SSH is refused with a clear message. */
+export function checkUrl(url: string): void {
+  if (/^(ssh:\/\/|[\w.-]+@[\w.-]+:)/.test(url)) {
+    throw new GitError(
+      'Unsupported',
+      `${redactUrl(url)}: SSH Git URLs are not supported yet; use an https:// URL with a secretRef holding username/password or bearerToken`,
+    );
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new GitError('InvalidReference', `invalid Git URL ${JSON.stringify(redactUrl(url))}`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new GitError(
+      'Unsupported',
+      `${redactUrl(url)}: unsupported scheme ${parsed.protocol} (use http or https)`,
+    );
+  }
+}
+
+/** Runs `operation` with a transport bounded by the remote's timeout. */
+async function withTransport<T>(
+  remote: RemoteOptions,
+  operation: (http: Transport) => Promise<T>,
+): Promise<T> {
+  checkUrl(remote.url);
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(
+      new GitError('Timeout', `${redactUrl(remote.url)}: timed out after ${remote.timeoutMs}ms`),
+    );
+  }, remote.timeoutMs);
+  const http = createTransport({
+    headers: authorizationHeaders(remote.credentials),
+    signal: controller.signal,
+    ...(remote.credentials?.caPem === undefined ? {} : { caPem: remote.credentials.caPem }),
+    ...(remote.maxBytes === undefined ? {} : { maxBytes: remote.maxBytes }),
+  });
+  try {
+    return await operation(http);
+  } catch (error) {
+    throw http.failure() ?? toGitError(error, remote.url);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Turns isomorphic-git's errors into GitErrors whose messages name the (redacted) URL. */
+function toGitError(error: unknown, url: string): GitError {
+  if (error instanceof GitError) return error;
+  const safeUrl = redactUrl(url);
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const data = (error as { data?: { statusCode?: number } }).data;
+    if (code === 'HttpError' && (data?.statusCode === 401 || data?.statusCode === 403)) {
+      return new GitError(
+        'AuthenticationFailed',
+        `authentication failed for ${safeUrl} (HTTP ${data.statusCode})`,
+        { cause: error },
+      );
+    }
+    if (code === 'HttpError' && data?.statusCode === 404) {
+      return new GitError('NotFound', `repository ${safeUrl} not found (HTTP 404)`, {
+        cause: error,
+      });
+    }
+    if (code === 'NotFoundError')
+      return new GitError('NotFound', `${safeUrl}: ${error.message}`, { cause: error });
+    const inner = error.cause instanceof GitError ? error.cause : undefined;
+    if (inner !== undefined) return inner;
+    return new GitError('OperationFailed', `${safeUrl}: ${error.message}`, { cause: error });
+  }
+  return new GitError('OperationFailed', `${safeUrl}: ${String(error)}`);
+}
+
+interface RemoteRef {
+  readonly ref: string;
+  readonly oid: string;
+  readonly peeled?: string | undefined;
+}
+
+/** `git ls-remote`: every ref of the remote with tags peeled to their commits. */
+export function listRemoteRefs(remote: RemoteOptions): Promise<readonly RemoteRef[]> {
+  return withTransport(remote, async (http) =>
+    git.listServerRefs({ http, url: remote.url, peelTags: true, protocolVersion: 1 }),
+  );
+}
+
+/**
+ * Resolves `spec.ref` to a commit with one `ls-remote` round trip. A commit pinned without
+ * a branch resolves to itself; whether it exists is checked when fetching.
+ */
+export async function resolveReference(
+  remote: RemoteOptions,
+  ref: GitReference = {},
+): Promise<ResolvedReference> {
+  if (ref.commit !== undefined) {
+    const commit = ref.commit.toLowerCase();
+    if (!shaPattern.test(commit)) {
+      throw new GitError(
+        'InvalidReference',
+        `ref.commit ${JSON.stringify(ref.commit)} is not a full 40-character SHA-1`,
+      );
+    }
+    return ref.branch === undefined
+      ? { commit, revision: `sha1:${commit}`, pinned: true }
+      : {
+          refName: `refs/heads/${ref.branch}`,
+          commit,
+          revision: `${ref.branch}@sha1:${commit}`,
+          pinned: true,
+        };
+  }
+  const refs = await listRemoteRefs(remote);
+  const find = (name: string): string | undefined => {
+    const found = refs.find((r) => r.ref === name);
+    return found === undefined ? undefined : (found.peeled ?? found.oid);
+  };
+  const resolved = (refName: string, label: string, what: string): ResolvedReference => {
+    const commit = find(refName);
+    if (commit === undefined)
+      throw new GitError('NotFound', `${what} not found in ${redactUrl(remote.url)}`);
+    return { refName, commit, revision: `${label}@sha1:${commit}`, pinned: false };
+  };
+  if (ref.name !== undefined) {
+    if (!ref.name.startsWith('refs/')) {
+      throw new GitError(
+        'InvalidReference',
+        `ref.name ${JSON.stringify(ref.name)} must be a full reference starting with refs/`,
+      );
+    }
+    return resolved(ref.name, ref.name, `reference ${ref.name}`);
+  }
+  if (ref.semver !== undefined) {
+    const tags = refs
+      .filter((r) => r.ref.startsWith('refs/tags/') && !r.ref.endsWith('^{}'))
+      .map((r) => r.ref.slice('refs/tags/'.length));
+    const tag = highestMatchingTag(tags, ref.semver);
+    if (tag === undefined) {
+      throw new GitError(
+        'NotFound',
+        `no tag in ${redactUrl(remote.url)} matches semver range ${JSON.stringify(ref.semver)}`,
+      );
+    }
+    return resolved(`refs/tags/${tag}`, tag, `tag ${tag}`);
+  }
+  if (ref.tag !== undefined) return resolved(`refs/tags/${ref.tag}`, ref.tag, `tag ${ref.tag}`);
+  const branch = ref.branch ?? defaultBranch;
+  return resolved(`refs/heads/${branch}`, branch, `branch ${branch}`);
+}
+
+export interface FetchResult {
+  /** Bytes downloaded from the remote. */
+  readonly bytes: number;
+}
+
+/**
+ * Fetches the resolved commit into a bare `gitdir` (no working tree): shallow for a branch,
+ * tag or named ref; the branch's history (or every branch) for a pinned commit.
+ */
+export async function fetchCommit(
+  remote: RemoteOptions,
+  resolved: ResolvedReference,
+  gitdir: string,
+): Promise<FetchResult> {
+  return withTransport(remote, async (http) => {
+    await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+    // One refspec for every ref, so branches, tags and names like refs/pull/1/head all land.
+    await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: remote.url });
+    await git.setConfig({
+      fs,
+      gitdir,
+      path: 'remote.origin.fetch',
+      value: '+refs/*:refs/remotes/origin/*',
+    });
+    const common = { fs, http, gitdir, remote: 'origin', tags: false, prune: false };
+    if (resolved.refName === undefined) {
+      await git.fetch({ ...common, singleBranch: false });
+    } else if (resolved.pinned) {
+      await git.fetch({
+        ...common,
+        ref: resolved.refName,
+        remoteRef: resolved.refName,
+        singleBranch: true,
+      });
+    } else {
+      await git.fetch({
+        ...common,
+        ref: resolved.refName,
+        remoteRef: resolved.refName,
+        singleBranch: true,
+        depth: 1,
+      });
+    }
+    await ensureCommit(gitdir, resolved, remote.url);
+    return { bytes: http.bytesReceived() };
+  });
+}
+
+async function ensureCommit(
+  gitdir: string,
+  resolved: ResolvedReference,
+  url: string,
+): Promise<void> {
+  try {
+    await git.readCommit({ fs, gitdir, oid: resolved.commit });
+  } catch (error) {
+    const where = resolved.refName === undefined ? '' : ` on ${resolved.refName}`;
+    throw new GitError(
+      'NotFound',
+      `commit ${resolved.commit} not found${where} in ${redactUrl(url)}`,
+      { cause: error },
+    );
+  }
+}
