@@ -31,6 +31,9 @@ lint: node_modules/.package-lock.json ## eslint (strictTypeChecked) and prettier
 	npx eslint .
 	npx prettier --check .
 
+crds: build ## regenerate crds/ from libs/api
+	node libs/api/dist/src/generate-crds.js
+
 dev: build envtest ## run Tide locally on an embedded control plane until Ctrl-C
 	node test/harness/dist/src/dev.js
 

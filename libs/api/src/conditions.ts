@@ -1,0 +1,95 @@
+// Condition types and reasons, with Flux's names so that `flux`-aware tooling and dashboards
+// read Tide's status unchanged. Each is a string constant; the `as const` objects give the
+// unions controllers switch on.
+
+/** Condition types. */
+export const ConditionType = {
+  Ready: 'Ready',
+  Reconciling: 'Reconciling',
+  Stalled: 'Stalled',
+  ArtifactInStorage: 'ArtifactInStorage',
+  ArtifactOutdated: 'ArtifactOutdated',
+  FetchFailed: 'FetchFailed',
+  IncludeUnavailable: 'IncludeUnavailable',
+  StorageOperationFailed: 'StorageOperationFailed',
+  SourceVerified: 'SourceVerified',
+  BuildFailed: 'BuildFailed',
+  Healthy: 'Healthy',
+  Released: 'Released',
+  TestSuccess: 'TestSuccess',
+  Remediated: 'Remediated',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** Condition reasons. */
+export const ConditionReason = {
+  Succeeded: 'Succeeded',
+  Failed: 'Failed',
+  Progressing: 'Progressing',
+  ProgressingWithRetry: 'ProgressingWithRetry',
+  Suspended: 'Suspended',
+  DependencyNotReady: 'DependencyNotReady',
+  ReconciliationSucceeded: 'ReconciliationSucceeded',
+  ReconciliationFailed: 'ReconciliationFailed',
+  ArtifactFailed: 'ArtifactFailed',
+  ArtifactUpToDate: 'ArtifactUpToDate',
+  BuildFailed: 'BuildFailed',
+  HealthCheckFailed: 'HealthCheckFailed',
+  PruneFailed: 'PruneFailed',
+  ValidationFailed: 'ValidationFailed',
+  GitOperationFailed: 'GitOperationFailed',
+  GitOperationSucceeded: 'GitOperationSucceeded',
+  AuthenticationFailed: 'AuthenticationFailed',
+  VerificationError: 'VerificationError',
+  DirCreationFailed: 'DirCreationFailed',
+  StatOperationFailed: 'StatOperationFailed',
+  ReadOperationFailed: 'ReadOperationFailed',
+  AcquireLockFailed: 'AcquireLockFailed',
+  InvalidPath: 'InvalidPath',
+  ArchiveOperationFailed: 'ArchiveOperationFailed',
+  SymlinkUpdateFailed: 'SymlinkUpdateFailed',
+  URLInvalid: 'URLInvalid',
+  InvalidURL: 'InvalidURL',
+  IndexationFailed: 'IndexationFailed',
+  IndexationSucceeded: 'IndexationSucceeded',
+  ChartPullFailed: 'ChartPullFailed',
+  ChartPullSucceeded: 'ChartPullSucceeded',
+  ChartPackageFailed: 'ChartPackageFailed',
+  ChartPackageSucceeded: 'ChartPackageSucceeded',
+  BucketOperationFailed: 'BucketOperationFailed',
+  OCIPullFailed: 'OCIPullFailed',
+  OCIArtifactLayerOperationFailed: 'OCIArtifactLayerOperationFailed',
+  InvalidSTSConfiguration: 'InvalidSTSConfiguration',
+  InvalidProviderConfiguration: 'InvalidProviderConfiguration',
+  ArtifactInStorage: 'ArtifactInStorage',
+  NewRevision: 'NewRevision',
+  PatchOperationFailed: 'PatchOperationFailed',
+  AccessDenied: 'AccessDenied',
+  InstallSucceeded: 'InstallSucceeded',
+  InstallFailed: 'InstallFailed',
+  UpgradeSucceeded: 'UpgradeSucceeded',
+  UpgradeFailed: 'UpgradeFailed',
+  TestSucceeded: 'TestSucceeded',
+  TestFailed: 'TestFailed',
+  RollbackSucceeded: 'RollbackSucceeded',
+  RollbackFailed: 'RollbackFailed',
+  UninstallSucceeded: 'UninstallSucceeded',
+  UninstallFailed: 'UninstallFailed',
+  GetLastReleaseFailed: 'GetLastReleaseFailed',
+  InitFailed: 'InitFailed',
+  DriftDetected: 'DriftDetected',
+  RetriesExceeded: 'RetriesExceeded',
+  ImageRepositoryNotReady: 'ImageRepositoryNotReady',
+  InvalidUpdateStrategy: 'InvalidUpdateStrategy',
+  InvalidSourceConfig: 'InvalidSourceConfig',
+  SourceManagerFailed: 'SourceManagerFailed',
+  InvalidPolicySelector: 'InvalidPolicySelector',
+  RemovedTemplateField: 'RemovedTemplateField',
+} as const;
+export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
+
+/** The finalizer every Tide controller puts on the objects it owns (Flux's name). */
+export const finalizer = 'finalizers.fluxcd.io';
+
+/** Annotation that requests an immediate reconcile; its value lands in lastHandledReconcileAt. */
+export const reconcileRequestAnnotation = 'reconcile.fluxcd.io/requestedAt';

@@ -1,0 +1,322 @@
+// helm.toolkit.fluxcd.io: HelmRelease. v2 is stored; with conversion `None` the stored object
+// is pruned by the v2 schema, so v2 also carries what v2 removed (valuesFile, post-renderer
+// patchesStrategicMerge/patchesJson6902) and a v2beta1 manifest applies and keeps its fields.
+import Type, { type Static } from 'typebox';
+import type { KindDefinition, PrinterColumn } from './crd.js';
+import {
+  DependencyReferenceSchema,
+  KubeConfigReferenceSchema,
+  OciVerificationSchema,
+  ResourceInventorySchema,
+  commonStatusFields,
+  statusDefault,
+} from './meta.js';
+import { ImageSchema, PatchSchema } from './kustomize.js';
+import {
+  Bool,
+  Duration,
+  FreeFormObject,
+  Int32,
+  Int64,
+  Str,
+  StringEnum,
+  StringMap,
+  Time,
+  exactlyOneOf,
+  rules,
+  timeoutPattern,
+} from './schema.js';
+
+export const helmGroup = 'helm.toolkit.fluxcd.io';
+
+const optional = Type.Optional;
+const helmTimeout = () => Str({ pattern: timeoutPattern });
+const crdsPolicy = () => optional(StringEnum(['Skip', 'Create', 'CreateReplace']));
+
+const HelmChartTemplateSchema = Type.Object({
+  metadata: optional(
+    Type.Object({ labels: optional(StringMap()), annotations: optional(StringMap()) }),
+  ),
+  spec: Type.Object({
+    chart: Str({ minLength: 1, maxLength: 2048 }),
+    version: optional(Str({ default: '*' })),
+    sourceRef: Type.Object({
+      apiVersion: optional(Str()),
+      kind: StringEnum(['HelmRepository', 'GitRepository', 'Bucket']),
+      name: Str({ minLength: 1, maxLength: 253 }),
+      namespace: optional(Str({ minLength: 1, maxLength: 63 })),
+    }),
+    interval: optional(Duration()),
+    reconcileStrategy: optional(
+      StringEnum(['ChartVersion', 'Revision'], { default: 'ChartVersion' }),
+    ),
+    valuesFiles: optional(Type.Array(Str())),
+    valuesFile: optional(Str({ description: 'Deprecated (v2beta1): use valuesFiles.' })),
+    ignoreMissingValuesFiles: optional(Bool()),
+    verify: optional(OciVerificationSchema),
+  }),
+});
+
+const ChartReferenceSchema = Type.Object({
+  apiVersion: optional(Str()),
+  kind: StringEnum(['OCIRepository', 'HelmChart', 'ExternalArtifact']),
+  name: Str({ minLength: 1, maxLength: 253 }),
+  namespace: optional(Str({ minLength: 1, maxLength: 63 })),
+});
+
+const ValuesReferenceSchema = Type.Object({
+  kind: StringEnum(['Secret', 'ConfigMap']),
+  name: Str({ minLength: 1, maxLength: 253 }),
+  valuesKey: optional(Str({ maxLength: 253, pattern: '^[\\-._a-zA-Z0-9]+$' })),
+  targetPath: optional(
+    Str({ maxLength: 250, pattern: '^([a-zA-Z0-9_\\-.\\\\\\/]|\\[[0-9]{1,5}\\])+$' }),
+  ),
+  optional: optional(Bool()),
+});
+
+const InstallSchema = Type.Object({
+  timeout: optional(helmTimeout()),
+  remediation: optional(
+    Type.Object({
+      retries: optional(Int32({ minimum: -1 })),
+      ignoreTestFailures: optional(Bool()),
+      remediateLastFailure: optional(Bool()),
+    }),
+  ),
+  strategy: optional(
+    Type.Object({
+      name: StringEnum(['RemediateOnFailure', 'RetryOnFailure']),
+      retryInterval: optional(Duration()),
+    }),
+  ),
+  disableWait: optional(Bool()),
+  disableWaitForJobs: optional(Bool()),
+  disableHooks: optional(Bool()),
+  disableOpenAPIValidation: optional(Bool()),
+  disableSchemaValidation: optional(Bool()),
+  replace: optional(Bool()),
+  skipCRDs: optional(Bool()),
+  crds: crdsPolicy(),
+  createNamespace: optional(Bool()),
+});
+
+const UpgradeSchema = Type.Object({
+  timeout: optional(helmTimeout()),
+  remediation: optional(
+    Type.Object({
+      retries: optional(Int32({ minimum: -1 })),
+      ignoreTestFailures: optional(Bool()),
+      remediateLastFailure: optional(Bool()),
+      strategy: optional(StringEnum(['rollback', 'uninstall'])),
+    }),
+  ),
+  strategy: optional(
+    Type.Object({
+      name: StringEnum(['RemediateOnFailure', 'RetryOnFailure']),
+      retryInterval: optional(Duration()),
+    }),
+  ),
+  disableWait: optional(Bool()),
+  disableWaitForJobs: optional(Bool()),
+  disableHooks: optional(Bool()),
+  disableOpenAPIValidation: optional(Bool()),
+  disableSchemaValidation: optional(Bool()),
+  force: optional(Bool()),
+  preserveValues: optional(Bool()),
+  cleanupOnFail: optional(Bool()),
+  crds: crdsPolicy(),
+});
+
+const TestSchema = Type.Object({
+  enable: optional(Bool()),
+  timeout: optional(helmTimeout()),
+  ignoreFailures: optional(Bool()),
+  filters: optional(
+    Type.Array(Type.Object({ name: Str({ minLength: 1 }), exclude: optional(Bool()) })),
+  ),
+});
+
+const RollbackSchema = Type.Object({
+  timeout: optional(helmTimeout()),
+  disableWait: optional(Bool()),
+  disableWaitForJobs: optional(Bool()),
+  disableHooks: optional(Bool()),
+  recreate: optional(Bool()),
+  force: optional(Bool()),
+  cleanupOnFail: optional(Bool()),
+});
+
+const UninstallSchema = Type.Object({
+  timeout: optional(helmTimeout()),
+  disableHooks: optional(Bool()),
+  keepHistory: optional(Bool()),
+  disableWait: optional(Bool()),
+  deletionPropagation: optional(
+    StringEnum(['background', 'foreground', 'orphan'], { default: 'background' }),
+  ),
+});
+
+const DriftDetectionSchema = Type.Object({
+  mode: optional(StringEnum(['enabled', 'warn', 'disabled'])),
+  ignore: optional(
+    Type.Array(
+      Type.Object({
+        paths: Type.Array(Str()),
+        target: optional(
+          Type.Object({
+            group: optional(Str()),
+            version: optional(Str()),
+            kind: optional(Str()),
+            name: optional(Str()),
+            namespace: optional(Str()),
+            annotationSelector: optional(Str()),
+            labelSelector: optional(Str()),
+          }),
+        ),
+      }),
+    ),
+  ),
+});
+
+const PostRendererSchema = Type.Object({
+  kustomize: optional(
+    Type.Object({
+      patches: optional(Type.Array(PatchSchema)),
+      images: optional(Type.Array(ImageSchema)),
+      patchesStrategicMerge: optional(
+        Type.Array(FreeFormObject(), { description: 'Deprecated (v2beta1): use patches.' }),
+      ),
+      patchesJson6902: optional(
+        Type.Array(FreeFormObject(), { description: 'Deprecated (v2beta1): use patches.' }),
+      ),
+    }),
+  ),
+});
+
+const helmReleaseV2Fields = {
+  chart: optional(HelmChartTemplateSchema),
+  chartRef: optional(ChartReferenceSchema),
+  interval: Duration(),
+  kubeConfig: optional(KubeConfigReferenceSchema),
+  suspend: optional(Bool()),
+  releaseName: optional(Str({ minLength: 1, maxLength: 53 })),
+  targetNamespace: optional(Str({ minLength: 1, maxLength: 63 })),
+  storageNamespace: optional(Str({ minLength: 1, maxLength: 63 })),
+  dependsOn: optional(Type.Array(DependencyReferenceSchema)),
+  timeout: optional(helmTimeout()),
+  maxHistory: optional(Int32({ minimum: 0 })),
+  serviceAccountName: optional(Str({ minLength: 1, maxLength: 253 })),
+  persistentClient: optional(Bool()),
+  driftDetection: optional(DriftDetectionSchema),
+  install: optional(InstallSchema),
+  upgrade: optional(UpgradeSchema),
+  test: optional(TestSchema),
+  rollback: optional(RollbackSchema),
+  uninstall: optional(UninstallSchema),
+  valuesFrom: optional(Type.Array(ValuesReferenceSchema)),
+  values: optional(FreeFormObject({ description: 'Helm values, merged over valuesFrom.' })),
+  postRenderers: optional(Type.Array(PostRendererSchema)),
+  commonMetadata: optional(
+    Type.Object({ labels: optional(StringMap()), annotations: optional(StringMap()) }),
+  ),
+};
+
+const chartOrChartRef = exactlyOneOf('spec', ['chart', 'chartRef']);
+
+const HelmReleaseSpecSchema = Type.Object(helmReleaseV2Fields, rules(chartOrChartRef));
+export type HelmReleaseSpec = Static<typeof HelmReleaseSpecSchema>;
+
+/** One Helm release revision as helm-controller observed it. */
+const SnapshotSchema = Type.Object({
+  apiVersion: optional(Str()),
+  digest: Str(),
+  name: Str(),
+  namespace: Str(),
+  version: Int32(),
+  status: Str(),
+  chartName: Str(),
+  chartVersion: Str(),
+  appVersion: optional(Str()),
+  configDigest: Str(),
+  firstDeployed: Time(),
+  lastDeployed: Time(),
+  deleted: optional(Time()),
+  testHooks: optional(
+    Type.Unsafe<Record<string, { lastStarted?: string; lastCompleted?: string; phase?: string }>>({
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          lastStarted: { type: 'string', format: 'date-time' },
+          lastCompleted: { type: 'string', format: 'date-time' },
+          phase: { type: 'string' },
+        },
+      },
+    }),
+  ),
+  ociDigest: optional(Str()),
+});
+
+const HelmReleaseStatusSchema = Type.Object(
+  {
+    ...commonStatusFields,
+    observedPostRenderersDigest: optional(Str()),
+    observedCommonMetadataDigest: optional(Str()),
+    lastAttemptedGeneration: optional(Int64()),
+    helmChart: optional(
+      Str({ description: 'namespace/name of the HelmChart made for spec.chart.' }),
+    ),
+    storageNamespace: optional(Str()),
+    history: optional(Type.Array(SnapshotSchema)),
+    lastAttemptedReleaseAction: optional(StringEnum(['install', 'upgrade'])),
+    failures: optional(Int64()),
+    installFailures: optional(Int64()),
+    upgradeFailures: optional(Int64()),
+    lastAttemptedRevision: optional(Str()),
+    lastAttemptedRevisionDigest: optional(Str()),
+    lastAttemptedValuesChecksum: optional(Str()),
+    lastAttemptedConfigDigest: optional(Str()),
+    lastHandledForceAt: optional(Str()),
+    lastHandledResetAt: optional(Str()),
+    inventory: optional(ResourceInventorySchema),
+    lastAppliedRevision: optional(Str({ description: 'Deprecated (v2beta1).' })),
+    lastReleaseRevision: optional(Int64({ description: 'Deprecated (v2beta1).' })),
+  },
+  { default: statusDefault },
+);
+export type HelmReleaseStatus = Static<typeof HelmReleaseStatusSchema>;
+
+const helmReleaseColumns: readonly PrinterColumn[] = [
+  { name: 'Revision', type: 'string', jsonPath: '.status.lastAttemptedRevision' },
+];
+
+export const helmReleaseDefinition: KindDefinition = {
+  group: helmGroup,
+  kind: 'HelmRelease',
+  plural: 'helmreleases',
+  singular: 'helmrelease',
+  shortNames: ['hr'],
+  description: 'A Helm release installed from a chart and kept in sync.',
+  versions: [
+    {
+      name: 'v2',
+      spec: HelmReleaseSpecSchema,
+      status: HelmReleaseStatusSchema,
+      columns: helmReleaseColumns,
+    },
+    {
+      name: 'v2beta2',
+      spec: HelmReleaseSpecSchema,
+      status: HelmReleaseStatusSchema,
+      columns: helmReleaseColumns,
+      deprecationWarning: 'v2beta2 HelmRelease is deprecated, upgrade to v2',
+    },
+    {
+      name: 'v2beta1',
+      spec: HelmReleaseSpecSchema,
+      status: HelmReleaseStatusSchema,
+      columns: helmReleaseColumns,
+      deprecationWarning: 'v2beta1 HelmRelease is deprecated, upgrade to v2',
+    },
+  ],
+};

@@ -1,0 +1,208 @@
+// kustomize.toolkit.fluxcd.io: Kustomization. v1 is stored; with conversion `None` the stored
+// object is pruned by the v1 schema, so v1 also carries the fields v1 removed (validation,
+// patchesStrategicMerge, patchesJson6902) and every version shares one schema.
+import Type, { type Static } from 'typebox';
+import type { KindDefinition, PrinterColumn } from './crd.js';
+import {
+  DependencyReferenceSchema,
+  KubeConfigReferenceSchema,
+  LocalObjectReferenceSchema,
+  NamespacedObjectKindReferenceSchema,
+  ResourceInventorySchema,
+  commonStatusFields,
+  statusDefault,
+} from './meta.js';
+import {
+  AnyJson,
+  Bool,
+  Duration,
+  FreeFormObject,
+  Int64,
+  Str,
+  StringEnum,
+  StringMap,
+  Time,
+} from './schema.js';
+
+export const kustomizeGroup = 'kustomize.toolkit.fluxcd.io';
+
+const optional = Type.Optional;
+
+const KustomizationSourceReferenceSchema = Type.Object({
+  apiVersion: optional(Str()),
+  kind: StringEnum(['OCIRepository', 'GitRepository', 'Bucket', 'ExternalArtifact']),
+  name: Str(),
+  namespace: optional(Str()),
+});
+
+/** Which objects a patch applies to (kustomize's selector). */
+export const PatchSelectorSchema = Type.Object({
+  group: optional(Str()),
+  version: optional(Str()),
+  kind: optional(Str()),
+  name: optional(Str()),
+  namespace: optional(Str()),
+  annotationSelector: optional(Str()),
+  labelSelector: optional(Str()),
+});
+
+/** A strategic merge or JSON 6902 patch, in YAML or JSON. */
+export const PatchSchema = Type.Object({
+  patch: Str({ minLength: 1 }),
+  target: optional(PatchSelectorSchema),
+});
+export type Patch = Static<typeof PatchSchema>;
+
+/** kustomize's `images` entry. */
+export const ImageSchema = Type.Object({
+  name: Str(),
+  newName: optional(Str()),
+  newTag: optional(Str()),
+  digest: optional(Str()),
+});
+
+const HealthCheckExpressionSchema = Type.Object({
+  apiVersion: Str(),
+  kind: Str(),
+  current: Str({ description: 'CEL expression true when the object is healthy.' }),
+  inProgress: optional(Str()),
+  failed: optional(Str()),
+});
+
+const PostBuildSchema = Type.Object({
+  substitute: optional(StringMap({ description: 'Variables replacing ${var} in the output.' })),
+  substituteFrom: optional(
+    Type.Array(
+      Type.Object({
+        kind: StringEnum(['Secret', 'ConfigMap']),
+        name: Str(),
+        optional: optional(Bool({ default: false })),
+      }),
+    ),
+  ),
+});
+
+const DecryptionSchema = Type.Object({
+  provider: StringEnum(['sops']),
+  secretRef: optional(LocalObjectReferenceSchema),
+  serviceAccountName: optional(Str()),
+});
+
+const CommonMetadataSchema = Type.Object({
+  annotations: optional(StringMap()),
+  labels: optional(StringMap()),
+});
+
+const JSON6902OperationSchema = Type.Object({
+  op: StringEnum(['test', 'remove', 'add', 'replace', 'move', 'copy']),
+  path: Str(),
+  from: optional(Str()),
+  value: optional(AnyJson()),
+});
+
+const kustomizationV1Fields = {
+  sourceRef: KustomizationSourceReferenceSchema,
+  path: optional(Str({ description: 'Directory in the artifact holding kustomization.yaml.' })),
+  interval: Duration(),
+  retryInterval: optional(Duration()),
+  timeout: optional(Duration()),
+  prune: Bool({ description: 'Delete objects that were applied before and are gone now.' }),
+  deletionPolicy: optional(StringEnum(['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'])),
+  wait: optional(Bool()),
+  healthChecks: optional(Type.Array(NamespacedObjectKindReferenceSchema)),
+  healthCheckExprs: optional(Type.Array(HealthCheckExpressionSchema)),
+  dependsOn: optional(Type.Array(DependencyReferenceSchema)),
+  targetNamespace: optional(Str({ minLength: 1, maxLength: 63 })),
+  namePrefix: optional(Str({ minLength: 1, maxLength: 200 })),
+  nameSuffix: optional(Str({ minLength: 1, maxLength: 200 })),
+  commonMetadata: optional(CommonMetadataSchema),
+  patches: optional(Type.Array(PatchSchema)),
+  images: optional(Type.Array(ImageSchema)),
+  components: optional(Type.Array(Str())),
+  ignoreMissingComponents: optional(Bool()),
+  postBuild: optional(PostBuildSchema),
+  serviceAccountName: optional(Str()),
+  kubeConfig: optional(KubeConfigReferenceSchema),
+  force: optional(Bool({ default: false })),
+  suspend: optional(Bool()),
+  decryption: optional(DecryptionSchema),
+  validation: optional(
+    StringEnum(['none', 'client', 'server'], {
+      description: 'Deprecated and ignored: the API server validates on server-side apply.',
+    }),
+  ),
+  patchesStrategicMerge: optional(
+    Type.Array(FreeFormObject(), { description: 'Deprecated: use patches.' }),
+  ),
+  patchesJson6902: optional(
+    Type.Array(
+      Type.Object({
+        patch: Type.Array(JSON6902OperationSchema),
+        target: PatchSelectorSchema,
+      }),
+      { description: 'Deprecated: use patches.' },
+    ),
+  ),
+};
+
+const KustomizationSpecSchema = Type.Object(kustomizationV1Fields);
+export type KustomizationSpec = Static<typeof KustomizationSpecSchema>;
+
+/** One entry of the reconcile history: what was applied and how it went. */
+const SnapshotSchema = Type.Object({
+  digest: Str(),
+  firstReconciled: Time(),
+  lastReconciled: Time(),
+  lastReconciledDuration: Str(),
+  lastReconciledStatus: Str(),
+  totalReconciliations: Int64(),
+  metadata: optional(StringMap()),
+});
+
+const KustomizationStatusSchema = Type.Object(
+  {
+    ...commonStatusFields,
+    lastAppliedRevision: optional(Str()),
+    lastAppliedOriginRevision: optional(Str()),
+    lastAttemptedRevision: optional(Str()),
+    inventory: optional(ResourceInventorySchema),
+    history: optional(Type.Array(SnapshotSchema)),
+  },
+  { default: statusDefault },
+);
+export type KustomizationStatus = Static<typeof KustomizationStatusSchema>;
+
+const kustomizationColumns: readonly PrinterColumn[] = [
+  { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevision' },
+];
+
+export const kustomizationDefinition: KindDefinition = {
+  group: kustomizeGroup,
+  kind: 'Kustomization',
+  plural: 'kustomizations',
+  singular: 'kustomization',
+  shortNames: ['ks'],
+  description: 'A kustomize overlay from a source artifact, applied and kept in sync.',
+  versions: [
+    {
+      name: 'v1',
+      spec: KustomizationSpecSchema,
+      status: KustomizationStatusSchema,
+      columns: kustomizationColumns,
+    },
+    {
+      name: 'v1beta2',
+      spec: KustomizationSpecSchema,
+      status: KustomizationStatusSchema,
+      columns: kustomizationColumns,
+      deprecationWarning: 'v1beta2 Kustomization is deprecated, upgrade to v1',
+    },
+    {
+      name: 'v1beta1',
+      spec: KustomizationSpecSchema,
+      status: KustomizationStatusSchema,
+      columns: kustomizationColumns,
+      deprecationWarning: 'v1beta1 Kustomization is deprecated, upgrade to v1',
+    },
+  ],
+};

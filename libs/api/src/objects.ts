@@ -1,0 +1,235 @@
+// Whole objects of every kind at their storage version, their group/version/kind constants,
+// and the accessors controllers and the CLI use to narrow an unknown object to one of them.
+import type {
+  BucketSpec,
+  BucketStatus,
+  GitRepositorySpec,
+  GitRepositoryStatus,
+  HelmChartSpec,
+  HelmChartStatus,
+  HelmRepositorySpec,
+  HelmRepositoryStatus,
+  OCIRepositorySpec,
+  OCIRepositoryStatus,
+} from './source.js';
+import type { KustomizationSpec, KustomizationStatus } from './kustomize.js';
+import type { HelmReleaseSpec, HelmReleaseStatus } from './helm.js';
+import type {
+  ImagePolicySpec,
+  ImagePolicyStatus,
+  ImageRepositorySpec,
+  ImageRepositoryStatus,
+  ImageUpdateAutomationSpec,
+  ImageUpdateAutomationStatus,
+} from './image.js';
+
+/** The parts of metav1.ObjectMeta Tide reads; the rest passes through untouched. */
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  [field: string]: unknown;
+}
+
+/** An object of a Tide kind. */
+export interface TideObject<ApiVersion extends string, Kind extends string, Spec, Status> {
+  apiVersion: ApiVersion;
+  kind: Kind;
+  metadata: ObjectMeta;
+  spec: Spec;
+  status?: Status;
+}
+
+/** Group, storage version and kind of one kind, plus its REST resource name. */
+export interface GroupVersionKind<
+  Group extends string,
+  Version extends string,
+  Kind extends string,
+> {
+  readonly group: Group;
+  readonly version: Version;
+  readonly kind: Kind;
+  readonly apiVersion: `${Group}/${Version}`;
+  readonly plural: string;
+}
+
+function gvk<const G extends string, const V extends string, const K extends string>(
+  group: G,
+  version: V,
+  kind: K,
+  plural: string,
+): GroupVersionKind<G, V, K> {
+  return { group, version, kind, apiVersion: `${group}/${version}`, plural };
+}
+
+export const GitRepositoryGVK = gvk(
+  'source.toolkit.fluxcd.io',
+  'v1',
+  'GitRepository',
+  'gitrepositories',
+);
+export const HelmRepositoryGVK = gvk(
+  'source.toolkit.fluxcd.io',
+  'v1',
+  'HelmRepository',
+  'helmrepositories',
+);
+export const HelmChartGVK = gvk('source.toolkit.fluxcd.io', 'v1', 'HelmChart', 'helmcharts');
+export const OCIRepositoryGVK = gvk(
+  'source.toolkit.fluxcd.io',
+  'v1',
+  'OCIRepository',
+  'ocirepositories',
+);
+export const BucketGVK = gvk('source.toolkit.fluxcd.io', 'v1', 'Bucket', 'buckets');
+export const KustomizationGVK = gvk(
+  'kustomize.toolkit.fluxcd.io',
+  'v1',
+  'Kustomization',
+  'kustomizations',
+);
+export const HelmReleaseGVK = gvk('helm.toolkit.fluxcd.io', 'v2', 'HelmRelease', 'helmreleases');
+export const ImageRepositoryGVK = gvk(
+  'image.toolkit.fluxcd.io',
+  'v1',
+  'ImageRepository',
+  'imagerepositories',
+);
+export const ImagePolicyGVK = gvk('image.toolkit.fluxcd.io', 'v1', 'ImagePolicy', 'imagepolicies');
+export const ImageUpdateAutomationGVK = gvk(
+  'image.toolkit.fluxcd.io',
+  'v1',
+  'ImageUpdateAutomation',
+  'imageupdateautomations',
+);
+
+type ObjectOf<T extends GroupVersionKind<string, string, string>, Spec, Status> = TideObject<
+  T['apiVersion'],
+  T['kind'],
+  Spec,
+  Status
+>;
+
+export type GitRepository = ObjectOf<
+  typeof GitRepositoryGVK,
+  GitRepositorySpec,
+  GitRepositoryStatus
+>;
+export type HelmRepository = ObjectOf<
+  typeof HelmRepositoryGVK,
+  HelmRepositorySpec,
+  HelmRepositoryStatus
+>;
+export type HelmChart = ObjectOf<typeof HelmChartGVK, HelmChartSpec, HelmChartStatus>;
+export type OCIRepository = ObjectOf<
+  typeof OCIRepositoryGVK,
+  OCIRepositorySpec,
+  OCIRepositoryStatus
+>;
+export type Bucket = ObjectOf<typeof BucketGVK, BucketSpec, BucketStatus>;
+export type Kustomization = ObjectOf<
+  typeof KustomizationGVK,
+  KustomizationSpec,
+  KustomizationStatus
+>;
+export type HelmRelease = ObjectOf<typeof HelmReleaseGVK, HelmReleaseSpec, HelmReleaseStatus>;
+export type ImageRepository = ObjectOf<
+  typeof ImageRepositoryGVK,
+  ImageRepositorySpec,
+  ImageRepositoryStatus
+>;
+export type ImagePolicy = ObjectOf<typeof ImagePolicyGVK, ImagePolicySpec, ImagePolicyStatus>;
+export type ImageUpdateAutomation = ObjectOf<
+  typeof ImageUpdateAutomationGVK,
+  ImageUpdateAutomationSpec,
+  ImageUpdateAutomationStatus
+>;
+
+/** Thrown by the `as<Kind>` accessors when an object is not of the expected kind. */
+export class UnexpectedKindError extends Error {
+  readonly expected: string;
+  readonly got: string;
+  constructor(expected: string, got: string) {
+    super(`expected a ${expected} object, got ${got}`);
+    this.name = 'UnexpectedKindError';
+    this.expected = expected;
+    this.got = got;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (!isRecord(value)) return value === null ? 'null' : typeof value;
+  const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '<no apiVersion>';
+  const kind = typeof value.kind === 'string' ? value.kind : '<no kind>';
+  return `${apiVersion} ${kind}`;
+}
+
+/** The typed accessor pair of one kind. */
+interface KindAccessor<T> {
+  /** Narrows by apiVersion and kind (storage version); metadata and spec must be objects. */
+  readonly is: (value: unknown) => value is T;
+  /** The same check, throwing UnexpectedKindError when it fails. */
+  readonly as: (value: unknown) => T;
+}
+
+function accessor<T>(type: GroupVersionKind<string, string, string>): KindAccessor<T> {
+  const is = (value: unknown): value is T =>
+    isRecord(value) &&
+    value.apiVersion === type.apiVersion &&
+    value.kind === type.kind &&
+    isRecord(value.metadata) &&
+    isRecord(value.spec);
+  const as = (value: unknown): T => {
+    if (is(value)) return value;
+    const got = describe(value);
+    const reason =
+      isRecord(value) && value.apiVersion === type.apiVersion && value.kind === type.kind
+        ? `${got} without metadata or spec`
+        : got;
+    throw new UnexpectedKindError(`${type.apiVersion} ${type.kind}`, reason);
+  };
+  return { is, as };
+}
+
+const gitRepository = accessor<GitRepository>(GitRepositoryGVK);
+const helmRepository = accessor<HelmRepository>(HelmRepositoryGVK);
+const helmChart = accessor<HelmChart>(HelmChartGVK);
+const ociRepository = accessor<OCIRepository>(OCIRepositoryGVK);
+const bucket = accessor<Bucket>(BucketGVK);
+const kustomization = accessor<Kustomization>(KustomizationGVK);
+const helmRelease = accessor<HelmRelease>(HelmReleaseGVK);
+const imageRepository = accessor<ImageRepository>(ImageRepositoryGVK);
+const imagePolicy = accessor<ImagePolicy>(ImagePolicyGVK);
+const imageUpdateAutomation = accessor<ImageUpdateAutomation>(ImageUpdateAutomationGVK);
+
+export const isGitRepository = gitRepository.is;
+export const asGitRepository = gitRepository.as;
+export const isHelmRepository = helmRepository.is;
+export const asHelmRepository = helmRepository.as;
+export const isHelmChart = helmChart.is;
+export const asHelmChart = helmChart.as;
+export const isOCIRepository = ociRepository.is;
+export const asOCIRepository = ociRepository.as;
+export const isBucket = bucket.is;
+export const asBucket = bucket.as;
+export const isKustomization = kustomization.is;
+export const asKustomization = kustomization.as;
+export const isHelmRelease = helmRelease.is;
+export const asHelmRelease = helmRelease.as;
+export const isImageRepository = imageRepository.is;
+export const asImageRepository = imageRepository.as;
+export const isImagePolicy = imagePolicy.is;
+export const asImagePolicy = imagePolicy.as;
+export const isImageUpdateAutomation = imageUpdateAutomation.is;
+export const asImageUpdateAutomation = imageUpdateAutomation.as;

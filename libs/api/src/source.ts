@@ -1,0 +1,448 @@
+// source.toolkit.fluxcd.io: GitRepository, HelmRepository, HelmChart, OCIRepository, Bucket.
+// Conversion is `None` and the API server prunes every stored object with the storage (v1)
+// schema, so v1 also carries the fields older versions had and v1 dropped (marked
+// deprecated): a v1beta2 manifest keeps all of its fields. Older versions differ only where
+// they were laxer.
+import Type, { type Static } from 'typebox';
+import type { KindDefinition, PrinterColumn } from './crd.js';
+import {
+  AccessFromSchema,
+  ArtifactSchema,
+  LocalObjectReferenceSchema,
+  OciVerificationSchema,
+  commonStatusFields,
+  statusDefault,
+} from './meta.js';
+import { Bool, Duration, Str, StringEnum, Timeout, rules } from './schema.js';
+
+export const sourceGroup = 'source.toolkit.fluxcd.io';
+
+const revisionColumn: PrinterColumn = {
+  name: 'Revision',
+  type: 'string',
+  jsonPath: '.status.artifact.revision',
+};
+const urlColumn: PrinterColumn = { name: 'URL', type: 'string', jsonPath: '.spec.url' };
+
+const interval = () => Duration({ description: 'How often the source is checked for changes.' });
+const timeout60s = () => Timeout({ default: '60s', description: 'Timeout of one fetch.' });
+const optional = Type.Optional;
+
+// ---------------------------------------------------------------------------------------------
+// GitRepository
+
+const GitRepositoryRefSchema = Type.Object({
+  branch: optional(
+    Str({ description: 'Branch to check out; the remote HEAD when no ref is set.' }),
+  ),
+  tag: optional(Str({ description: 'Tag to check out; wins over branch.' })),
+  semver: optional(Str({ description: 'SemVer range of tags; wins over tag.' })),
+  name: optional(
+    Str({ description: 'Full reference name, e.g. refs/pull/1/head; wins over semver.' }),
+  ),
+  commit: optional(
+    Str({ description: 'Commit SHA; wins over everything, may be combined with branch.' }),
+  ),
+});
+export type GitRepositoryRef = Static<typeof GitRepositoryRefSchema>;
+
+const GitRepositoryIncludeSchema = Type.Object({
+  repository: LocalObjectReferenceSchema,
+  fromPath: optional(Str()),
+  toPath: optional(Str()),
+});
+
+const gitUrl = () =>
+  Str({
+    pattern: '^(http|https|ssh)://.*$',
+    description: 'Repository address (http, https or ssh).',
+  });
+
+const gitRepositoryV1Fields = {
+  url: gitUrl(),
+  secretRef: optional(LocalObjectReferenceSchema),
+  provider: optional(StringEnum(['generic', 'azure', 'github'])),
+  interval: interval(),
+  timeout: optional(timeout60s()),
+  ref: optional(GitRepositoryRefSchema),
+  verify: optional(
+    Type.Object({
+      mode: optional(StringEnum(['head', 'HEAD', 'Tag', 'TagAndHEAD'], { default: 'HEAD' })),
+      secretRef: LocalObjectReferenceSchema,
+    }),
+  ),
+  proxySecretRef: optional(LocalObjectReferenceSchema),
+  ignore: optional(Str({ description: '.gitignore-style patterns excluded from the artifact.' })),
+  suspend: optional(Bool()),
+  recurseSubmodules: optional(Bool()),
+  include: optional(Type.Array(GitRepositoryIncludeSchema)),
+  sparseCheckout: optional(Type.Array(Str())),
+  gitImplementation: optional(
+    StringEnum(['go-git', 'libgit2'], {
+      description: 'Deprecated (v1beta2): Tide has one Git client.',
+    }),
+  ),
+  accessFrom: optional(AccessFromSchema),
+};
+
+const GitRepositorySpecSchema = Type.Object(gitRepositoryV1Fields);
+export type GitRepositorySpec = Static<typeof GitRepositorySpecSchema>;
+
+// v1beta1 let verify.secretRef out (a v1 reader then sees no key to verify with).
+const GitRepositoryV1beta1SpecSchema = Type.Object({
+  ...gitRepositoryV1Fields,
+  verify: optional(
+    Type.Object({
+      mode: optional(StringEnum(['head', 'HEAD', 'Tag', 'TagAndHEAD'], { default: 'HEAD' })),
+      secretRef: optional(LocalObjectReferenceSchema),
+    }),
+  ),
+});
+
+const GitRepositoryStatusSchema = Type.Object(
+  {
+    ...commonStatusFields,
+    artifact: optional(ArtifactSchema),
+    includedArtifacts: optional(Type.Array(ArtifactSchema)),
+    observedIgnore: optional(Str()),
+    observedRecurseSubmodules: optional(Bool()),
+    observedInclude: optional(Type.Array(GitRepositoryIncludeSchema)),
+    observedSparseCheckout: optional(Type.Array(Str())),
+    sourceVerificationMode: optional(Str()),
+    url: optional(Str({ description: 'Deprecated: the artifact URL, kept for v1beta readers.' })),
+    contentConfigChecksum: optional(Str({ description: 'Deprecated (v1beta2).' })),
+  },
+  { default: statusDefault },
+);
+export type GitRepositoryStatus = Static<typeof GitRepositoryStatusSchema>;
+
+export const gitRepositoryDefinition: KindDefinition = {
+  group: sourceGroup,
+  kind: 'GitRepository',
+  plural: 'gitrepositories',
+  singular: 'gitrepository',
+  shortNames: ['gitrepo'],
+  description: 'A Git repository that source-controller fetches and publishes as an artifact.',
+  versions: [
+    {
+      name: 'v1',
+      spec: GitRepositorySpecSchema,
+      status: GitRepositoryStatusSchema,
+      columns: [urlColumn, revisionColumn],
+    },
+    {
+      name: 'v1beta2',
+      spec: GitRepositorySpecSchema,
+      status: GitRepositoryStatusSchema,
+      columns: [urlColumn, revisionColumn],
+      deprecationWarning: 'v1beta2 GitRepository is deprecated, upgrade to v1',
+    },
+    {
+      name: 'v1beta1',
+      spec: GitRepositoryV1beta1SpecSchema,
+      status: GitRepositoryStatusSchema,
+      columns: [urlColumn, revisionColumn],
+      deprecationWarning: 'v1beta1 GitRepository is deprecated, upgrade to v1',
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// HelmRepository
+
+const helmRepositoryV1Fields = {
+  url: Str({
+    pattern: '^(http|https|oci)://.*$',
+    description: 'Chart repository address; oci:// when type is oci.',
+  }),
+  secretRef: optional(LocalObjectReferenceSchema),
+  certSecretRef: optional(LocalObjectReferenceSchema),
+  passCredentials: optional(Bool()),
+  interval: optional(interval()),
+  insecure: optional(Bool({ description: 'Plain HTTP to an OCI registry.' })),
+  timeout: optional(Timeout()),
+  suspend: optional(Bool()),
+  accessFrom: optional(AccessFromSchema),
+  type: optional(StringEnum(['default', 'oci'])),
+  provider: optional(StringEnum(['generic', 'aws', 'azure', 'gcp'], { default: 'generic' })),
+};
+
+const HelmRepositorySpecSchema = Type.Object(helmRepositoryV1Fields, {
+  ...rules({
+    rule: "!has(self.type) || self.type != 'oci' || self.url.startsWith('oci://')",
+    message: "spec.url must start with oci:// when spec.type is 'oci'",
+    fieldPath: '.url',
+  }),
+});
+export type HelmRepositorySpec = Static<typeof HelmRepositorySpecSchema>;
+
+const HelmRepositoryStatusSchema = Type.Object(
+  {
+    ...commonStatusFields,
+    url: optional(Str({ description: 'Address of the repository index in storage.' })),
+    artifact: optional(ArtifactSchema),
+  },
+  { default: statusDefault },
+);
+export type HelmRepositoryStatus = Static<typeof HelmRepositoryStatusSchema>;
+
+export const helmRepositoryDefinition: KindDefinition = {
+  group: sourceGroup,
+  kind: 'HelmRepository',
+  plural: 'helmrepositories',
+  singular: 'helmrepository',
+  shortNames: ['helmrepo'],
+  description: 'A Helm chart repository (HTTP index or OCI registry).',
+  versions: [
+    {
+      name: 'v1',
+      spec: HelmRepositorySpecSchema,
+      status: HelmRepositoryStatusSchema,
+      columns: [urlColumn, revisionColumn],
+    },
+    {
+      name: 'v1beta2',
+      spec: HelmRepositorySpecSchema,
+      status: HelmRepositoryStatusSchema,
+      columns: [urlColumn, revisionColumn],
+      deprecationWarning: 'v1beta2 HelmRepository is deprecated, upgrade to v1',
+    },
+    {
+      name: 'v1beta1',
+      spec: HelmRepositorySpecSchema,
+      status: HelmRepositoryStatusSchema,
+      columns: [urlColumn, revisionColumn],
+      deprecationWarning: 'v1beta1 HelmRepository is deprecated, upgrade to v1',
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// HelmChart
+
+const HelmChartSourceReferenceSchema = Type.Object({
+  apiVersion: optional(Str()),
+  kind: StringEnum(['HelmRepository', 'GitRepository', 'Bucket']),
+  name: Str(),
+});
+
+const helmChartV1Fields = {
+  chart: Str({ description: 'Chart name (repository) or path (Git, Bucket).' }),
+  version: optional(Str({ default: '*', description: 'SemVer range of the chart version.' })),
+  sourceRef: HelmChartSourceReferenceSchema,
+  interval: interval(),
+  reconcileStrategy: optional(
+    StringEnum(['ChartVersion', 'Revision'], { default: 'ChartVersion' }),
+  ),
+  valuesFiles: optional(Type.Array(Str())),
+  ignoreMissingValuesFiles: optional(Bool()),
+  suspend: optional(Bool()),
+  verify: optional(OciVerificationSchema),
+  valuesFile: optional(Str({ description: 'Deprecated (v1beta2): use valuesFiles.' })),
+  accessFrom: optional(AccessFromSchema),
+};
+
+const HelmChartSpecSchema = Type.Object(helmChartV1Fields);
+export type HelmChartSpec = Static<typeof HelmChartSpecSchema>;
+
+const HelmChartStatusSchema = Type.Object(
+  {
+    ...commonStatusFields,
+    observedSourceArtifactRevision: optional(Str()),
+    observedChartName: optional(Str()),
+    observedValuesFiles: optional(Type.Array(Str())),
+    url: optional(Str()),
+    artifact: optional(ArtifactSchema),
+  },
+  { default: statusDefault },
+);
+export type HelmChartStatus = Static<typeof HelmChartStatusSchema>;
+
+const helmChartColumns: readonly PrinterColumn[] = [
+  { name: 'Chart', type: 'string', jsonPath: '.spec.chart' },
+  { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+  { name: 'Source Kind', type: 'string', jsonPath: '.spec.sourceRef.kind' },
+  { name: 'Source Name', type: 'string', jsonPath: '.spec.sourceRef.name' },
+  revisionColumn,
+];
+
+export const helmChartDefinition: KindDefinition = {
+  group: sourceGroup,
+  kind: 'HelmChart',
+  plural: 'helmcharts',
+  singular: 'helmchart',
+  shortNames: ['hc'],
+  description: 'A Helm chart fetched from a HelmRepository, GitRepository or Bucket.',
+  versions: [
+    {
+      name: 'v1',
+      spec: HelmChartSpecSchema,
+      status: HelmChartStatusSchema,
+      columns: helmChartColumns,
+    },
+    {
+      name: 'v1beta2',
+      spec: HelmChartSpecSchema,
+      status: HelmChartStatusSchema,
+      columns: helmChartColumns,
+      deprecationWarning: 'v1beta2 HelmChart is deprecated, upgrade to v1',
+    },
+    {
+      name: 'v1beta1',
+      spec: HelmChartSpecSchema,
+      status: HelmChartStatusSchema,
+      columns: helmChartColumns,
+      deprecationWarning: 'v1beta1 HelmChart is deprecated, upgrade to v1',
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// OCIRepository
+
+const OCIRepositoryRefSchema = Type.Object({
+  digest: optional(Str({ description: 'Image digest; wins over semver and tag.' })),
+  semver: optional(Str()),
+  semverFilter: optional(Str({ description: 'Regular expression pre-filtering semver tags.' })),
+  tag: optional(Str()),
+});
+
+const OCILayerSelectorSchema = Type.Object({
+  mediaType: optional(Str()),
+  operation: optional(StringEnum(['extract', 'copy'])),
+});
+
+const OCIRepositorySpecSchema = Type.Object({
+  url: Str({ pattern: '^oci://.*$', description: 'Artifact address: oci://<host>/<path>.' }),
+  ref: optional(OCIRepositoryRefSchema),
+  layerSelector: optional(OCILayerSelectorSchema),
+  provider: optional(StringEnum(['generic', 'aws', 'azure', 'gcp'], { default: 'generic' })),
+  secretRef: optional(LocalObjectReferenceSchema),
+  verify: optional(OciVerificationSchema),
+  serviceAccountName: optional(Str()),
+  certSecretRef: optional(LocalObjectReferenceSchema),
+  proxySecretRef: optional(LocalObjectReferenceSchema),
+  interval: interval(),
+  timeout: optional(timeout60s()),
+  ignore: optional(Str()),
+  insecure: optional(Bool()),
+  suspend: optional(Bool()),
+});
+export type OCIRepositorySpec = Static<typeof OCIRepositorySpecSchema>;
+
+const OCIRepositoryStatusSchema = Type.Object(
+  {
+    ...commonStatusFields,
+    url: optional(Str()),
+    artifact: optional(ArtifactSchema),
+    contentConfigChecksum: optional(Str({ description: 'Deprecated (v1beta2).' })),
+    observedIgnore: optional(Str()),
+    observedLayerSelector: optional(OCILayerSelectorSchema),
+  },
+  { default: statusDefault },
+);
+export type OCIRepositoryStatus = Static<typeof OCIRepositoryStatusSchema>;
+
+export const ociRepositoryDefinition: KindDefinition = {
+  group: sourceGroup,
+  kind: 'OCIRepository',
+  plural: 'ocirepositories',
+  singular: 'ocirepository',
+  shortNames: ['ocirepo'],
+  description: 'An OCI artifact in a container registry.',
+  versions: [
+    {
+      name: 'v1',
+      spec: OCIRepositorySpecSchema,
+      status: OCIRepositoryStatusSchema,
+      columns: [urlColumn, revisionColumn],
+    },
+    {
+      name: 'v1beta2',
+      spec: OCIRepositorySpecSchema,
+      status: OCIRepositoryStatusSchema,
+      columns: [urlColumn, revisionColumn],
+      deprecationWarning: 'v1beta2 OCIRepository is deprecated, upgrade to v1',
+    },
+  ],
+};
+
+// ---------------------------------------------------------------------------------------------
+// Bucket
+
+const BucketSTSSpecSchema = Type.Object({
+  provider: StringEnum(['aws', 'ldap']),
+  endpoint: Str({ pattern: '^(http|https)://.*$' }),
+  secretRef: optional(LocalObjectReferenceSchema),
+  certSecretRef: optional(LocalObjectReferenceSchema),
+});
+
+const bucketV1Fields = {
+  provider: optional(StringEnum(['generic', 'aws', 'gcp', 'azure'], { default: 'generic' })),
+  bucketName: Str({ minLength: 1 }),
+  endpoint: Str({ minLength: 1, description: 'Host[:port] of the object store.' }),
+  sts: optional(BucketSTSSpecSchema),
+  insecure: optional(Bool()),
+  region: optional(Str()),
+  prefix: optional(Str({ description: 'Only objects under this key prefix are fetched.' })),
+  secretRef: optional(LocalObjectReferenceSchema),
+  certSecretRef: optional(LocalObjectReferenceSchema),
+  proxySecretRef: optional(LocalObjectReferenceSchema),
+  interval: interval(),
+  timeout: optional(timeout60s()),
+  ignore: optional(Str()),
+  suspend: optional(Bool()),
+  accessFrom: optional(AccessFromSchema),
+};
+
+const BucketSpecSchema = Type.Object(bucketV1Fields, {
+  ...rules({
+    rule: "!has(self.sts) || !has(self.provider) || self.provider in ['aws', 'generic']",
+    message: "spec.sts is only supported with spec.provider 'aws' or 'generic'",
+    fieldPath: '.sts',
+  }),
+});
+export type BucketSpec = Static<typeof BucketSpecSchema>;
+
+const BucketStatusSchema = Type.Object(
+  {
+    ...commonStatusFields,
+    url: optional(Str()),
+    artifact: optional(ArtifactSchema),
+    observedIgnore: optional(Str()),
+  },
+  { default: statusDefault },
+);
+export type BucketStatus = Static<typeof BucketStatusSchema>;
+
+const bucketColumns: readonly PrinterColumn[] = [
+  { name: 'Endpoint', type: 'string', jsonPath: '.spec.endpoint' },
+  revisionColumn,
+];
+
+export const bucketDefinition: KindDefinition = {
+  group: sourceGroup,
+  kind: 'Bucket',
+  plural: 'buckets',
+  singular: 'bucket',
+  // Flux defines no short name for Bucket; `bkt` is Tide's.
+  shortNames: ['bkt'],
+  description: 'An S3-compatible (or GCS, Azure Blob) bucket.',
+  versions: [
+    { name: 'v1', spec: BucketSpecSchema, status: BucketStatusSchema, columns: bucketColumns },
+    {
+      name: 'v1beta2',
+      spec: BucketSpecSchema,
+      status: BucketStatusSchema,
+      columns: bucketColumns,
+      deprecationWarning: 'v1beta2 Bucket is deprecated, upgrade to v1',
+    },
+    {
+      name: 'v1beta1',
+      spec: BucketSpecSchema,
+      status: BucketStatusSchema,
+      columns: bucketColumns,
+      deprecationWarning: 'v1beta1 Bucket is deprecated, upgrade to v1',
+    },
+  ],
+};

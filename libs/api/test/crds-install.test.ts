@@ -1,0 +1,194 @@
+// The CRDs on a real API server: installed and Established, every served version accepts the
+// manifests people wrote for it and hands them back in the storage version, and kubectl shows
+// the printer columns under each short name.
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  apiRequest,
+  oracles,
+  run,
+  sharedControlPlane,
+  type SharedControlPlane,
+} from '@tide/harness';
+import {
+  ImagePolicyGVK,
+  crdName,
+  isBucket,
+  isGitRepository,
+  isHelmChart,
+  isHelmRelease,
+  isHelmRepository,
+  isImagePolicy,
+  isImageRepository,
+  isImageUpdateAutomation,
+  isKustomization,
+  isOCIRepository,
+  kindDefinitions,
+  type KindDefinition,
+} from '../src/index.js';
+import { loadExamples, type Example } from './examples.js';
+
+const examples = loadExamples();
+const definitionOf = (kind: string): KindDefinition => {
+  const definition = kindDefinitions.find((d) => d.kind === kind);
+  if (definition === undefined) throw new Error(`no kind definition for ${kind}`);
+  return definition;
+};
+
+/** The accessor a controller would use on the object it reads back. */
+const accessors: Record<string, (value: unknown) => boolean> = {
+  GitRepository: isGitRepository,
+  HelmRepository: isHelmRepository,
+  HelmChart: isHelmChart,
+  OCIRepository: isOCIRepository,
+  Bucket: isBucket,
+  Kustomization: isKustomization,
+  HelmRelease: isHelmRelease,
+  ImageRepository: isImageRepository,
+  ImagePolicy: isImagePolicy,
+  ImageUpdateAutomation: isImageUpdateAutomation,
+};
+
+let controlPlane: SharedControlPlane;
+let kubectl: string;
+let namespace: string;
+
+const kubectlRun = (args: readonly string[], input?: string) =>
+  run(kubectl, ['--kubeconfig', controlPlane.kubeconfigPath, ...args], {
+    ...(input === undefined ? {} : { input }),
+  });
+
+beforeAll(async () => {
+  controlPlane = sharedControlPlane();
+  kubectl = (await oracles()).kubectl;
+  namespace = await controlPlane.createNamespace('api-crds');
+});
+
+describe('installed CRDs', () => {
+  it.each(kindDefinitions.map((d) => [crdName(d), d] as const))(
+    '%s is Established with every version served and the first stored',
+    async (name, definition) => {
+      const response = await apiRequest(controlPlane.connection, {
+        method: 'GET',
+        path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      });
+      expect(response.status).toBe(200);
+      const crd = response.body as {
+        spec: { versions: { name: string; served: boolean; storage: boolean }[] };
+        status: { conditions: { type: string; status: string }[]; storedVersions: string[] };
+      };
+      expect(crd.status.conditions).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'Established', status: 'True' })]),
+      );
+      const storage = definition.versions[0].name;
+      expect(crd.status.storedVersions).toEqual([storage]);
+      expect(
+        crd.spec.versions
+          .filter((v) => v.served)
+          .map((v) => v.name)
+          .sort(),
+      ).toEqual(definition.versions.map((v) => v.name).sort());
+    },
+  );
+});
+
+describe('example manifests', () => {
+  it.each(
+    examples.map(
+      (e) =>
+        [`${e.manifest.apiVersion} ${e.manifest.kind} ${e.manifest.metadata.name}`, e] as const,
+    ),
+  )(
+    '%s applies with kubectl and reads back in the storage version',
+    async (_name, example: Example) => {
+      await kubectlRun(['apply', '-n', namespace, '-f', '-'], example.yaml);
+      const definition = definitionOf(example.manifest.kind);
+      const storage = definition.versions[0].name;
+      const response = await apiRequest(controlPlane.connection, {
+        method: 'GET',
+        path: `/apis/${definition.group}/${storage}/namespaces/${namespace}/${definition.plural}/${example.manifest.metadata.name}`,
+      });
+      expect(response.status).toBe(200);
+      const object = response.body as { apiVersion: string; spec: Record<string, unknown> };
+      expect(object.apiVersion).toBe(`${definition.group}/${storage}`);
+      // Every field written survives storage (defaults may be added beside them).
+      expect(object.spec).toMatchObject(example.manifest.spec);
+      expect(accessors[example.manifest.kind]?.(object)).toBe(true);
+    },
+  );
+});
+
+describe('kubectl get <shortName>', () => {
+  const cases = kindDefinitions.flatMap((d) => d.shortNames.map((s) => [s, d] as const));
+
+  it.each(cases)('kubectl get %s shows the printer columns', async (shortName, definition) => {
+    const name = `columns-${shortName}`;
+    const example = examples.find(
+      (e) =>
+        e.manifest.kind === definition.kind &&
+        e.manifest.apiVersion.endsWith(`/${definition.versions[0].name}`),
+    );
+    if (example === undefined) throw new Error(`no storage-version example for ${definition.kind}`);
+    const manifest = { ...example.manifest, metadata: { name } };
+    await kubectlRun(['apply', '-n', namespace, '-f', '-'], JSON.stringify(manifest));
+    const out = await kubectlRun(['get', shortName, name, '-n', namespace]);
+    const [header = '', row = ''] = out.split('\n');
+    const expected = [
+      'NAME',
+      ...definition.versions[0].columns
+        .filter((c) => c.priority !== 1)
+        .map((c) => c.name.toUpperCase()),
+      'READY',
+      'STATUS',
+      'AGE',
+    ];
+    expect(header.split(/\s{2,}/).map((h) => h.trim())).toEqual(expected);
+    expect(row.startsWith(name)).toBe(true);
+  });
+});
+
+describe('ImagePolicy status across versions', () => {
+  it('shows v1beta2 readers the latestImage written beside latestRef', async () => {
+    const name = 'latest-image';
+    await kubectlRun(
+      ['apply', '-n', namespace, '-f', '-'],
+      JSON.stringify({
+        apiVersion: ImagePolicyGVK.apiVersion,
+        kind: 'ImagePolicy',
+        metadata: { name },
+        spec: { imageRepositoryRef: { name: 'podinfo' }, policy: { semver: { range: '6.x' } } },
+      }),
+    );
+    const base = `/apis/${ImagePolicyGVK.group}`;
+    const path = (version: string) =>
+      `${base}/${version}/namespaces/${namespace}/${ImagePolicyGVK.plural}/${name}`;
+    const patched = await apiRequest(controlPlane.connection, {
+      method: 'PATCH',
+      path: `${path('v1')}/status`,
+      contentType: 'application/merge-patch+json',
+      body: {
+        status: {
+          latestRef: { name: 'ghcr.io/stefanprodan/podinfo', tag: '6.5.0' },
+          latestImage: 'ghcr.io/stefanprodan/podinfo:6.5.0',
+        },
+      },
+    });
+    expect(patched.status).toBe(200);
+    const old = await apiRequest(controlPlane.connection, { method: 'GET', path: path('v1beta2') });
+    expect(old.body).toMatchObject({
+      apiVersion: `${ImagePolicyGVK.group}/v1beta2`,
+      status: {
+        latestImage: 'ghcr.io/stefanprodan/podinfo:6.5.0',
+        latestRef: { name: 'ghcr.io/stefanprodan/podinfo', tag: '6.5.0' },
+      },
+    });
+    const out = await kubectlRun([
+      'get',
+      `imagepolicies.v1beta2.${ImagePolicyGVK.group}`,
+      name,
+      '-n',
+      namespace,
+    ]);
+    expect(out).toMatch(/LATEST IMAGE/);
+    expect(out).toContain('ghcr.io/stefanprodan/podinfo:6.5.0');
+  });
+});
