@@ -155,7 +155,11 @@ describe('resolve and fetch against git http-backend', () => {
       { name: 'main' },
       /must be a full reference starting with refs\//,
     ],
-    ['a broken semver range', { semver: '>=>1' }, /invalid semver range/],
+    [
+      'a broken semver range',
+      { semver: '>=>1' },
+      /invalid ref\.semver ">=>1": improper constraint/,
+    ],
   ])('refuses %s', async (_what, ref, message) => {
     await expect(resolveReference(remote(), ref)).rejects.toThrow(message);
   });
