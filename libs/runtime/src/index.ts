@@ -1,0 +1,112 @@
+/**
+ * @tide/runtime: the controller runtime every Tide controller shares — Manager, informers
+ * and read caches, work queue, the reconcile loop (finalizer, suspend, reconcile requests,
+ * typed errors → conditions + requeue), conditions, status patcher, events, Prometheus
+ * metrics under Flux's names, health probes, leader election, JSON logs and the shared flags.
+ */
+export { Manager, LeadershipLostError, runManager, type ManagerOptions } from './manager.js';
+export {
+  finalizerName,
+  reconcileRequestAnnotation,
+  type Reconciler,
+  type ReconcileContext,
+  type Watch,
+} from './reconciler.js';
+export {
+  Result,
+  requeueAfter,
+  resultOf,
+  combineResults,
+  runSubReconcilers,
+  ReconcileError,
+  StallingError,
+  WaitingError,
+  GenericError,
+  type ReconcileResult,
+  type SubReconciler,
+} from './result.js';
+export { decideOutcome, describe, type Outcome, type Requeue, type Verdict } from './outcome.js';
+export {
+  ConditionType,
+  ConditionReason,
+  conditionsOf,
+  getCondition,
+  setCondition,
+  markTrue,
+  markFalse,
+  markUnknown,
+  deleteCondition,
+  isTrue,
+  isFalse,
+  isReady,
+  summarize,
+  sortConditions,
+  formatTime,
+  type ConditionPolicy,
+  type ConditionInput,
+  type Summary,
+} from './conditions.js';
+export {
+  ConditionStatus,
+  apiVersionOf,
+  objectKey,
+  splitKey,
+  type Condition,
+  type KindRef,
+  type KubeObject,
+  type ObjectMeta,
+  type OwnerReference,
+  type ReconcilableObject,
+  type ReconcileStatus,
+} from './object.js';
+export {
+  KubeClient,
+  ApiError,
+  PatchType,
+  isApiError,
+  type KubeClientOptions,
+  type ListResult,
+  type RequestSpec,
+} from './client.js';
+export {
+  Informer,
+  type InformerEvent,
+  type InformerOptions,
+  type InformerStats,
+} from './informer.js';
+export {
+  WorkQueue,
+  ItemBackoff,
+  TokenBucket,
+  defaultMinRetryDelayMs,
+  defaultMaxRetryDelayMs,
+  type QueueObserver,
+  type WorkQueueOptions,
+} from './queue.js';
+export { StatusPatcher, diffStatus, type StatusPatcherOptions } from './patcher.js';
+export {
+  EventRecorder,
+  EventCorrelator,
+  EventType,
+  type EventInput,
+  type Correlation,
+  type EventCorrelatorOptions,
+  type EventRecorderOptions,
+} from './events.js';
+export { RuntimeMetrics, reconcileDurationBuckets } from './metrics.js';
+export {
+  LeaderElector,
+  leaseKind,
+  type LeaderElectionOptions,
+  type LeadershipCallbacks,
+} from './leader.js';
+export { createLogger, LogLevel, isLogLevel, type Logger, type LoggerOptions } from './logger.js';
+export {
+  addRuntimeFlags,
+  runtimeOptionsFrom,
+  parseBoolean,
+  type RuntimeFlagDefaults,
+} from './flags.js';
+export { defaultRuntimeOptions, type RuntimeOptions } from './options.js';
+export { parseDuration, formatDuration, jitter, DurationError } from './duration.js';
+export { Controller, needsReconcile } from './controller.js';
