@@ -92,6 +92,8 @@ export function buildCrd(definition: KindDefinition): JsonObject {
     metadata: {
       name: crdName(definition),
       labels: { 'app.kubernetes.io/part-of': 'tide' },
+      // A Kustomization applying these CRDs must not run ${var} substitution over them.
+      annotations: { 'kustomize.toolkit.fluxcd.io/substitute': 'disabled' },
     },
     spec: {
       group: definition.group,

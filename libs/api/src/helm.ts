@@ -11,7 +11,7 @@ import {
   commonStatusFields,
   statusDefault,
 } from './meta.js';
-import { ImageSchema, PatchSchema } from './kustomize.js';
+import { DriftIgnoreRuleSchema, ImageSchema, PatchSchema } from './kustomize.js';
 import {
   Bool,
   Duration,
@@ -24,13 +24,13 @@ import {
   Time,
   exactlyOneOf,
   rules,
-  timeoutPattern,
 } from './schema.js';
 
 export const helmGroup = 'helm.toolkit.fluxcd.io';
 
 const optional = Type.Optional;
-const helmTimeout = () => Str({ pattern: timeoutPattern });
+// Helm timeouts may run for hours (long hooks), unlike source fetch timeouts.
+const helmTimeout = () => Duration();
 const crdsPolicy = () => optional(StringEnum(['Skip', 'Create', 'CreateReplace']));
 
 const HelmChartTemplateSchema = Type.Object({
@@ -78,7 +78,7 @@ const InstallSchema = Type.Object({
   timeout: optional(helmTimeout()),
   remediation: optional(
     Type.Object({
-      retries: optional(Int32({ minimum: -1 })),
+      retries: optional(Int32({ description: 'Negative means retry forever.' })),
       ignoreTestFailures: optional(Bool()),
       remediateLastFailure: optional(Bool()),
     }),
@@ -104,7 +104,7 @@ const UpgradeSchema = Type.Object({
   timeout: optional(helmTimeout()),
   remediation: optional(
     Type.Object({
-      retries: optional(Int32({ minimum: -1 })),
+      retries: optional(Int32({ description: 'Negative means retry forever.' })),
       ignoreTestFailures: optional(Bool()),
       remediateLastFailure: optional(Bool()),
       strategy: optional(StringEnum(['rollback', 'uninstall'])),
@@ -158,24 +158,7 @@ const UninstallSchema = Type.Object({
 
 const DriftDetectionSchema = Type.Object({
   mode: optional(StringEnum(['enabled', 'warn', 'disabled'])),
-  ignore: optional(
-    Type.Array(
-      Type.Object({
-        paths: Type.Array(Str()),
-        target: optional(
-          Type.Object({
-            group: optional(Str()),
-            version: optional(Str()),
-            kind: optional(Str()),
-            name: optional(Str()),
-            namespace: optional(Str()),
-            annotationSelector: optional(Str()),
-            labelSelector: optional(Str()),
-          }),
-        ),
-      }),
-    ),
-  ),
+  ignore: optional(Type.Array(DriftIgnoreRuleSchema)),
 });
 
 const PostRendererSchema = Type.Object({

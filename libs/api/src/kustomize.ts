@@ -75,7 +75,7 @@ const PostBuildSchema = Type.Object({
     Type.Array(
       Type.Object({
         kind: StringEnum(['Secret', 'ConfigMap']),
-        name: Str(),
+        name: Str({ minLength: 1, maxLength: 253 }),
         optional: optional(Bool({ default: false })),
       }),
     ),
@@ -86,6 +86,12 @@ const DecryptionSchema = Type.Object({
   provider: StringEnum(['sops']),
   secretRef: optional(LocalObjectReferenceSchema),
   serviceAccountName: optional(Str()),
+});
+
+/** JSON pointers drift detection and apply leave alone, on the objects the target selects. */
+export const DriftIgnoreRuleSchema = Type.Object({
+  paths: Type.Array(Str()),
+  target: optional(PatchSelectorSchema),
 });
 
 const CommonMetadataSchema = Type.Object({
@@ -126,6 +132,7 @@ const kustomizationV1Fields = {
   force: optional(Bool({ default: false })),
   suspend: optional(Bool()),
   decryption: optional(DecryptionSchema),
+  driftIgnoreRules: optional(Type.Array(DriftIgnoreRuleSchema)),
   validation: optional(
     StringEnum(['none', 'client', 'server'], {
       description: 'Deprecated and ignored: the API server validates on server-side apply.',

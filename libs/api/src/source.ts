@@ -61,7 +61,8 @@ const gitUrl = () =>
 const gitRepositoryV1Fields = {
   url: gitUrl(),
   secretRef: optional(LocalObjectReferenceSchema),
-  provider: optional(StringEnum(['generic', 'azure', 'github'])),
+  provider: optional(StringEnum(['generic', 'aws', 'azure', 'github'])),
+  serviceAccountName: optional(Str({ description: 'Workload identity; aws and azure only.' })),
   interval: interval(),
   timeout: optional(timeout60s()),
   ref: optional(GitRepositoryRefSchema),
@@ -85,19 +86,31 @@ const gitRepositoryV1Fields = {
   accessFrom: optional(AccessFromSchema),
 };
 
-const GitRepositorySpecSchema = Type.Object(gitRepositoryV1Fields);
+const serviceAccountNeedsCloudProvider = rules({
+  rule: "!has(self.serviceAccountName) || (has(self.provider) && (self.provider == 'azure' || self.provider == 'aws'))",
+  message: "spec.serviceAccountName can only be set when spec.provider is 'azure' or 'aws'",
+  fieldPath: '.serviceAccountName',
+});
+
+const GitRepositorySpecSchema = Type.Object(
+  gitRepositoryV1Fields,
+  serviceAccountNeedsCloudProvider,
+);
 export type GitRepositorySpec = Static<typeof GitRepositorySpecSchema>;
 
 // v1beta1 let verify.secretRef out (a v1 reader then sees no key to verify with).
-const GitRepositoryV1beta1SpecSchema = Type.Object({
-  ...gitRepositoryV1Fields,
-  verify: optional(
-    Type.Object({
-      mode: optional(StringEnum(['head', 'HEAD', 'Tag', 'TagAndHEAD'], { default: 'HEAD' })),
-      secretRef: optional(LocalObjectReferenceSchema),
-    }),
-  ),
-});
+const GitRepositoryV1beta1SpecSchema = Type.Object(
+  {
+    ...gitRepositoryV1Fields,
+    verify: optional(
+      Type.Object({
+        mode: optional(StringEnum(['head', 'HEAD', 'Tag', 'TagAndHEAD'], { default: 'HEAD' })),
+        secretRef: optional(LocalObjectReferenceSchema),
+      }),
+    ),
+  },
+  serviceAccountNeedsCloudProvider,
+);
 
 const GitRepositoryStatusSchema = Type.Object(
   {

@@ -126,6 +126,13 @@ const cases: readonly NegativeCase[] = [
     status: 400,
   },
   {
+    what: 'a service account without a cloud provider',
+    kind: 'GitRepository',
+    spec: (s) => ({ ...s, provider: 'github', serviceAccountName: 'git-reader' }),
+    message:
+      /spec\.serviceAccountName: .*spec\.serviceAccountName can only be set when spec\.provider is 'azure' or 'aws'/,
+  },
+  {
     what: 'an unknown repository type',
     kind: 'HelmRepository',
     spec: (s) => ({ ...s, type: 'git' }),
