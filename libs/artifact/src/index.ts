@@ -3,7 +3,13 @@
  * tarballs with `sha256:` digests, storage laid out as `<kind>/<namespace>/<name>/<file>`
  * with retention, the HTTP server that serves it, and the fetch-verify-extract client.
  */
-export { buildTarball, buildTar, normalizeEntryPath, type TarEntry } from './tarball.js';
+export {
+  buildTarball,
+  buildTar,
+  normalizeEntryPath,
+  type TarEntry,
+  type TarOptions,
+} from './tarball.js';
 export { sha256Digest, parseDigest } from './digest.js';
 export { IgnoreMatcher, defaultExclusions, sourceIgnoreFile, type IgnoreRules } from './ignore.js';
 export { collectDirectory } from './tree.js';

@@ -14,16 +14,24 @@ const block = 512;
 /** Every entry carries this mtime so the same tree always gives the same bytes. */
 const fixedMtime = 0;
 
+export interface TarOptions {
+  /**
+   * Keep the entries in the order given and write no directory entries (the layout
+   * `helm package` produces); by default entries are sorted and parent directories added.
+   */
+  readonly asGiven?: boolean;
+}
+
 /**
  * Writes a deterministic gzip-compressed tar: entries sorted by path, parent directories
  * added, modes normalized (0644 files, 0755 executables and directories), owner 0:0 with no
  * names, a fixed mtime, PAX headers only for paths longer than ustar can hold.
  */
-export function buildTarball(entries: readonly TarEntry[]): Buffer {
-  return gzipSync(buildTar(entries), { level: 6 });
+export function buildTarball(entries: readonly TarEntry[], options: TarOptions = {}): Buffer {
+  return gzipSync(buildTar(entries, options), { level: 6 });
 }
 
-export function buildTar(entries: readonly TarEntry[]): Buffer {
+export function buildTar(entries: readonly TarEntry[], options: TarOptions = {}): Buffer {
   const byPath = new Map<string, TarEntry>();
   for (const entry of entries) {
     const path = normalizeEntryPath(entry.path);
@@ -31,11 +39,14 @@ export function buildTar(entries: readonly TarEntry[]): Buffer {
     byPath.set(path, { ...entry, path });
   }
   const directories = new Set<string>();
-  for (const path of byPath.keys()) {
+  for (const path of options.asGiven === true ? [] : byPath.keys()) {
     const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) directories.add(parts.slice(0, i).join('/'));
   }
-  const names = [...new Set([...byPath.keys(), ...directories])].sort(comparePaths);
+  const names =
+    options.asGiven === true
+      ? [...byPath.keys()]
+      : [...new Set([...byPath.keys(), ...directories])].sort(comparePaths);
   const chunks: Buffer[] = [];
   for (const name of names) {
     const entry = byPath.get(name);

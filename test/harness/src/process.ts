@@ -108,7 +108,11 @@ export async function run(
   const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   if (code !== 0) {
     const why = signal === null ? `exit code ${String(code)}` : `signal ${signal}`;
-    const message = Buffer.concat(stderr).toString('utf8').trim();
+    // Some tools (helm lint) explain a failure on stdout: keep both.
+    const message = [Buffer.concat(stderr), Buffer.concat(stdout).subarray(-4000)]
+      .map((b) => b.toString('utf8').trim())
+      .filter((t) => t !== '')
+      .join('\n');
     throw new Error(`${command} ${args.join(' ')} failed (${why}): ${message}`);
   }
   return Buffer.concat(stdout).toString('utf8');

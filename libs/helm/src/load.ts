@@ -1,0 +1,101 @@
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import ignore from 'ignore';
+import { Parser, type ReadEntry } from 'tar';
+import { parseChartMetadata, type LoadedChart } from './chart.js';
+import { HelmError } from './errors.js';
+
+/**
+ * Reads a chart directory (a chart inside a Git source) honouring its `.helmignore`.
+ * Symlinks are refused: a chart is packaged from real files only.
+ */
+export async function loadChartDirectory(root: string, where = root): Promise<LoadedChart> {
+  const chartYaml = await readFile(join(root, 'Chart.yaml'), 'utf8').catch(() => {
+    throw new HelmError('InvalidChart', `${where}: no Chart.yaml: not a Helm chart directory`);
+  });
+  const metadata = parseChartMetadata(chartYaml, where);
+  const helmignore = await readFile(join(root, '.helmignore'), 'utf8').catch(() => '');
+  const rules = ignore().add(helmignore);
+  const files = new Map<string, Buffer>();
+  const walk = async (prefix: string): Promise<void> => {
+    for (const entry of (await readdir(join(root, prefix), { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!rules.ignores(`${path}/`)) await walk(path);
+        continue;
+      }
+      if (rules.ignores(path)) continue;
+      if ((await lstat(join(root, path))).isSymbolicLink()) {
+        throw new HelmError(
+          'InvalidChart',
+          `${where}: ${path} is a symbolic link; charts are packaged from regular files only`,
+        );
+      }
+      files.set(path, await readFile(join(root, path)));
+    }
+  };
+  await walk('');
+  return { metadata, files };
+}
+
+/** Reads a packaged chart (`.tgz`, every file under `<name>/`). */
+export async function loadChartArchive(archive: Buffer, where: string): Promise<LoadedChart> {
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(archive);
+  } catch (error) {
+    throw new HelmError('InvalidChart', `${where}: not a gzip-compressed chart archive`, {
+      cause: error,
+    });
+  }
+  const entries = new Map<string, Buffer>();
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        if (entry.type !== 'File' && entry.type !== 'OldFile') {
+          entry.resume();
+          return;
+        }
+        const chunks: Buffer[] = [];
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        entry.on('end', () => entries.set(entry.path, Buffer.concat(chunks)));
+      },
+    });
+    parser.on('error', reject);
+    parser.on('end', resolve);
+    parser.end(tar);
+  }).catch((error: unknown) => {
+    throw new HelmError(
+      'InvalidChart',
+      `${where}: unreadable chart archive: ${(error as Error).message}`,
+      { cause: error },
+    );
+  });
+  const top = new Set([...entries.keys()].map((path) => path.split('/')[0]));
+  const [name] = [...top];
+  if (top.size !== 1 || name === undefined) {
+    throw new HelmError(
+      'InvalidChart',
+      `${where}: a chart archive holds exactly one top-level directory, found ${[...top].join(', ')}`,
+    );
+  }
+  const files = new Map<string, Buffer>();
+  for (const [path, content] of entries) {
+    const inner = path.slice(name.length + 1);
+    if (inner === '' || inner.split('/').includes('..')) {
+      throw new HelmError(
+        'InvalidChart',
+        `${where}: chart archive entry ${JSON.stringify(path)} is not a file inside the chart`,
+      );
+    }
+    files.set(inner, content);
+  }
+  const chartYaml = files.get('Chart.yaml');
+  if (chartYaml === undefined)
+    throw new HelmError('InvalidChart', `${where}: chart archive has no ${name}/Chart.yaml`);
+  return { metadata: parseChartMetadata(chartYaml.toString('utf8'), where), files };
+}
