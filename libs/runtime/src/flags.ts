@@ -96,10 +96,11 @@ export function addRuntimeFlags(command: Command, defaults: RuntimeFlagDefaults 
 }
 
 function booleanOption(flags: string, description: string, value: boolean): Option {
+  // commander hands the preset (a bare `--flag`) to the parser as it is: already a boolean.
   return new Option(`${flags} [bool]`, description)
     .default(value)
     .preset(true)
-    .argParser(parseBoolean);
+    .argParser((text: string | boolean) => (typeof text === 'boolean' ? text : parseBoolean(text)));
 }
 
 function durationOption(flag: string, description: string, ms: number): Option {
