@@ -399,6 +399,7 @@ const bucketV1Fields = {
   region: optional(Str()),
   prefix: optional(Str({ description: 'Only objects under this key prefix are fetched.' })),
   secretRef: optional(LocalObjectReferenceSchema),
+  serviceAccountName: optional(Str({ description: 'Workload identity (aws, gcp, azure).' })),
   certSecretRef: optional(LocalObjectReferenceSchema),
   proxySecretRef: optional(LocalObjectReferenceSchema),
   interval: interval(),
@@ -408,13 +409,43 @@ const bucketV1Fields = {
   accessFrom: optional(AccessFromSchema),
 };
 
-const BucketSpecSchema = Type.Object(bucketV1Fields, {
-  ...rules({
-    rule: "!has(self.sts) || !has(self.provider) || self.provider in ['aws', 'generic']",
-    message: "spec.sts is only supported with spec.provider 'aws' or 'generic'",
-    fieldPath: '.sts',
-  }),
-});
+// The provider defaults to generic, so `self.provider` is always set when these run.
+const BucketSpecSchema = Type.Object(
+  bucketV1Fields,
+  rules(
+    {
+      rule: "!has(self.sts) || self.provider in ['aws', 'generic']",
+      message: "spec.sts is only supported with spec.provider 'aws' or 'generic'",
+      fieldPath: '.sts',
+    },
+    {
+      rule: "!has(self.sts) || self.provider != 'aws' || self.sts.provider == 'aws'",
+      message: "spec.sts.provider must be 'aws' when spec.provider is 'aws'",
+      fieldPath: '.sts.provider',
+    },
+    {
+      rule: "!has(self.sts) || self.provider != 'generic' || self.sts.provider == 'ldap'",
+      message: "spec.sts.provider must be 'ldap' when spec.provider is 'generic'",
+      fieldPath: '.sts.provider',
+    },
+    {
+      rule: "!has(self.sts) || self.sts.provider != 'aws' || (!has(self.sts.secretRef) && !has(self.sts.certSecretRef))",
+      message:
+        "spec.sts.secretRef and spec.sts.certSecretRef are not used by the 'aws' STS provider",
+      fieldPath: '.sts',
+    },
+    {
+      rule: "!has(self.serviceAccountName) || self.provider != 'generic'",
+      message: "spec.serviceAccountName is not supported with spec.provider 'generic'",
+      fieldPath: '.serviceAccountName',
+    },
+    {
+      rule: '!has(self.secretRef) || !has(self.serviceAccountName)',
+      message: 'at most one of spec.secretRef and spec.serviceAccountName may be set',
+      fieldPath: '.serviceAccountName',
+    },
+  ),
+);
 export type BucketSpec = Static<typeof BucketSpecSchema>;
 
 const BucketStatusSchema = Type.Object(

@@ -10,6 +10,8 @@ import {
   type SharedControlPlane,
 } from '@tide/harness';
 import {
+  ConditionReason,
+  ConditionType,
   ImagePolicyGVK,
   crdName,
   isBucket,
@@ -23,6 +25,7 @@ import {
   isKustomization,
   isOCIRepository,
   kindDefinitions,
+  type Condition,
   type KindDefinition,
 } from '../src/index.js';
 import { loadExamples, type Example } from './examples.js';
@@ -147,7 +150,7 @@ describe('kubectl get <shortName>', () => {
 });
 
 describe('ImagePolicy status across versions', () => {
-  it('shows v1beta2 readers the latestImage written beside latestRef', async () => {
+  it('shows v1beta2 readers the latestImage and conditions written through v1', async () => {
     const name = 'latest-image';
     await kubectlRun(
       ['apply', '-n', namespace, '-f', '-'],
@@ -158,6 +161,14 @@ describe('ImagePolicy status across versions', () => {
         spec: { imageRepositoryRef: { name: 'podinfo' }, policy: { semver: { range: '6.x' } } },
       }),
     );
+    const ready: Condition = {
+      type: ConditionType.Ready,
+      status: 'True',
+      observedGeneration: 1,
+      lastTransitionTime: '2026-01-02T03:04:05Z',
+      reason: ConditionReason.Succeeded,
+      message: "Latest image tag for 'ghcr.io/stefanprodan/podinfo' resolved to 6.5.0",
+    };
     const base = `/apis/${ImagePolicyGVK.group}`;
     const path = (version: string) =>
       `${base}/${version}/namespaces/${namespace}/${ImagePolicyGVK.plural}/${name}`;
@@ -169,10 +180,11 @@ describe('ImagePolicy status across versions', () => {
         status: {
           latestRef: { name: 'ghcr.io/stefanprodan/podinfo', tag: '6.5.0' },
           latestImage: 'ghcr.io/stefanprodan/podinfo:6.5.0',
+          conditions: [ready],
         },
       },
     });
-    expect(patched.status).toBe(200);
+    expect([patched.status, patched.text]).toEqual([200, expect.any(String)]);
     const old = await apiRequest(controlPlane.connection, { method: 'GET', path: path('v1beta2') });
     expect(old.body).toMatchObject({
       apiVersion: `${ImagePolicyGVK.group}/v1beta2`,
@@ -188,7 +200,9 @@ describe('ImagePolicy status across versions', () => {
       '-n',
       namespace,
     ]);
-    expect(out).toMatch(/LATEST IMAGE/);
-    expect(out).toContain('ghcr.io/stefanprodan/podinfo:6.5.0');
+    const [header = '', row = ''] = out.split('\n');
+    expect(header.split(/\s{2,}/)).toEqual(['NAME', 'LATEST IMAGE', 'READY', 'STATUS', 'AGE']);
+    expect(row).toContain('ghcr.io/stefanprodan/podinfo:6.5.0');
+    expect(row).toContain(ready.message);
   });
 });

@@ -197,6 +197,24 @@ const cases: readonly NegativeCase[] = [
     message: /spec\.sts: .*spec\.sts is only supported with spec\.provider 'aws' or 'generic'/,
   },
   {
+    what: 'an LDAP STS for the aws provider',
+    kind: 'Bucket',
+    spec: (s) => ({
+      ...s,
+      provider: 'aws',
+      sts: { provider: 'ldap', endpoint: 'https://sts.example.com' },
+    }),
+    message:
+      /spec\.sts\.provider: .*spec\.sts\.provider must be 'aws' when spec\.provider is 'aws'/,
+  },
+  {
+    what: 'a service account with the generic provider',
+    kind: 'Bucket',
+    spec: (s) => ({ ...s, serviceAccountName: 'reader' }),
+    message:
+      /spec\.serviceAccountName: .*spec\.serviceAccountName is not supported with spec\.provider 'generic'/,
+  },
+  {
     what: 'a source kind Kustomization cannot read',
     kind: 'Kustomization',
     spec: (s) => ({ ...s, sourceRef: { kind: 'HelmRepository', name: 'repo' } }),
