@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { kustomizeCommand } from './commands/kustomize.js';
 
 /** The version of this CLI, from its package.json (found from src/ and from dist/src/). */
 export function cliVersion(): string {
@@ -52,5 +53,6 @@ export function buildProgram(): Command {
       }
     });
 
+  program.addCommand(kustomizeCommand());
   return program;
 }

@@ -1,0 +1,348 @@
+/**
+ * `kustomize build`: load a kustomization and everything it includes, run generators and
+ * transformers level by level, then add hash suffixes, fix name references and sort.
+ *
+ * Each level works on one ResourceIndex. Transformers are single passes over the resources they
+ * concern (kind-indexed where they are kind-specific), and each patch is parsed and its target
+ * compiled once, so the cost grows with resources + patches, not their product.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KustomizeError } from './errors.js';
+import { absorbGenerated, generate, parseGeneratorOptions } from './generators.js';
+import { nameHash } from './hash.js';
+import {
+  FieldReader,
+  kustomizationFileNames,
+  parseKustomization,
+  stringMapOf,
+  type Kustomization,
+} from './kustomization.js';
+import { FileLoader, type LoadRestrictor } from './loader.js';
+import { fixNameReferences } from './name-references.js';
+import {
+  applyPatches,
+  parseJson6902,
+  parseOptions,
+  parsePatchText,
+  parseTarget,
+  type Patch,
+} from './patch/patches.js';
+import { ResourceIndex } from './resource-index.js';
+import { Resource, validateResource } from './resource.js';
+import { parseSelector } from './selector.js';
+import { sortResources, type SortOrder } from './sort.js';
+import { setImages, parseImages } from './transformers/images.js';
+import {
+  commonAnnotationSpecs,
+  commonLabelSpecs,
+  labelEntrySpecs,
+  setPairs,
+} from './transformers/labels.js';
+import { addPrefixSuffix } from './transformers/names.js';
+import { setNamespace } from './transformers/namespace.js';
+import { parseReplicas, setReplicas } from './transformers/replicas.js';
+import { isMap, type Value, type ValueMap } from './value.js';
+import { emitDocuments } from './yaml/emit.js';
+import { parseDocuments } from './yaml/parse.js';
+
+export interface BuildOptions {
+  /** `rootOnly` (the default) refuses files outside each kustomization's directory. */
+  readonly loadRestrictor?: LoadRestrictor;
+}
+
+export interface BuildResult {
+  /** The resources in output order. */
+  readonly resources: readonly ValueMap[];
+  /** The YAML stream `kustomize build` prints. */
+  readonly yaml: string;
+}
+
+/** Builds the kustomization in `directory`, like `kustomize build directory`. */
+export function build(directory: string, options: BuildOptions = {}): BuildResult {
+  const loader = new FileLoader(options.loadRestrictor ?? 'rootOnly');
+  const root = resolve(directory);
+  const top = readKustomizationIn(root);
+  const index = new ResourceIndex();
+  accumulate(top, root, index, loader, new Set());
+  finish(index);
+  const order = sortOrderOf(top);
+  const resources = sortResources(index.all(), order).map((resource) => resource.object);
+  return { resources, yaml: emitDocuments(resources) };
+}
+
+function readKustomizationIn(directory: string): Kustomization {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new KustomizeError(`'${directory}' is not a directory`);
+  }
+  const found = kustomizationFileNames.filter((name) => existsSync(join(directory, name)));
+  const [name] = found;
+  if (name === undefined) {
+    throw new KustomizeError(
+      `unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '${directory}'`,
+    );
+  }
+  if (found.length > 1) {
+    throw new KustomizeError(
+      `found multiple kustomization files under: ${directory} (${found.join(', ')})`,
+    );
+  }
+  const path = join(directory, name);
+  return parseKustomization(new FileLoader('none').readFile(directory, path), path);
+}
+
+/** One kustomization level: resources, components, generators, transformers. */
+function accumulate(
+  kustomization: Kustomization,
+  root: string,
+  index: ResourceIndex,
+  loader: FileLoader,
+  visiting: Set<string>,
+): void {
+  if (visiting.has(root)) {
+    throw new KustomizeError(`cycle detected: ${root} includes itself`);
+  }
+  visiting.add(root);
+  const fields = new FieldReader(kustomization);
+  const origin = kustomization.path;
+
+  for (const entry of [...fields.strings('resources'), ...fields.strings('bases')]) {
+    loadResourceEntry(entry, root, index, loader, visiting, origin);
+  }
+  for (const entry of fields.strings('components')) {
+    const componentRoot = loader.realPath(root, entry);
+    if (!loader.isDirectory(componentRoot)) {
+      throw new KustomizeError(`${origin}: component ${entry} must be a directory`);
+    }
+    const component = readKustomizationIn(componentRoot);
+    if (component.kind !== 'Component') {
+      throw new KustomizeError(
+        `${component.path}: a component must have kind: Component (used from ${origin})`,
+      );
+    }
+    accumulate(component, componentRoot, index, loader, visiting);
+  }
+  runGenerators(kustomization, fields, root, index, loader);
+  runTransformers(kustomization, fields, root, index, loader);
+  visiting.delete(root);
+}
+
+function loadResourceEntry(
+  entry: string,
+  root: string,
+  index: ResourceIndex,
+  loader: FileLoader,
+  visiting: Set<string>,
+  origin: string,
+): void {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('git@')) {
+    throw new KustomizeError(
+      `${origin}: remote resource ${entry} is not supported by tide's kustomize yet`,
+    );
+  }
+  const path = loader.realPath(root, entry);
+  if (loader.isDirectory(path)) {
+    const sub = readKustomizationIn(path);
+    if (sub.kind === 'Component') {
+      throw new KustomizeError(`${sub.path}: a Component must be listed under components`);
+    }
+    const subIndex = new ResourceIndex();
+    accumulate(sub, path, subIndex, loader, visiting);
+    for (const resource of subIndex.all()) index.add(resource);
+    return;
+  }
+  const text = loader.readFile(root, entry);
+  for (const document of parseDocuments(text, path)) {
+    for (const object of expandLists(document, path)) {
+      validateResource(object, path);
+      index.add(new Resource(object, path));
+    }
+  }
+}
+
+/** A `kind: List` (or any `*List` with items) contributes its items. */
+function expandLists(document: Value, origin: string): ValueMap[] {
+  if (!isMap(document)) {
+    throw new KustomizeError(`${origin}: a resource must be a YAML mapping`);
+  }
+  const kind = document.kind;
+  if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(document.items)) {
+    return document.items.flatMap((item) => expandLists(item, origin));
+  }
+  return [document];
+}
+
+function runGenerators(
+  kustomization: Kustomization,
+  fields: FieldReader,
+  root: string,
+  index: ResourceIndex,
+  loader: FileLoader,
+): void {
+  const origin = kustomization.path;
+  const options = parseGeneratorOptions(kustomization.fields.generatorOptions, origin);
+  const context = { loader, root, origin, options };
+  for (const args of fields.list('configMapGenerator')) {
+    const { resource, behavior } = generate('ConfigMap', args, context);
+    absorbGenerated(index, resource, behavior, origin);
+  }
+  for (const args of fields.list('secretGenerator')) {
+    const { resource, behavior } = generate('Secret', args, context);
+    absorbGenerated(index, resource, behavior, origin);
+  }
+}
+
+/** The built-in transformers in kustomize's order. */
+function runTransformers(
+  kustomization: Kustomization,
+  fields: FieldReader,
+  root: string,
+  index: ResourceIndex,
+  loader: FileLoader,
+): void {
+  const origin = kustomization.path;
+  applyPatches(index, legacyStrategicPatches(fields, root, loader, origin));
+  applyPatches(index, patchesOf(fields, root, loader, origin));
+
+  const namespace = fields.string('namespace');
+  if (namespace !== undefined && namespace !== '') {
+    const before = index.all().map((resource) => ({ resource, id: resource.id() }));
+    setNamespace(index.all(), namespace);
+    for (const { resource, id } of before) index.reindex(resource, id);
+  }
+  const prefix = fields.string('namePrefix') ?? '';
+  const suffix = fields.string('nameSuffix') ?? '';
+  if (prefix !== '' || suffix !== '') {
+    const before = index.all().map((resource) => ({ resource, id: resource.id() }));
+    addPrefixSuffix(index.all(), prefix, suffix);
+    for (const { resource, id } of before) index.reindex(resource, id);
+  }
+  setPairs(index.all(), fields.stringMap('commonLabels'), commonLabelSpecs);
+  for (const entry of fields.list('labels')) applyLabelEntry(entry, index, origin);
+  setPairs(index.all(), fields.stringMap('commonAnnotations'), commonAnnotationSpecs);
+  applyPatches(index, legacyJsonPatches(fields, root, loader, origin));
+  setReplicas(index.all(), parseReplicas(fields.list('replicas'), origin));
+  setImages(index.all(), parseImages(fields.list('images'), origin));
+}
+
+function applyLabelEntry(entry: ValueMap, index: ResourceIndex, origin: string): void {
+  for (const key of Object.keys(entry)) {
+    if (!['pairs', 'includeSelectors', 'includeTemplates', 'fields'].includes(key)) {
+      throw new KustomizeError(`${origin}: unknown field "${key}" in labels`);
+    }
+  }
+  if (entry.fields !== undefined) {
+    throw new KustomizeError(`${origin}: labels[].fields is not supported by tide's kustomize yet`);
+  }
+  const pairs = entry.pairs == null ? {} : stringMapOf(entry.pairs, `${origin}: labels.pairs`);
+  const specs = labelEntrySpecs({
+    includeSelectors: entry.includeSelectors === true,
+    includeTemplates: entry.includeTemplates === true,
+  });
+  setPairs(index.all(), pairs, specs);
+}
+
+function legacyStrategicPatches(
+  fields: FieldReader,
+  root: string,
+  loader: FileLoader,
+  origin: string,
+): Patch[] {
+  const value = fields.strings('patchesStrategicMerge');
+  const noOptions = { allowNameChange: false, allowKindChange: false };
+  return value.flatMap((entry) => {
+    // An entry is a file path or, if it spans lines or looks like YAML, an inline patch.
+    const inline = entry.includes('\n') || /^\s*(apiVersion|kind|metadata)\s*:/.test(entry);
+    const text = inline ? entry : loader.readFile(root, entry);
+    const where = inline ? `${origin}: patchesStrategicMerge` : join(root, entry);
+    return parsePatchText(text, where, undefined, noOptions).map((patch) => {
+      if (patch.type !== 'strategic') {
+        throw new KustomizeError(`${where}: patchesStrategicMerge entries must be mappings`);
+      }
+      return patch;
+    });
+  });
+}
+
+function patchesOf(fields: FieldReader, root: string, loader: FileLoader, origin: string): Patch[] {
+  return fields.list('patches').flatMap((entry) => {
+    for (const key of Object.keys(entry)) {
+      if (!['path', 'patch', 'target', 'options'].includes(key)) {
+        throw new KustomizeError(`${origin}: unknown field "${key}" in patches`);
+      }
+    }
+    const hasPath = typeof entry.path === 'string' && entry.path !== '';
+    const hasPatch = typeof entry.patch === 'string' && entry.patch !== '';
+    if (hasPath === hasPatch) {
+      throw new KustomizeError(`${origin}: each patch needs exactly one of path and patch`);
+    }
+    const text = hasPath ? loader.readFile(root, entry.path as string) : (entry.patch as string);
+    const where = hasPath ? join(root, entry.path as string) : `${origin}: inline patch`;
+    const target = parseTarget(entry.target, origin);
+    return parsePatchText(text, where, target, parseOptions(entry.options, origin));
+  });
+}
+
+function legacyJsonPatches(
+  fields: FieldReader,
+  root: string,
+  loader: FileLoader,
+  origin: string,
+): Patch[] {
+  return fields.list('patchesJson6902').map((entry) => {
+    if (entry.target === undefined || entry.target === null) {
+      throw new KustomizeError(`${origin}: patchesJson6902 entries need a target`);
+    }
+    const target = parseSelector(legacyTarget(entry.target), origin);
+    const hasPath = typeof entry.path === 'string';
+    const text = hasPath ? loader.readFile(root, entry.path as string) : entry.patch;
+    if (typeof text !== 'string') {
+      throw new KustomizeError(`${origin}: patchesJson6902 entries need a path or a patch`);
+    }
+    return parseJson6902(text, hasPath ? join(root, entry.path as string) : origin, target);
+  });
+}
+
+/** Legacy targets name their resource literally; escape them for the regex selector. */
+function legacyTarget(value: Value): ValueMap {
+  if (!isMap(value)) throw new KustomizeError('patchesJson6902 target must be a mapping');
+  const target: ValueMap = Object.create(null) as ValueMap;
+  for (const key of Object.keys(value)) {
+    const field = value[key];
+    target[key] =
+      typeof field === 'string' && key !== 'labelSelector' && key !== 'annotationSelector'
+        ? field.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')
+        : (field as Value);
+  }
+  return target;
+}
+
+/** The steps that run once, after every level: hash suffixes, then references. */
+function finish(index: ResourceIndex): void {
+  for (const resource of index.all()) {
+    if (resource.generator?.needsHash !== true) continue;
+    const before = resource.id();
+    resource.rename(`${resource.name}-${nameHash(resource)}`);
+    index.reindex(resource, before);
+  }
+  fixNameReferences(index);
+}
+
+function sortOrderOf(kustomization: Kustomization): SortOrder {
+  const options = kustomization.fields.sortOptions;
+  if (options === undefined || options === null) return 'legacy';
+  if (!isMap(options))
+    throw new KustomizeError(`${kustomization.path}: sortOptions must be a mapping`);
+  const order = options.order ?? 'legacy';
+  if (order === 'legacy' || order === 'fifo') {
+    if (order === 'legacy' && options.legacySortOptions != null) {
+      throw new KustomizeError(
+        `${kustomization.path}: sortOptions.legacySortOptions is not supported by tide's kustomize yet`,
+      );
+    }
+    return order;
+  }
+  throw new KustomizeError(
+    `${kustomization.path}: unknown sortOptions.order ${JSON.stringify(order)}`,
+  );
+}

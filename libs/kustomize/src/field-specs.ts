@@ -1,0 +1,94 @@
+/**
+ * Field specs: which fields of which kinds a transformer touches. Paths are slash-separated;
+ * lists met on the way are walked element by element, as kustomize does.
+ */
+import type { Resource } from './resource.js';
+import { isMap, newMap, type Value, type ValueMap } from './value.js';
+
+export interface FieldSpec {
+  readonly group?: string;
+  readonly version?: string;
+  readonly kind?: string;
+  readonly path: readonly string[];
+  /** Create missing fields (and the maps above them) instead of skipping the resource. */
+  readonly create: boolean;
+}
+
+export function fieldSpec(
+  path: string,
+  options: { kind?: string; group?: string; version?: string; create?: boolean } = {},
+): FieldSpec {
+  return {
+    ...options,
+    path: path.split('/').map((segment) => segment.replace(/\[\]$/, '')),
+    create: options.create ?? false,
+  };
+}
+
+export function specMatches(spec: FieldSpec, resource: Resource): boolean {
+  if (spec.kind !== undefined && spec.kind !== resource.kind) return false;
+  if (spec.group !== undefined && spec.group !== resource.group) return false;
+  if (spec.version !== undefined && spec.version !== resource.version) return false;
+  return true;
+}
+
+/**
+ * Calls `visit` with the parent map and key of every field the path reaches. With `create`,
+ * missing maps on the way are created and the visitor is called for the missing leaf too.
+ */
+export function walkPath(
+  node: Value | undefined,
+  path: readonly string[],
+  create: boolean,
+  visit: (parent: ValueMap, key: string) => void,
+): void {
+  if (Array.isArray(node)) {
+    for (const item of node) walkPath(item, path, create, visit);
+    return;
+  }
+  if (!isMap(node)) return;
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    if (head in node || create) visit(node, head);
+    return;
+  }
+  let child = node[head];
+  if (child === undefined || child === null) {
+    if (!create) return;
+    child = newMap();
+    node[head] = child;
+  }
+  walkPath(child, rest, create, visit);
+}
+
+/** Applies every matching spec to a resource's object. */
+export function applyFieldSpecs(
+  resource: Resource,
+  specs: readonly FieldSpec[],
+  visit: (parent: ValueMap, key: string, spec: FieldSpec) => void,
+): void {
+  for (const spec of specs) {
+    if (!specMatches(spec, resource)) continue;
+    walkPath(resource.object, spec.path, spec.create, (parent, key) => {
+      visit(parent, key, spec);
+    });
+  }
+}
+
+/** Kinds whose pod template sits at spec/template. */
+export const templatedWorkloads = [
+  'Deployment',
+  'ReplicaSet',
+  'DaemonSet',
+  'StatefulSet',
+  'Job',
+  'ReplicationController',
+];
+
+/** The paths of every pod spec in the built-in workload kinds. */
+export const podSpecPaths: readonly { kind: string; path: string }[] = [
+  { kind: 'Pod', path: 'spec' },
+  ...templatedWorkloads.map((kind) => ({ kind, path: 'spec/template/spec' })),
+  { kind: 'CronJob', path: 'spec/jobTemplate/spec/template/spec' },
+];

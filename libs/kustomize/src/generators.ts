@@ -1,0 +1,315 @@
+/**
+ * configMapGenerator and secretGenerator: build ConfigMaps and Secrets from literals, files and
+ * env files, with generatorOptions, and merge or replace ones of the same name from bases.
+ */
+import { basename } from 'node:path';
+import { KustomizeError } from './errors.js';
+import { stringMapOf } from './kustomization.js';
+import type { FileLoader } from './loader.js';
+import type { ResourceIndex } from './resource-index.js';
+import { Resource, type GeneratorBehavior } from './resource.js';
+import { isMap, newMap, type Value, type ValueMap } from './value.js';
+
+export interface GeneratorOptions {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly disableNameSuffixHash: boolean;
+  readonly immutable: boolean;
+}
+
+export interface GeneratorContext {
+  readonly loader: FileLoader;
+  /** The directory of the kustomization, the root files are read from. */
+  readonly root: string;
+  readonly origin: string;
+  readonly options: GeneratorOptions;
+}
+
+const emptyOptions: GeneratorOptions = {
+  labels: {},
+  annotations: {},
+  disableNameSuffixHash: false,
+  immutable: false,
+};
+
+const generatorFields = new Set([
+  'name',
+  'namespace',
+  'behavior',
+  'literals',
+  'files',
+  'envs',
+  'env',
+  'options',
+  'type',
+  'kvSources',
+]);
+
+export function parseGeneratorOptions(value: Value | undefined, origin: string): GeneratorOptions {
+  if (value === undefined || value === null) return emptyOptions;
+  if (!isMap(value)) throw new KustomizeError(`${origin}: generatorOptions must be a mapping`);
+  for (const key of Object.keys(value)) {
+    if (!['labels', 'annotations', 'disableNameSuffixHash', 'immutable'].includes(key)) {
+      throw new KustomizeError(`${origin}: unknown field "${key}" in generator options`);
+    }
+  }
+  return {
+    labels: value.labels == null ? {} : stringMapOf(value.labels, `${origin}: options.labels`),
+    annotations:
+      value.annotations == null
+        ? {}
+        : stringMapOf(value.annotations, `${origin}: options.annotations`),
+    disableNameSuffixHash: value.disableNameSuffixHash === true,
+    immutable: value.immutable === true,
+  };
+}
+
+/** Per-generator options extend the kustomization's generatorOptions. */
+function mergeOptions(
+  base: GeneratorOptions,
+  own: Value | undefined,
+  origin: string,
+): GeneratorOptions {
+  if (own === undefined || own === null) return base;
+  const parsed = parseGeneratorOptions(own, origin);
+  return {
+    labels: { ...base.labels, ...parsed.labels },
+    annotations: { ...base.annotations, ...parsed.annotations },
+    disableNameSuffixHash:
+      base.disableNameSuffixHash || (isMap(own) && own.disableNameSuffixHash === true),
+    immutable: base.immutable || (isMap(own) && own.immutable === true),
+  };
+}
+
+export function generate(
+  kind: 'ConfigMap' | 'Secret',
+  args: ValueMap,
+  context: GeneratorContext,
+): { resource: Resource; behavior: GeneratorBehavior } {
+  const where = `${context.origin}: ${kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator'}`;
+  for (const key of Object.keys(args)) {
+    if (!generatorFields.has(key) || key === 'kvSources') {
+      throw new KustomizeError(`${where}: unknown field "${key}"`);
+    }
+  }
+  const name = args.name;
+  if (typeof name !== 'string' || name === '') throw new KustomizeError(`${where}: missing name`);
+  const behavior = parseBehavior(args.behavior, where);
+  const options = mergeOptions(context.options, args.options, where);
+  const entries = collectEntries(args, context, `${where} ${name}`);
+
+  const object = newMap();
+  object.apiVersion = 'v1';
+  object.kind = kind;
+  const metadata = newMap();
+  metadata.name = name;
+  if (typeof args.namespace === 'string' && args.namespace !== '') {
+    metadata.namespace = args.namespace;
+  }
+  if (Object.keys(options.labels).length > 0) metadata.labels = toMap(options.labels);
+  if (Object.keys(options.annotations).length > 0) {
+    metadata.annotations = toMap(options.annotations);
+  }
+  object.metadata = metadata;
+  fillData(object, kind, entries);
+  if (kind === 'Secret') {
+    object.type = typeof args.type === 'string' && args.type !== '' ? args.type : 'Opaque';
+  }
+  if (options.immutable) object.immutable = true;
+  const resource = new Resource(object, context.origin, {
+    behavior,
+    needsHash: !options.disableNameSuffixHash,
+  });
+  return { resource, behavior };
+}
+
+function parseBehavior(value: Value | undefined, where: string): GeneratorBehavior {
+  if (value === undefined || value === null || value === '' || value === 'create') return 'create';
+  if (value === 'merge' || value === 'replace') return value;
+  throw new KustomizeError(`${where}: unknown behavior ${JSON.stringify(value)}`);
+}
+
+interface Entry {
+  readonly key: string;
+  readonly value: Buffer | string;
+}
+
+function collectEntries(args: ValueMap, context: GeneratorContext, where: string): Entry[] {
+  const entries: Entry[] = [];
+  const add = (entry: Entry) => {
+    if (!/^[-._a-zA-Z0-9]+$/.test(entry.key)) {
+      throw new KustomizeError(`${where}: "${entry.key}" is not a valid key name`);
+    }
+    if (entries.some((existing) => existing.key === entry.key)) {
+      throw new KustomizeError(
+        `${where}: cannot add key ${entry.key}, another key by that name already exists`,
+      );
+    }
+    entries.push(entry);
+  };
+  for (const file of [...strings(args.envs, where), ...strings(args.env, where)]) {
+    const text = context.loader.readFile(context.root, file);
+    for (const entry of parseEnvFile(text, `${where}: ${file}`)) add(entry);
+  }
+  for (const literal of strings(args.literals, where)) add(parseLiteral(literal, where));
+  for (const source of strings(args.files, where)) {
+    const [key, path] = splitFileSource(source, where);
+    add({ key, value: context.loader.readBytes(context.root, path) });
+  }
+  return entries;
+}
+
+function strings(value: Value | undefined, where: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new KustomizeError(`${where}: expected a list of strings`);
+  }
+  return value;
+}
+
+function parseLiteral(source: string, where: string): Entry {
+  const equals = source.indexOf('=');
+  if (equals <= 0) {
+    throw new KustomizeError(`${where}: invalid literal source ${source}, expected key=value`);
+  }
+  return { key: source.slice(0, equals), value: removeQuotes(source.slice(equals + 1)) };
+}
+
+function removeQuotes(text: string): string {
+  if (text.length < 2 || !text.endsWith(text.charAt(0))) return text;
+  if (text.startsWith('"') || text.startsWith("'")) return text.slice(1, -1);
+  return text;
+}
+
+function splitFileSource(source: string, where: string): [string, string] {
+  const equals = source.indexOf('=');
+  if (equals < 0) return [basename(source), source];
+  if (equals === 0 || equals === source.length - 1) {
+    throw new KustomizeError(`${where}: invalid file source ${source}, expected [key=]path`);
+  }
+  return [source.slice(0, equals), source.slice(equals + 1)];
+}
+
+function parseEnvFile(text: string, where: string): Entry[] {
+  const entries: Entry[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
+  lines.forEach((raw, index) => {
+    const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
+    if (line === '' || line.startsWith('#')) return;
+    const equals = line.indexOf('=');
+    if (equals < 0) {
+      throw new KustomizeError(`${where}: line ${index + 1} has no "=": ${JSON.stringify(line)}`);
+    }
+    entries.push({ key: line.slice(0, equals), value: line.slice(equals + 1) });
+  });
+  return entries;
+}
+
+function fillData(object: ValueMap, kind: 'ConfigMap' | 'Secret', entries: readonly Entry[]): void {
+  const data = newMap();
+  const binaryData = newMap();
+  for (const { key, value } of entries) {
+    if (kind === 'Secret') {
+      data[key] = wrappedBase64(Buffer.from(value));
+    } else if (typeof value === 'string' || isUtf8(value)) {
+      data[key] = typeof value === 'string' ? value : value.toString('utf8');
+    } else {
+      binaryData[key] = value.toString('base64');
+    }
+  }
+  if (Object.keys(data).length > 0 || Object.keys(binaryData).length === 0) object.data = data;
+  if (Object.keys(binaryData).length > 0) object.binaryData = binaryData;
+}
+
+/** Secret values as kubectl encodes them: base64 in lines of 70, each ending in a newline. */
+function wrappedBase64(bytes: Buffer): string {
+  const lineLength = 70;
+  const encoded = bytes.toString('base64');
+  if (encoded.length < lineLength) return encoded;
+  let wrapped = '';
+  for (let i = 0; i < encoded.length; i += lineLength) {
+    wrapped += `${encoded.slice(i, i + lineLength)}\n`;
+  }
+  return wrapped;
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toMap(record: Readonly<Record<string, string>>): ValueMap {
+  const map = newMap();
+  for (const key of Object.keys(record)) map[key] = record[key] ?? '';
+  return map;
+}
+
+/**
+ * Adds a generated resource to the build: `create` adds it, `merge` and `replace` fold it into
+ * the resource of the same kind and name from a base.
+ */
+export function absorbGenerated(
+  index: ResourceIndex,
+  generated: Resource,
+  behavior: GeneratorBehavior,
+  origin: string,
+): void {
+  if (behavior === 'create') {
+    index.add(generated);
+    return;
+  }
+  const existing = index
+    .ofKind(generated.kind)
+    .filter(
+      (resource) =>
+        resource.originalId().name === generated.name &&
+        (generated.namespace === '' || resource.namespace === generated.namespace),
+    );
+  const [target] = existing;
+  if (existing.length !== 1 || target === undefined) {
+    throw new KustomizeError(
+      `${origin}: ${generated.kind} ${generated.name} does not exist in a base; cannot ${behavior} it`,
+    );
+  }
+  const merged = behavior === 'merge' ? mergeGenerated(target, generated) : generated.object;
+  const mergedMetadata = isMap(merged.metadata) ? merged.metadata : newMap();
+  mergedMetadata.name = target.name;
+  if (target.namespace !== '') mergedMetadata.namespace = target.namespace;
+  merged.metadata = mergedMetadata;
+  target.object = merged;
+  const needsHash =
+    (target.generator?.needsHash ?? false) && (generated.generator?.needsHash ?? true);
+  target.generator = { behavior, needsHash };
+}
+
+function mergeGenerated(target: Resource, generated: Resource): ValueMap {
+  const object = newMap();
+  for (const key of Object.keys(target.object)) object[key] = target.object[key] as Value;
+  for (const field of ['data', 'binaryData'] as const) {
+    const combined = newMap();
+    const old = target.object[field];
+    const fresh = generated.object[field];
+    if (isMap(old)) for (const key of Object.keys(old)) combined[key] = old[key] as Value;
+    if (isMap(fresh)) for (const key of Object.keys(fresh)) combined[key] = fresh[key] as Value;
+    if (Object.keys(combined).length > 0 || field === 'data') object[field] = combined;
+  }
+  const metadata = newMap();
+  const oldMetadata = target.metadata;
+  for (const key of Object.keys(oldMetadata)) metadata[key] = oldMetadata[key] as Value;
+  for (const field of ['labels', 'annotations'] as const) {
+    const combined = newMap();
+    const old = oldMetadata[field];
+    const fresh = generated.metadata[field];
+    if (isMap(old)) for (const key of Object.keys(old)) combined[key] = old[key] as Value;
+    if (isMap(fresh)) for (const key of Object.keys(fresh)) combined[key] = fresh[key] as Value;
+    if (Object.keys(combined).length > 0) metadata[field] = combined;
+  }
+  object.metadata = metadata;
+  if (generated.object.immutable === true) object.immutable = true;
+  return object;
+}

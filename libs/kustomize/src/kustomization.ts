@@ -1,0 +1,145 @@
+/**
+ * The kustomization file: finding it in a directory, reading it, and refusing fields this engine
+ * does not implement (so a build never silently ignores part of its input).
+ */
+import { KustomizeError } from './errors.js';
+import { parseMapping } from './yaml/parse.js';
+import { isMap, type Value, type ValueMap } from './value.js';
+
+/** The file names kustomize looks for, in its order. */
+export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+const supportedFields = new Set([
+  'apiVersion',
+  'kind',
+  'metadata',
+  'resources',
+  'bases',
+  'components',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'commonLabels',
+  'labels',
+  'commonAnnotations',
+  'images',
+  'replicas',
+  'patches',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+  'configMapGenerator',
+  'secretGenerator',
+  'generatorOptions',
+  'sortOptions',
+]);
+
+/** Fields kustomize knows that this engine refuses with a clear error. */
+const unsupportedFields = new Set([
+  'replacements',
+  'vars',
+  'openapi',
+  'configurations',
+  'generators',
+  'transformers',
+  'validators',
+  'helmCharts',
+  'helmGlobals',
+  'helmChartInflationGenerator',
+  'inventory',
+  'imageTags',
+  'buildMetadata',
+  // kustomize reads OpenAPI definitions from these files to learn about custom kinds.
+  'crds',
+]);
+
+export type KustomizationKind = 'Kustomization' | 'Component';
+
+export interface Kustomization {
+  readonly kind: KustomizationKind;
+  readonly fields: ValueMap;
+  /** The file it was read from. */
+  readonly path: string;
+}
+
+export function parseKustomization(text: string, path: string): Kustomization {
+  const fields = parseMapping(text, path);
+  for (const key of Object.keys(fields)) {
+    if (unsupportedFields.has(key)) {
+      throw new KustomizeError(`${path}: field "${key}" is not supported by tide's kustomize yet`);
+    }
+    if (!supportedFields.has(key)) {
+      throw new KustomizeError(`${path}: invalid Kustomization: unknown field "${key}"`);
+    }
+  }
+  const kind = fields.kind ?? 'Kustomization';
+  if (kind !== 'Kustomization' && kind !== 'Component') {
+    throw new KustomizeError(`${path}: kind must be Kustomization or Component, not ${str(kind)}`);
+  }
+  return { kind, fields, path };
+}
+
+function str(value: Value): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** Typed accessors that name the file and field when the shape is wrong. */
+export class FieldReader {
+  constructor(private readonly kustomization: Kustomization) {}
+
+  private fail(field: string, want: string): never {
+    throw new KustomizeError(`${this.kustomization.path}: field "${field}" must be ${want}`);
+  }
+
+  string(field: string): string | undefined {
+    const value = this.kustomization.fields[field];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') this.fail(field, 'a string');
+    return value;
+  }
+
+  strings(field: string): string[] {
+    const value = this.kustomization.fields[field];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+      this.fail(field, 'a list of strings');
+    }
+    return value;
+  }
+
+  list(field: string): ValueMap[] {
+    const value = this.kustomization.fields[field];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value) || !value.every((item) => isMap(item))) {
+      this.fail(field, 'a list of mappings');
+    }
+    return value;
+  }
+
+  stringMap(field: string): Record<string, string> {
+    const value = this.kustomization.fields[field];
+    if (value === undefined || value === null) return {};
+    return stringMapOf(value, `${this.kustomization.path}: field "${field}"`);
+  }
+
+  map(field: string): ValueMap | undefined {
+    const value = this.kustomization.fields[field];
+    if (value === undefined || value === null) return undefined;
+    if (!isMap(value)) this.fail(field, 'a mapping');
+    return value;
+  }
+}
+
+/** A map of strings, such as labels or annotations. */
+export function stringMapOf(value: Value, what: string): Record<string, string> {
+  if (!isMap(value)) throw new KustomizeError(`${what} must be a mapping of strings`);
+  const result = Object.create(null) as Record<string, string>;
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    // kustomize decodes these into Go map[string]string: other scalars are an error there too.
+    if (typeof item !== 'string') {
+      throw new KustomizeError(`${what} must be a mapping of strings (key "${key}")`);
+    }
+    result[key] = item;
+  }
+  return result;
+}

@@ -1,0 +1,207 @@
+/**
+ * Name references: after renames (prefix, suffix, hash suffix, patches), fields that name another
+ * resource — a ConfigMap in a volume, a ServiceAccount in a pod spec or a binding, a Service in
+ * an Ingress, ... — are rewritten to the referent's final name. The referent is the resource of
+ * the right kind that once had the referenced name; among several, the one in the referrer's
+ * namespace.
+ */
+import { KustomizeError } from './errors.js';
+import { walkPath } from './field-specs.js';
+import type { ResourceIndex } from './resource-index.js';
+import { formatId, type Resource } from './resource.js';
+import { isClusterScoped } from './transformers/namespace.js';
+import { isMap, type ValueMap } from './value.js';
+
+interface Referrer {
+  /** Kinds of the referring resources. */
+  readonly kinds: readonly string[];
+  /** Path of the name field inside them. */
+  readonly path: readonly string[];
+  /**
+   * For kind-qualified references (`roleRef`, `subjects`, `scaleTargetRef`): the sibling field
+   * that must name the referent's kind.
+   */
+  readonly kindField?: string;
+}
+
+interface ReferenceRule {
+  readonly referentKind: string;
+  readonly referrers: readonly Referrer[];
+}
+
+const podKinds = {
+  Pod: 'spec',
+  Deployment: 'spec/template/spec',
+  ReplicaSet: 'spec/template/spec',
+  DaemonSet: 'spec/template/spec',
+  StatefulSet: 'spec/template/spec',
+  Job: 'spec/template/spec',
+  ReplicationController: 'spec/template/spec',
+  CronJob: 'spec/jobTemplate/spec/template/spec',
+} as const;
+
+/** The same relative path under the pod spec of every workload kind. */
+function inPodSpecs(...relativePaths: string[]): Referrer[] {
+  return Object.entries(podKinds).flatMap(([kind, base]) =>
+    relativePaths.map((path) => ({ kinds: [kind], path: `${base}/${path}`.split('/') })),
+  );
+}
+
+function at(kinds: readonly string[], path: string, kindField?: string): Referrer {
+  const referrer = { kinds, path: path.split('/') };
+  return kindField === undefined ? referrer : { ...referrer, kindField };
+}
+
+const containerLists = ['containers', 'initContainers'];
+
+const rules: readonly ReferenceRule[] = [
+  {
+    referentKind: 'ConfigMap',
+    referrers: [
+      ...inPodSpecs(
+        'volumes/configMap/name',
+        'volumes/projected/sources/configMap/name',
+        ...containerLists.flatMap((list) => [
+          `${list}/env/valueFrom/configMapKeyRef/name`,
+          `${list}/envFrom/configMapRef/name`,
+        ]),
+      ),
+    ],
+  },
+  {
+    referentKind: 'Secret',
+    referrers: [
+      ...inPodSpecs(
+        'volumes/secret/secretName',
+        'volumes/projected/sources/secret/name',
+        'imagePullSecrets/name',
+        ...containerLists.flatMap((list) => [
+          `${list}/env/valueFrom/secretKeyRef/name`,
+          `${list}/envFrom/secretRef/name`,
+        ]),
+      ),
+      at(['ServiceAccount'], 'imagePullSecrets/name'),
+      at(['ServiceAccount'], 'secrets/name'),
+      at(['Ingress'], 'spec/tls/secretName'),
+    ],
+  },
+  {
+    referentKind: 'Service',
+    referrers: [
+      at(['Ingress'], 'spec/rules/http/paths/backend/serviceName'),
+      at(['Ingress'], 'spec/rules/http/paths/backend/service/name'),
+      at(['Ingress'], 'spec/backend/serviceName'),
+      at(['Ingress'], 'spec/defaultBackend/service/name'),
+      at(['StatefulSet'], 'spec/serviceName'),
+      at(['APIService'], 'spec/service/name'),
+      at(
+        ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'],
+        'webhooks/clientConfig/service/name',
+      ),
+    ],
+  },
+  {
+    referentKind: 'ServiceAccount',
+    referrers: [
+      ...inPodSpecs('serviceAccountName', 'serviceAccount'),
+      at(['RoleBinding', 'ClusterRoleBinding'], 'subjects/name', 'kind'),
+    ],
+  },
+  { referentKind: 'Role', referrers: [at(['RoleBinding'], 'roleRef/name', 'kind')] },
+  {
+    referentKind: 'ClusterRole',
+    referrers: [at(['RoleBinding', 'ClusterRoleBinding'], 'roleRef/name', 'kind')],
+  },
+  {
+    referentKind: 'PersistentVolumeClaim',
+    referrers: inPodSpecs('volumes/persistentVolumeClaim/claimName'),
+  },
+  {
+    referentKind: 'PersistentVolume',
+    referrers: [at(['PersistentVolumeClaim'], 'spec/volumeName')],
+  },
+  { referentKind: 'PriorityClass', referrers: inPodSpecs('priorityClassName') },
+  {
+    referentKind: 'StorageClass',
+    referrers: [
+      at(['PersistentVolumeClaim', 'PersistentVolume'], 'spec/storageClassName'),
+      at(['StatefulSet'], 'spec/volumeClaimTemplates/spec/storageClassName'),
+    ],
+  },
+  ...['Deployment', 'ReplicaSet', 'StatefulSet', 'ReplicationController'].map((kind) => ({
+    referentKind: kind,
+    referrers: [at(['HorizontalPodAutoscaler'], 'spec/scaleTargetRef/name', 'kind')],
+  })),
+];
+
+/** Rewrites every reference to a renamed resource. */
+export function fixNameReferences(index: ResourceIndex): void {
+  for (const rule of rules) {
+    const referents = index.ofKind(rule.referentKind).filter((r) => r.previousIds.length > 0);
+    if (referents.length === 0) continue;
+    const byOldName = groupByOldName(referents);
+    for (const referrer of rule.referrers) {
+      for (const kind of referrer.kinds) {
+        for (const resource of index.ofKind(kind)) {
+          walkPath(resource.object, referrer.path, false, (parent, key) => {
+            if (
+              referrer.kindField !== undefined &&
+              parent[referrer.kindField] !== rule.referentKind
+            ) {
+              return;
+            }
+            const value = parent[key];
+            if (typeof value !== 'string') return;
+            const candidates = byOldName.get(value);
+            if (candidates === undefined) return;
+            const referent = chooseReferent(candidates, resource, parent, value);
+            if (referent !== undefined) parent[key] = referent.name;
+          });
+        }
+      }
+    }
+  }
+}
+
+function groupByOldName(referents: readonly Resource[]): Map<string, Resource[]> {
+  const map = new Map<string, Resource[]>();
+  for (const referent of referents) {
+    const names = new Set(referent.previousIds.map((id) => id.name));
+    for (const name of names) {
+      const list = map.get(name) ?? [];
+      list.push(referent);
+      map.set(name, list);
+    }
+  }
+  return map;
+}
+
+function chooseReferent(
+  candidates: readonly Resource[],
+  referrer: Resource,
+  field: ValueMap,
+  name: string,
+): Resource | undefined {
+  if (candidates.length === 1) return candidates[0];
+  const namespace = referenceNamespace(referrer, field);
+  const inNamespace = candidates.filter(
+    (candidate) => isClusterScoped(candidate) || sameNs(candidate.namespace, namespace),
+  );
+  if (inNamespace.length === 1) return inNamespace[0];
+  if (inNamespace.length === 0) return undefined;
+  throw new KustomizeError(
+    `found multiple possible referrals for ${name} in ${formatId(referrer.id())}: ` +
+      inNamespace.map((candidate) => formatId(candidate.id())).join(', '),
+  );
+}
+
+/** Subjects carry their own namespace; other references point into the referrer's. */
+function referenceNamespace(referrer: Resource, field: ValueMap): string {
+  if (isMap(field) && typeof field.namespace === 'string' && 'kind' in field)
+    return field.namespace;
+  return referrer.namespace;
+}
+
+function sameNs(a: string, b: string): boolean {
+  return (a === '' ? 'default' : a) === (b === '' ? 'default' : b);
+}

@@ -1,0 +1,118 @@
+/**
+ * Merge keys and list strategies of the built-in Kubernetes types that strategic merge patches
+ * rely on. A type is a map from field name to how that field merges; fields not listed merge as
+ * maps (if maps) or are replaced (lists and scalars).
+ */
+export interface FieldSchema {
+  /** The element keys that identify list elements; absent: the list is replaced. */
+  readonly mergeKeys?: readonly string[];
+  /** Primitive lists merged as sets (e.g. finalizers). */
+  readonly mergePrimitives?: boolean;
+  /** The type of the field's value (or of list elements). */
+  readonly type?: TypeSchema;
+}
+
+export type TypeSchema = Readonly<Record<string, FieldSchema>>;
+
+const objectMeta: TypeSchema = {
+  finalizers: { mergePrimitives: true },
+  ownerReferences: { mergeKeys: ['uid'] },
+};
+
+const container: TypeSchema = {
+  ports: { mergeKeys: ['containerPort', 'protocol'] },
+  env: { mergeKeys: ['name'] },
+  volumeMounts: { mergeKeys: ['mountPath'] },
+  volumeDevices: { mergeKeys: ['devicePath'] },
+  resizePolicy: { mergeKeys: ['resourceName'] },
+};
+
+const podSpec: TypeSchema = {
+  containers: { mergeKeys: ['name'], type: container },
+  initContainers: { mergeKeys: ['name'], type: container },
+  ephemeralContainers: { mergeKeys: ['name'], type: container },
+  volumes: { mergeKeys: ['name'] },
+  imagePullSecrets: { mergeKeys: ['name'] },
+  hostAliases: { mergeKeys: ['ip'] },
+  topologySpreadConstraints: { mergeKeys: ['topologyKey', 'whenUnsatisfiable'] },
+  resourceClaims: { mergeKeys: ['name'] },
+  schedulingGates: { mergeKeys: ['name'] },
+};
+
+const podTemplate: TypeSchema = {
+  metadata: { type: objectMeta },
+  spec: { type: podSpec },
+};
+
+const withTemplate: TypeSchema = { template: { type: podTemplate } };
+
+const statusConditions: TypeSchema = { conditions: { mergeKeys: ['type'] } };
+
+function resource(spec: TypeSchema): TypeSchema {
+  return {
+    metadata: { type: objectMeta },
+    spec: { type: spec },
+    status: { type: statusConditions },
+  };
+}
+
+/** Schemas of the built-in kinds, by kind. */
+const builtinKinds: Readonly<Record<string, TypeSchema>> = {
+  Pod: resource(podSpec),
+  PodTemplate: { metadata: { type: objectMeta }, template: { type: podTemplate } },
+  Deployment: resource(withTemplate),
+  ReplicaSet: resource(withTemplate),
+  DaemonSet: resource(withTemplate),
+  StatefulSet: resource(withTemplate),
+  ReplicationController: resource(withTemplate),
+  Job: resource(withTemplate),
+  CronJob: resource({
+    jobTemplate: { type: { metadata: { type: objectMeta }, spec: { type: withTemplate } } },
+  }),
+  Service: resource({ ports: { mergeKeys: ['port', 'protocol'] } }),
+  ConfigMap: { metadata: { type: objectMeta } },
+  Secret: { metadata: { type: objectMeta } },
+  ServiceAccount: {
+    metadata: { type: objectMeta },
+    secrets: { mergeKeys: ['name'] },
+    imagePullSecrets: { mergeKeys: ['name'] },
+  },
+  Namespace: resource({}),
+  Ingress: resource({}),
+  PersistentVolumeClaim: resource({}),
+  PersistentVolume: resource({}),
+  HorizontalPodAutoscaler: resource({}),
+  PodDisruptionBudget: resource({}),
+  NetworkPolicy: resource({}),
+  Role: { metadata: { type: objectMeta } },
+  ClusterRole: { metadata: { type: objectMeta } },
+  RoleBinding: { metadata: { type: objectMeta } },
+  ClusterRoleBinding: { metadata: { type: objectMeta } },
+  Endpoints: { metadata: { type: objectMeta } },
+  LimitRange: resource({}),
+  ResourceQuota: resource({}),
+  StorageClass: { metadata: { type: objectMeta } },
+  PriorityClass: { metadata: { type: objectMeta } },
+  CustomResourceDefinition: resource({}),
+};
+
+/** The built-in groups whose kinds carry a schema (a same-named custom kind does not). */
+const builtinGroups = new Set([
+  '',
+  'apps',
+  'batch',
+  'policy',
+  'autoscaling',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'scheduling.k8s.io',
+  'apiextensions.k8s.io',
+  'extensions',
+]);
+
+/** The schema of a kind, or undefined for custom resources (merged as JSON merge patches). */
+export function schemaFor(group: string, kind: string): TypeSchema | undefined {
+  if (!builtinGroups.has(group)) return undefined;
+  return builtinKinds[kind];
+}

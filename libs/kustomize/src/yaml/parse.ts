@@ -1,0 +1,123 @@
+/**
+ * Reads YAML streams into Values with go-yaml v3's typing, which is what kustomize uses: the
+ * `yaml` package parses with the failsafe schema (every scalar a string), and plain scalars are
+ * then typed here by v3's rules rather than the YAML 1.2 core schema.
+ */
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
+import { KustomizeError } from '../errors.js';
+import { newMap, type Value, type ValueMap } from '../value.js';
+import { resolvePlain } from './scalars.js';
+
+const tagPrefix = 'tag:yaml.org,2002:';
+
+/** Every non-empty document of a YAML stream; `source` names the file in errors. */
+export function parseDocuments(text: string, source: string): Value[] {
+  const documents = parseAllDocuments(text, {
+    schema: 'failsafe',
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: false,
+  });
+  const values: Value[] = [];
+  for (const document of documents) {
+    const error = document.errors[0];
+    if (error !== undefined) {
+      throw new KustomizeError(`${source}: invalid YAML: ${error.message}`);
+    }
+    if (document.contents === null) continue;
+    const value = toValue(document.contents, document, source);
+    // Documents holding only comments or nothing decode to null; kustomize skips them.
+    if (value !== null) values.push(value);
+  }
+  return values;
+}
+
+/** One YAML document that must be a mapping, e.g. a kustomization file. */
+export function parseMapping(text: string, source: string): ValueMap {
+  const documents = parseDocuments(text, source);
+  if (documents.length === 0) return newMap();
+  const [first] = documents;
+  if (documents.length > 1 || typeof first !== 'object' || first === null || Array.isArray(first)) {
+    throw new KustomizeError(`${source}: expected a single YAML mapping`);
+  }
+  return first;
+}
+
+function toValue(node: unknown, document: Document.Parsed, source: string): Value {
+  if (isAlias(node)) return toValue(node.resolve(document), document, source);
+  if (isScalar(node)) return scalarValue(node.value, node.type, node.tag, source);
+  if (isSeq(node)) return node.items.map((item) => toValue(item, document, source));
+  if (isMap(node)) {
+    const map = newMap();
+    for (const pair of node.items) {
+      const key = pair.key === null ? null : toValue(pair.key, document, source);
+      const value = pair.value === null ? null : toValue(pair.value, document, source);
+      if (key === '<<' && isScalar(pair.key) && pair.key.type === 'PLAIN') {
+        mergeInto(map, value, source);
+        continue;
+      }
+      map[keyText(key, source)] = value;
+    }
+    return map;
+  }
+  if (node === null || node === undefined) return null;
+  throw new KustomizeError(`${source}: unsupported YAML node`);
+}
+
+/** `<<: *anchor` merge keys: keys already present win, as in go-yaml. */
+function mergeInto(map: ValueMap, merged: Value, source: string): void {
+  const sources = Array.isArray(merged) ? merged : [merged];
+  for (const item of sources) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new KustomizeError(`${source}: map merge requires a mapping or a list of mappings`);
+    }
+    for (const key of Object.keys(item)) {
+      if (!(key in map)) map[key] = item[key] as Value;
+    }
+  }
+}
+
+function keyText(key: Value, source: string): string {
+  if (typeof key === 'string') return key;
+  if (key === null) return '';
+  if (typeof key === 'object') {
+    throw new KustomizeError(`${source}: mapping keys must be scalars`);
+  }
+  return String(key);
+}
+
+function scalarValue(
+  text: unknown,
+  type: string | undefined,
+  tag: string | undefined,
+  source: string,
+): Value {
+  const value = typeof text === 'string' ? text : String(text);
+  if (tag?.startsWith(tagPrefix)) {
+    return taggedValue(value, tag.slice(tagPrefix.length), source);
+  }
+  if (type !== 'PLAIN' || tag !== undefined) return value;
+  return resolvePlain(value);
+}
+
+function taggedValue(value: string, tag: string, source: string): Value {
+  switch (tag) {
+    case 'str':
+    case 'binary':
+      return value;
+    case 'null':
+      return null;
+    case 'bool':
+    case 'int':
+    case 'float':
+    case 'timestamp': {
+      const resolved = resolvePlain(value);
+      if (typeof resolved === 'string' && tag !== 'timestamp') {
+        throw new KustomizeError(`${source}: cannot decode ${JSON.stringify(value)} as !!${tag}`);
+      }
+      return resolved;
+    }
+    default:
+      return value;
+  }
+}
