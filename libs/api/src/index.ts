@@ -101,7 +101,7 @@ export {
   type ObjectMeta,
   type TideObject,
 } from './objects.js';
-export { kindDefinitions } from './kinds.js';
+export { kindDefinitions, servedKind, storageApiVersion } from './kinds.js';
 export {
   buildCrd,
   categories,

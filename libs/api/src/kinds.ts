@@ -27,3 +27,17 @@ export const kindDefinitions: readonly KindDefinition[] = [
   imagePolicyDefinition,
   imageUpdateAutomationDefinition,
 ];
+
+/** The kind definition serving `apiVersion`/`kind` (any served version), if Tide serves it. */
+export function servedKind(apiVersion: string, kind: string): KindDefinition | undefined {
+  return kindDefinitions.find(
+    (definition) =>
+      definition.kind === kind &&
+      definition.versions.some((version) => `${definition.group}/${version.name}` === apiVersion),
+  );
+}
+
+/** `group/version` of a kind's storage version: what controllers read and write. */
+export function storageApiVersion(definition: KindDefinition): string {
+  return `${definition.group}/${definition.versions[0].name}`;
+}

@@ -13,6 +13,8 @@ import {
   isGitRepository,
   kindDefinitions,
   renderCrd,
+  servedKind,
+  storageApiVersion,
   toStructural,
   type GitRepository,
   type JsonObject,
@@ -145,5 +147,25 @@ describe('typed accessors', () => {
     expect(() => asKustomization(gitRepository)).toThrow(
       'expected a kustomize.toolkit.fluxcd.io/v1 Kustomization object, got source.toolkit.fluxcd.io/v1 GitRepository',
     );
+  });
+});
+
+describe('servedKind', () => {
+  it.each([
+    ['kustomize.toolkit.fluxcd.io/v1beta1', 'Kustomization', 'kustomize.toolkit.fluxcd.io/v1'],
+    ['helm.toolkit.fluxcd.io/v2beta1', 'HelmRelease', 'helm.toolkit.fluxcd.io/v2'],
+    ['source.toolkit.fluxcd.io/v1beta2', 'OCIRepository', 'source.toolkit.fluxcd.io/v1'],
+    ['image.toolkit.fluxcd.io/v1beta1', 'ImagePolicy', 'image.toolkit.fluxcd.io/v1'],
+  ])('maps %s %s to its storage version', (apiVersion, kind, storage) => {
+    const definition = servedKind(apiVersion, kind);
+    expect(definition === undefined ? undefined : storageApiVersion(definition)).toBe(storage);
+  });
+
+  it.each([
+    ['source.toolkit.fluxcd.io/v1beta1', 'OCIRepository'],
+    ['source.toolkit.fluxcd.io/v1', 'Kustomization'],
+    ['apps/v1', 'Deployment'],
+  ])('knows no %s %s', (apiVersion, kind) => {
+    expect(servedKind(apiVersion, kind)).toBeUndefined();
   });
 });
