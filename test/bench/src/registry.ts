@@ -1,5 +1,6 @@
 import type { Benchmark } from './measure.js';
 import { cliStartup } from './benchmarks/cli-startup.js';
+import { runtimeReconcile } from './benchmarks/runtime.js';
 
 /** Every benchmark `make bench` runs, in order. */
-export const benchmarks: readonly Benchmark[] = [cliStartup];
+export const benchmarks: readonly Benchmark[] = [cliStartup, runtimeReconcile];
