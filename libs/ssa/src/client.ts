@@ -1,0 +1,109 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { apiErrorFrom, transportError } from './errors.js';
+
+export interface KubeRequest {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  readonly contentType?: string;
+  readonly timeoutMs?: number;
+}
+
+export interface KubeResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** How long one request may take when the caller gives no timeout. */
+export const defaultRequestTimeoutMs = 30_000;
+
+/**
+ * Raw JSON requests to the API server. Bodies go out and come back as plain JSON, so custom
+ * resources and fields newer than client-node's models survive. Authentication, TLS and
+ * impersonation come from the KubeConfig (client-node's applyToHTTPSOptions).
+ */
+export class KubeClient {
+  readonly #kubeConfig: KubeConfig;
+  readonly #server: URL;
+  readonly #timeoutMs: number;
+
+  constructor(kubeConfig: KubeConfig, options: { readonly timeoutMs?: number } = {}) {
+    const cluster = kubeConfig.getCurrentCluster();
+    if (cluster === null) throw new Error('the kubeconfig has no current cluster');
+    this.#kubeConfig = kubeConfig;
+    this.#server = new URL(cluster.server);
+    this.#timeoutMs = options.timeoutMs ?? defaultRequestTimeoutMs;
+  }
+
+  /** Sends one request; any HTTP status comes back, only a missing answer throws. */
+  async send(req: KubeRequest, action: string, subject: string): Promise<KubeResponse> {
+    // Fresh options per request: exec and token authenticators refresh credentials here.
+    const options: RequestOptions = { headers: {} };
+    await this.#kubeConfig.applyToHTTPSOptions(options);
+    const url = new URL(this.#server.pathname.replace(/\/$/, '') + req.path, this.#server);
+    for (const [key, value] of Object.entries(req.query ?? {})) url.searchParams.set(key, value);
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const timeoutMs = req.timeoutMs ?? this.#timeoutMs;
+    const headers: Record<string, string | number> = {
+      ...(options.headers as Record<string, string>),
+      accept: 'application/json',
+    };
+    if (payload !== undefined) {
+      headers['content-type'] = req.contentType ?? 'application/json';
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    try {
+      return await new Promise<KubeResponse>((resolve, reject) => {
+        const outgoing = send(
+          url,
+          {
+            method: req.method,
+            headers,
+            agent: options.agent,
+            ...(options.auth === undefined ? {} : { auth: options.auth }),
+            timeout: timeoutMs,
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.on('error', reject);
+            response.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              resolve({ status: response.statusCode ?? 0, body: parseBody(text) });
+            });
+          },
+        );
+        outgoing.on('timeout', () => {
+          outgoing.destroy(
+            new Error(`${req.method} ${url.pathname} timed out after ${timeoutMs}ms`),
+          );
+        });
+        outgoing.on('error', reject);
+        outgoing.end(payload);
+      });
+    } catch (error) {
+      throw transportError(error, action, subject);
+    }
+  }
+
+  /** Sends one request and throws a KubeApiError for any status outside 2xx. */
+  async call(req: KubeRequest, action: string, subject: string): Promise<unknown> {
+    const response = await this.send(req, action, subject);
+    if (response.status < 200 || response.status > 299)
+      throw apiErrorFrom(response.status, response.body, action, subject);
+    return response.body;
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

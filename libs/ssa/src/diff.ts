@@ -1,0 +1,76 @@
+import { stringify } from 'yaml';
+import { Action } from './changeset.js';
+import type { ManagerContext } from './context.js';
+import { forDisplay } from './normalize.js';
+import { groupOf, isObject, refOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
+import { planObject, type PlanOptions } from './plan.js';
+import { unifiedDiff } from './unified.js';
+
+/** What `tide diff` prints for one object. */
+export interface ObjectDiff {
+  readonly subject: string;
+  readonly ref: ObjectRef;
+  readonly action: Action;
+  /** A unified diff of YAML, live (`a/`) against what an apply would make (`b/`); empty when unchanged or skipped. */
+  readonly diff: string;
+  readonly reason?: string;
+}
+
+/** Masks shown instead of Secret values: same value on both sides, or a changed one. */
+export const secretMask = '***';
+export const changedSecretMask = '*** (changed)';
+
+/**
+ * Compares the live object with a server-side dry run of applying `object`. Nothing in
+ * the cluster changes. Secret `data` and `stringData` values never appear: each value is
+ * masked, with a distinct mask on the new side when it changed.
+ */
+export async function diffObject(
+  context: ManagerContext,
+  object: KubeObject,
+  options: PlanOptions = {},
+): Promise<ObjectDiff> {
+  const ref = refOf(object);
+  const subject = subjectOf(ref);
+  const plan = await planObject(context, object, options);
+  if (plan.kind === 'skip')
+    return { subject, ref, action: Action.Skipped, diff: '', reason: plan.reason };
+  const before = plan.live === undefined ? undefined : forDisplay(plan.live);
+  const after = forDisplay(plan.result);
+  if (isSecret(object)) maskSecrets(before, after);
+  const diff =
+    plan.action === Action.Unchanged
+      ? ''
+      : unifiedDiff(before === undefined ? '' : stringify(before), stringify(after), {
+          before: `a/${subject}`,
+          after: `b/${subject}`,
+        });
+  return {
+    subject,
+    ref,
+    action: plan.action,
+    diff,
+    ...(plan.recreate.length > 0
+      ? { reason: `would recreate: immutable field ${plan.recreate.join(', ')} changed` }
+      : {}),
+  };
+}
+
+function isSecret(object: KubeObject): boolean {
+  return groupOf(object.apiVersion) === '' && object.kind === 'Secret';
+}
+
+function maskSecrets(before: KubeObject | undefined, after: KubeObject): void {
+  for (const field of ['data', 'stringData']) {
+    const old = before?.[field];
+    const next = after[field];
+    const oldValues: Record<string, unknown> = isObject(old) ? { ...old } : {};
+    if (isObject(next)) {
+      for (const key of Object.keys(next)) {
+        const changed = before !== undefined && oldValues[key] !== next[key];
+        next[key] = changed ? changedSecretMask : secretMask;
+      }
+    }
+    if (isObject(old)) for (const key of Object.keys(old)) old[key] = secretMask;
+  }
+}

@@ -1,0 +1,75 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { applyAll, applyObject, type ApplyOptions } from './apply.js';
+import type { ChangeSet, ChangeSetEntry } from './changeset.js';
+import { KubeClient } from './client.js';
+import { getLive, type ManagerContext } from './context.js';
+import { diffObject, type ObjectDiff } from './diff.js';
+import { ResourceMapper } from './discovery.js';
+import type { KubeObject, ObjectRef } from './object.js';
+import type { PlanOptions } from './plan.js';
+import { deleteAll, type DeleteOptions } from './prune.js';
+import { statusOf, waitFor, type ObjectStatus, type WaitOptions, type WaitResult } from './wait.js';
+
+export interface ResourceManagerOptions {
+  /** Whose credentials every request carries; pass an impersonating one to act as a ServiceAccount. */
+  readonly kubeConfig: KubeConfig;
+  /** The SSA field manager, e.g. `kustomize-controller`. */
+  readonly fieldManager: string;
+  /** Timeout of each request to the API server. */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Server-side apply of object sets, split by verb: apply (staged, dry run first, change
+ * set), diff, delete/prune, and health/wait. Objects are plain JSON throughout.
+ */
+export class ResourceManager {
+  readonly #context: ManagerContext;
+
+  constructor(options: ResourceManagerOptions) {
+    const client = new KubeClient(
+      options.kubeConfig,
+      options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs },
+    );
+    this.#context = {
+      client,
+      mapper: new ResourceMapper(client),
+      fieldManager: options.fieldManager,
+    };
+  }
+
+  /** Applies a set in stages (definitions, classes, the rest); see applyAll. */
+  apply(objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<ChangeSet> {
+    return applyAll(this.#context, objects, options);
+  }
+
+  /** Applies one object on its own, without stages. */
+  applyOne(object: KubeObject, options: ApplyOptions = {}): Promise<ChangeSetEntry> {
+    return applyObject(this.#context, object, options);
+  }
+
+  /** What applying `object` would change, as a unified YAML diff with Secrets masked. */
+  diff(object: KubeObject, options: PlanOptions = {}): Promise<ObjectDiff> {
+    return diffObject(this.#context, object, options);
+  }
+
+  /** Deletes (prunes) objects, honouring `prune: disabled` and owner labels. */
+  delete(refs: readonly ObjectRef[], options: DeleteOptions = {}): Promise<ChangeSet> {
+    return deleteAll(this.#context, refs, options);
+  }
+
+  /** Each object's health right now. */
+  status(refs: readonly ObjectRef[]): Promise<ObjectStatus[]> {
+    return statusOf(this.#context, refs);
+  }
+
+  /** Polls until all objects are Current, one Failed, the timeout or the abort signal. */
+  wait(objects: readonly (ObjectRef | KubeObject)[], options: WaitOptions): Promise<WaitResult> {
+    return waitFor(this.#context, objects, options);
+  }
+
+  /** The live object, or undefined when it does not exist. */
+  get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    return getLive(this.#context, ref);
+  }
+}
