@@ -24,6 +24,7 @@ import {
   Time,
   exactlyOneOf,
   rules,
+  described,
 } from './schema.js';
 
 export const helmGroup = 'helm.toolkit.fluxcd.io';
@@ -53,7 +54,7 @@ const HelmChartTemplateSchema = Type.Object({
     valuesFiles: optional(Type.Array(Str())),
     valuesFile: optional(Str({ description: 'Deprecated (v2beta1): use valuesFiles.' })),
     ignoreMissingValuesFiles: optional(Bool()),
-    verify: optional(OciVerificationSchema),
+    verify: optional(described(OciVerificationSchema, 'Check the signature before use.')),
   }),
 });
 
@@ -177,17 +178,29 @@ const PostRendererSchema = Type.Object({
 });
 
 const helmReleaseV2Fields = {
-  chart: optional(HelmChartTemplateSchema),
-  chartRef: optional(ChartReferenceSchema),
+  chart: optional(
+    described(HelmChartTemplateSchema, 'Template of the HelmChart made for this release.'),
+  ),
+  chartRef: optional(
+    described(ChartReferenceSchema, 'An existing source holding the chart (instead of chart).'),
+  ),
   interval: Duration(),
   kubeConfig: optional(KubeConfigReferenceSchema),
-  suspend: optional(Bool()),
-  releaseName: optional(Str({ minLength: 1, maxLength: 53 })),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
+  releaseName: optional(
+    Str({
+      minLength: 1,
+      maxLength: 53,
+      description: 'Helm release name; [targetNamespace-]name when unset.',
+    }),
+  ),
   targetNamespace: optional(Str({ minLength: 1, maxLength: 63 })),
   storageNamespace: optional(Str({ minLength: 1, maxLength: 63 })),
   dependsOn: optional(Type.Array(DependencyReferenceSchema)),
   timeout: optional(helmTimeout()),
-  maxHistory: optional(Int32({ minimum: 0 })),
+  maxHistory: optional(
+    Int32({ minimum: 0, description: 'Release revisions Helm keeps; 0 keeps all.' }),
+  ),
   serviceAccountName: optional(Str({ minLength: 1, maxLength: 253 })),
   persistentClient: optional(Bool()),
   driftDetection: optional(DriftDetectionSchema),
@@ -196,7 +209,11 @@ const helmReleaseV2Fields = {
   test: optional(TestSchema),
   rollback: optional(RollbackSchema),
   uninstall: optional(UninstallSchema),
-  valuesFrom: optional(Type.Array(ValuesReferenceSchema)),
+  valuesFrom: optional(
+    Type.Array(ValuesReferenceSchema, {
+      description: 'ConfigMaps and Secrets merged, in order, into the values.',
+    }),
+  ),
   values: optional(FreeFormObject({ description: 'Helm values, merged over valuesFrom.' })),
   postRenderers: optional(Type.Array(PostRendererSchema)),
   commonMetadata: optional(

@@ -23,6 +23,7 @@ import {
   Timeout,
   exactlyOneOf,
   rules,
+  described,
 } from './schema.js';
 
 export const imageGroup = 'image.toolkit.fluxcd.io';
@@ -36,12 +37,24 @@ const imageRepositoryV1Fields = {
   image: Str({ minLength: 1, description: 'Image name without tag, e.g. ghcr.io/org/app.' }),
   interval: Duration(),
   timeout: optional(Timeout()),
-  secretRef: optional(LocalObjectReferenceSchema),
+  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
   serviceAccountName: optional(Str({ maxLength: 253 })),
-  certSecretRef: optional(LocalObjectReferenceSchema),
-  proxySecretRef: optional(LocalObjectReferenceSchema),
-  accessFrom: optional(AccessFromSchema),
-  suspend: optional(Bool()),
+  certSecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
+    ),
+  ),
+  proxySecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with the proxy address (and credentials) to connect through.',
+    ),
+  ),
+  accessFrom: optional(
+    described(AccessFromSchema, 'Deprecated: namespaces allowed to refer to this object.'),
+  ),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
   exclusionList: optional(
     Type.Array(Str(), {
       default: ['^.*\\.sig$'],
@@ -50,7 +63,7 @@ const imageRepositoryV1Fields = {
     }),
   ),
   provider: optional(StringEnum(['generic', 'aws', 'azure', 'gcp'], { default: 'generic' })),
-  insecure: optional(Bool()),
+  insecure: optional(Bool({ description: 'Allow plain HTTP to the server.' })),
 };
 
 const ImageRepositorySpecSchema = Type.Object(imageRepositoryV1Fields);
@@ -132,8 +145,11 @@ const ImagePolicyChoiceSchema = Type.Object(
 );
 
 const imagePolicyV1Fields = {
-  imageRepositoryRef: NamespacedObjectReferenceSchema,
-  policy: ImagePolicyChoiceSchema,
+  imageRepositoryRef: described(
+    NamespacedObjectReferenceSchema,
+    'The ImageRepository whose tags are chosen from.',
+  ),
+  policy: described(ImagePolicyChoiceSchema, 'How tags are ordered; exactly one of the three.'),
   filterTags: optional(
     Type.Object({
       pattern: optional(Str({ description: 'Regular expression tags must match.' })),
@@ -144,7 +160,7 @@ const imagePolicyV1Fields = {
     StringEnum(['Always', 'IfNotPresent', 'Never'], { default: 'Never' }),
   ),
   interval: optional(Duration({ description: 'Digest refresh period when policy is Always.' })),
-  suspend: optional(Bool()),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
 };
 
 const intervalOnlyWhenAlways = [
@@ -268,11 +284,13 @@ const imageUpdateAutomationV1Fields = {
     name: Str(),
     namespace: optional(Str()),
   }),
-  git: optional(GitSpecSchema),
+  git: optional(described(GitSpecSchema, 'How to check out, commit and push.')),
   interval: Duration(),
-  policySelector: optional(LabelSelectorSchema),
+  policySelector: optional(
+    described(LabelSelectorSchema, 'ImagePolicies considered; all in the namespace when unset.'),
+  ),
   update: optional(UpdateStrategySchema),
-  suspend: optional(Bool()),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
 };
 
 const ImageUpdateAutomationSpecSchema = Type.Object(imageUpdateAutomationV1Fields);

@@ -22,6 +22,7 @@ import {
   StringEnum,
   StringMap,
   Time,
+  described,
 } from './schema.js';
 
 export const kustomizeGroup = 'kustomize.toolkit.fluxcd.io';
@@ -84,8 +85,8 @@ const PostBuildSchema = Type.Object({
 
 const DecryptionSchema = Type.Object({
   provider: StringEnum(['sops']),
-  secretRef: optional(LocalObjectReferenceSchema),
-  serviceAccountName: optional(Str()),
+  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  serviceAccountName: optional(Str({ description: 'ServiceAccount whose identity is used.' })),
 });
 
 /** JSON pointers drift detection and apply leave alone, on the objects the target selects. */
@@ -107,30 +108,42 @@ const JSON6902OperationSchema = Type.Object({
 });
 
 const kustomizationV1Fields = {
-  sourceRef: KustomizationSourceReferenceSchema,
+  sourceRef: described(KustomizationSourceReferenceSchema, 'The source whose artifact is built.'),
   path: optional(Str({ description: 'Directory in the artifact holding kustomization.yaml.' })),
   interval: Duration(),
-  retryInterval: optional(Duration()),
-  timeout: optional(Duration()),
+  retryInterval: optional(
+    Duration({ description: 'Retry period after a failure; interval when unset.' }),
+  ),
+  timeout: optional(Duration({ description: 'Bound of build, apply and health checks.' })),
   prune: Bool({ description: 'Delete objects that were applied before and are gone now.' }),
-  deletionPolicy: optional(StringEnum(['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'])),
-  wait: optional(Bool()),
+  deletionPolicy: optional(
+    StringEnum(['MirrorPrune', 'Delete', 'WaitForTermination', 'Orphan'], {
+      description: 'What happens to applied objects when the Kustomization is deleted.',
+    }),
+  ),
+  wait: optional(Bool({ description: 'Wait for every applied object to become ready.' })),
   healthChecks: optional(Type.Array(NamespacedObjectKindReferenceSchema)),
   healthCheckExprs: optional(Type.Array(HealthCheckExpressionSchema)),
   dependsOn: optional(Type.Array(DependencyReferenceSchema)),
-  targetNamespace: optional(Str({ minLength: 1, maxLength: 63 })),
+  targetNamespace: optional(
+    Str({ minLength: 1, maxLength: 63, description: 'Namespace set on every namespaced object.' }),
+  ),
   namePrefix: optional(Str({ minLength: 1, maxLength: 200 })),
   nameSuffix: optional(Str({ minLength: 1, maxLength: 200 })),
   commonMetadata: optional(CommonMetadataSchema),
   patches: optional(Type.Array(PatchSchema)),
   images: optional(Type.Array(ImageSchema)),
-  components: optional(Type.Array(Str())),
+  components: optional(
+    Type.Array(Str(), { description: 'Kustomize components added to the build.' }),
+  ),
   ignoreMissingComponents: optional(Bool()),
   postBuild: optional(PostBuildSchema),
-  serviceAccountName: optional(Str()),
+  serviceAccountName: optional(Str({ description: 'ServiceAccount impersonated when applying.' })),
   kubeConfig: optional(KubeConfigReferenceSchema),
-  force: optional(Bool({ default: false })),
-  suspend: optional(Bool()),
+  force: optional(
+    Bool({ default: false, description: 'Recreate objects whose immutable fields changed.' }),
+  ),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
   decryption: optional(DecryptionSchema),
   driftIgnoreRules: optional(Type.Array(DriftIgnoreRuleSchema)),
   validation: optional(

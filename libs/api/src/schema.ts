@@ -130,3 +130,8 @@ export function exactlyOneOf(path: string, fields: readonly string[]): Validatio
     message: `exactly one of ${fields.map((f) => `${path}.${f}`).join(', ')} must be set`,
   };
 }
+
+/** A copy of a shared schema with its own description (e.g. which Secret a reference means). */
+export function described<Schema extends TSchema>(schema: Schema, description: string): Schema {
+  return { ...schema, description };
+}

@@ -13,7 +13,7 @@ import {
   commonStatusFields,
   statusDefault,
 } from './meta.js';
-import { Bool, Duration, Str, StringEnum, Timeout, rules } from './schema.js';
+import { Bool, Duration, Str, StringEnum, Timeout, described, rules } from './schema.js';
 
 export const sourceGroup = 'source.toolkit.fluxcd.io';
 
@@ -60,30 +60,54 @@ const gitUrl = () =>
 
 const gitRepositoryV1Fields = {
   url: gitUrl(),
-  secretRef: optional(LocalObjectReferenceSchema),
-  provider: optional(StringEnum(['generic', 'aws', 'azure', 'github'])),
+  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  provider: optional(
+    StringEnum(['generic', 'aws', 'azure', 'github'], {
+      description: 'Who issues the credentials: a Secret (generic) or a cloud/GitHub App identity.',
+    }),
+  ),
   serviceAccountName: optional(Str({ description: 'Workload identity; aws and azure only.' })),
   interval: interval(),
   timeout: optional(timeout60s()),
-  ref: optional(GitRepositoryRefSchema),
+  ref: optional(
+    described(GitRepositoryRefSchema, 'What to check out; the default branch when unset.'),
+  ),
   verify: optional(
     Type.Object({
-      mode: optional(StringEnum(['head', 'HEAD', 'Tag', 'TagAndHEAD'], { default: 'HEAD' })),
-      secretRef: LocalObjectReferenceSchema,
+      mode: optional(
+        StringEnum(['head', 'HEAD', 'Tag', 'TagAndHEAD'], {
+          default: 'HEAD',
+          description: 'What to verify: the checked-out commit, the tag, or both.',
+        }),
+      ),
+      secretRef: described(LocalObjectReferenceSchema, 'Secret with the trusted public keys.'),
     }),
   ),
-  proxySecretRef: optional(LocalObjectReferenceSchema),
+  proxySecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with the proxy address (and credentials) to connect through.',
+    ),
+  ),
   ignore: optional(Str({ description: '.gitignore-style patterns excluded from the artifact.' })),
-  suspend: optional(Bool()),
-  recurseSubmodules: optional(Bool()),
-  include: optional(Type.Array(GitRepositoryIncludeSchema)),
-  sparseCheckout: optional(Type.Array(Str())),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
+  recurseSubmodules: optional(Bool({ description: 'Also check out the submodules.' })),
+  include: optional(
+    Type.Array(GitRepositoryIncludeSchema, {
+      description: 'Artifacts of other GitRepositories copied into this one.',
+    }),
+  ),
+  sparseCheckout: optional(
+    Type.Array(Str(), { description: 'Only these directories are checked out.' }),
+  ),
   gitImplementation: optional(
     StringEnum(['go-git', 'libgit2'], {
       description: 'Deprecated (v1beta2): Tide has one Git client.',
     }),
   ),
-  accessFrom: optional(AccessFromSchema),
+  accessFrom: optional(
+    described(AccessFromSchema, 'Deprecated: namespaces allowed to refer to this object.'),
+  ),
 };
 
 const serviceAccountNeedsCloudProvider = rules({
@@ -105,7 +129,9 @@ const GitRepositoryV1beta1SpecSchema = Type.Object(
     verify: optional(
       Type.Object({
         mode: optional(StringEnum(['head', 'HEAD', 'Tag', 'TagAndHEAD'], { default: 'HEAD' })),
-        secretRef: optional(LocalObjectReferenceSchema),
+        secretRef: optional(
+          described(LocalObjectReferenceSchema, 'Secret holding the credentials.'),
+        ),
       }),
     ),
   },
@@ -168,15 +194,26 @@ const helmRepositoryV1Fields = {
     pattern: '^(http|https|oci)://.*$',
     description: 'Chart repository address; oci:// when type is oci.',
   }),
-  secretRef: optional(LocalObjectReferenceSchema),
-  certSecretRef: optional(LocalObjectReferenceSchema),
-  passCredentials: optional(Bool()),
+  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  certSecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
+    ),
+  ),
+  passCredentials: optional(
+    Bool({ description: 'Send the credentials to chart hosts other than the index host too.' }),
+  ),
   interval: optional(interval()),
   insecure: optional(Bool({ description: 'Plain HTTP to an OCI registry.' })),
   timeout: optional(Timeout()),
-  suspend: optional(Bool()),
-  accessFrom: optional(AccessFromSchema),
-  type: optional(StringEnum(['default', 'oci'])),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
+  accessFrom: optional(
+    described(AccessFromSchema, 'Deprecated: namespaces allowed to refer to this object.'),
+  ),
+  type: optional(
+    StringEnum(['default', 'oci'], { description: 'An HTTP index (default) or an OCI registry.' }),
+  ),
   provider: optional(StringEnum(['generic', 'aws', 'azure', 'gcp'], { default: 'generic' })),
 };
 
@@ -247,12 +284,16 @@ const helmChartV1Fields = {
   reconcileStrategy: optional(
     StringEnum(['ChartVersion', 'Revision'], { default: 'ChartVersion' }),
   ),
-  valuesFiles: optional(Type.Array(Str())),
-  ignoreMissingValuesFiles: optional(Bool()),
-  suspend: optional(Bool()),
-  verify: optional(OciVerificationSchema),
+  valuesFiles: optional(
+    Type.Array(Str(), { description: 'Values files merged, in order, into the packaged chart.' }),
+  ),
+  ignoreMissingValuesFiles: optional(Bool({ description: 'Skip values files that do not exist.' })),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
+  verify: optional(described(OciVerificationSchema, 'Check the signature before use.')),
   valuesFile: optional(Str({ description: 'Deprecated (v1beta2): use valuesFiles.' })),
-  accessFrom: optional(AccessFromSchema),
+  accessFrom: optional(
+    described(AccessFromSchema, 'Deprecated: namespaces allowed to refer to this object.'),
+  ),
 };
 
 const HelmChartSpecSchema = Type.Object(helmChartV1Fields);
@@ -327,19 +368,31 @@ const OCILayerSelectorSchema = Type.Object({
 
 const OCIRepositorySpecSchema = Type.Object({
   url: Str({ pattern: '^oci://.*$', description: 'Artifact address: oci://<host>/<path>.' }),
-  ref: optional(OCIRepositoryRefSchema),
-  layerSelector: optional(OCILayerSelectorSchema),
+  ref: optional(described(OCIRepositoryRefSchema, 'Which tag or digest; latest when unset.')),
+  layerSelector: optional(
+    described(OCILayerSelectorSchema, 'Which layer to take; the first one when unset.'),
+  ),
   provider: optional(StringEnum(['generic', 'aws', 'azure', 'gcp'], { default: 'generic' })),
-  secretRef: optional(LocalObjectReferenceSchema),
-  verify: optional(OciVerificationSchema),
-  serviceAccountName: optional(Str()),
-  certSecretRef: optional(LocalObjectReferenceSchema),
-  proxySecretRef: optional(LocalObjectReferenceSchema),
+  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  verify: optional(described(OciVerificationSchema, 'Check the signature before use.')),
+  serviceAccountName: optional(Str({ description: 'ServiceAccount whose identity is used.' })),
+  certSecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
+    ),
+  ),
+  proxySecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with the proxy address (and credentials) to connect through.',
+    ),
+  ),
   interval: interval(),
   timeout: optional(timeout60s()),
-  ignore: optional(Str()),
-  insecure: optional(Bool()),
-  suspend: optional(Bool()),
+  ignore: optional(Str({ description: '.gitignore-style patterns left out of the artifact.' })),
+  insecure: optional(Bool({ description: 'Allow plain HTTP to the server.' })),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
 });
 export type OCIRepositorySpec = Static<typeof OCIRepositorySpecSchema>;
 
@@ -386,27 +439,46 @@ export const ociRepositoryDefinition: KindDefinition = {
 const BucketSTSSpecSchema = Type.Object({
   provider: StringEnum(['aws', 'ldap']),
   endpoint: Str({ pattern: '^(http|https)://.*$' }),
-  secretRef: optional(LocalObjectReferenceSchema),
-  certSecretRef: optional(LocalObjectReferenceSchema),
+  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  certSecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
+    ),
+  ),
 });
 
 const bucketV1Fields = {
   provider: optional(StringEnum(['generic', 'aws', 'gcp', 'azure'], { default: 'generic' })),
   bucketName: Str({ minLength: 1 }),
   endpoint: Str({ minLength: 1, description: 'Host[:port] of the object store.' }),
-  sts: optional(BucketSTSSpecSchema),
-  insecure: optional(Bool()),
-  region: optional(Str()),
+  sts: optional(
+    described(BucketSTSSpecSchema, 'Security Token Service issuing temporary credentials.'),
+  ),
+  insecure: optional(Bool({ description: 'Allow plain HTTP to the server.' })),
+  region: optional(Str({ description: 'Region of the bucket, where the provider needs one.' })),
   prefix: optional(Str({ description: 'Only objects under this key prefix are fetched.' })),
-  secretRef: optional(LocalObjectReferenceSchema),
+  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
   serviceAccountName: optional(Str({ description: 'Workload identity (aws, gcp, azure).' })),
-  certSecretRef: optional(LocalObjectReferenceSchema),
-  proxySecretRef: optional(LocalObjectReferenceSchema),
+  certSecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
+    ),
+  ),
+  proxySecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with the proxy address (and credentials) to connect through.',
+    ),
+  ),
   interval: interval(),
   timeout: optional(timeout60s()),
-  ignore: optional(Str()),
-  suspend: optional(Bool()),
-  accessFrom: optional(AccessFromSchema),
+  ignore: optional(Str({ description: '.gitignore-style patterns left out of the artifact.' })),
+  suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
+  accessFrom: optional(
+    described(AccessFromSchema, 'Deprecated: namespaces allowed to refer to this object.'),
+  ),
 };
 
 // The provider defaults to generic, so `self.provider` is always set when these run.
