@@ -60,7 +60,7 @@ export function versionSchema(definition: KindDefinition, version: VersionDefini
     {
       apiVersion: Type.Optional(Type.String()),
       kind: Type.Optional(Type.String()),
-      metadata: Type.Optional(Type.Object({})),
+      metadata: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' })),
       spec: version.spec,
       status: Type.Optional(version.status),
     },

@@ -34,10 +34,8 @@ const allowedKeywords = new Set([
   'properties',
   'additionalProperties',
   'items',
-  'anyOf',
   'nullable',
   'x-kubernetes-preserve-unknown-fields',
-  'x-kubernetes-int-or-string',
   'x-kubernetes-validations',
   'x-kubernetes-list-type',
   'x-kubernetes-list-map-keys',
@@ -88,9 +86,6 @@ function convertKeyword(key: string, value: JsonValue, path: string): JsonValue 
       return convert(asObject(value, path), `${path}[]`);
     case 'additionalProperties':
       return typeof value === 'boolean' ? value : convert(asObject(value, path), `${path}{}`);
-    case 'anyOf':
-      if (!Array.isArray(value)) throw new NonStructuralSchemaError(path, 'anyOf is not a list');
-      return value.map((branch) => asObject(branch, path));
     case 'required':
       return Array.isArray(value) ? [...value].sort() : value;
     default:
@@ -98,10 +93,9 @@ function convertKeyword(key: string, value: JsonValue, path: string): JsonValue 
   }
 }
 
-/** Every node names its type unless it is an int-or-string or a preserved free-form value. */
+/** Every node names its type unless it is a preserved free-form value. */
 function checkTyped(schema: JsonObject, path: string): void {
   if (schema.type !== undefined) return;
-  if (schema['x-kubernetes-int-or-string'] === true) return;
   if (schema['x-kubernetes-preserve-unknown-fields'] === true) return;
   throw new NonStructuralSchemaError(path, 'no type');
 }

@@ -98,6 +98,7 @@ describe('toStructural', () => {
     ['a TypeBox record (patternProperties)', Type.Record(Type.String(), Type.String())],
     ['a reference', Type.Object({ a: Type.Ref('Other') })],
     ['a node without a type', Type.Object({ a: Type.Unknown() })],
+    ['a union (anyOf)', Type.Object({ a: Type.Union([Type.String(), Type.Number()]) })],
   ])('refuses %s', (_what, schema) => {
     expect(() => toStructural(schema)).toThrow(NonStructuralSchemaError);
   });
