@@ -13,6 +13,7 @@ export {
 export { sha256Digest, parseDigest } from './digest.js';
 export { IgnoreMatcher, defaultExclusions, sourceIgnoreFile, type IgnoreRules } from './ignore.js';
 export { collectDirectory } from './tree.js';
+export { readTarball } from './read.js';
 export {
   Storage,
   StorageError,

@@ -18,4 +18,4 @@ export {
   type ResolvedReference,
 } from './repository.js';
 export { highestMatchingTag } from './semver.js';
-export { listTree, readBlob, type TreeFile } from './tree.js';
+export { commitSubject, listTree, readBlob, type TreeFile } from './tree.js';

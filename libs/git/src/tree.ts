@@ -39,3 +39,9 @@ export async function readBlob(
   const { blob } = await git.readBlob({ fs, gitdir, oid, cache });
   return blob;
 }
+
+/** The first line of a commit's message (Flux puts it in the "stored artifact" event). */
+export async function commitSubject(gitdir: string, commit: string): Promise<string> {
+  const { commit: object } = await git.readCommit({ fs, gitdir, oid: commit });
+  return object.message.split('\n')[0]?.trim() ?? '';
+}

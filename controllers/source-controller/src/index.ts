@@ -1,0 +1,16 @@
+/**
+ * @tide/source-controller: the reconcilers that turn sources into artifacts, exported for
+ * tests and for embedding (`make dev` runs the controller process from main.ts).
+ */
+export {
+  GitRepositoryReconciler,
+  type GitRepositoryReconcilerOptions,
+} from './gitrepository-reconciler.js';
+export { registerSourceReconcilers } from './register.js';
+export { addSourceFlags, sourceOptionsFrom, type SourceControllerOptions } from './flags.js';
+export {
+  ArtifactInStorage,
+  gitRepositoryKind,
+  helmChartKind,
+  helmRepositoryKind,
+} from './kinds.js';

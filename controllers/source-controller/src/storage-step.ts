@@ -1,0 +1,33 @@
+import { basename } from 'node:path';
+import type { Artifact } from '@tide/api';
+import type { ArtifactOwner, Storage } from '@tide/artifact';
+
+/** The part of a source's status the storage step reads and corrects. */
+export interface StoredArtifactStatus {
+  status?: { artifact?: Artifact };
+}
+
+/**
+ * The storage step every source kind runs first: an artifact in status whose file is gone
+ * is dropped (the next steps rebuild it), a URL from an old advertised address is
+ * corrected, and older artifacts beyond the retention count are removed.
+ */
+export async function storedArtifact(
+  obj: StoredArtifactStatus,
+  owner: ArtifactOwner,
+  storage: Storage,
+): Promise<void> {
+  const artifact = obj.status?.artifact;
+  if (artifact === undefined) {
+    await storage.garbageCollect(owner);
+    return;
+  }
+  if (!(await storage.has({ path: artifact.path, size: artifact.size ?? -1 }))) {
+    delete obj.status?.artifact;
+    await storage.garbageCollect(owner);
+    return;
+  }
+  const url = storage.urlFor(artifact.path);
+  if (artifact.url !== url && obj.status !== undefined) obj.status.artifact = { ...artifact, url };
+  await storage.garbageCollect(owner, [basename(artifact.path)]);
+}
