@@ -12,16 +12,21 @@ export interface FieldSpec {
   readonly path: readonly string[];
   /** Create missing fields (and the maps above them) instead of skipping the resource. */
   readonly create: boolean;
+  /** Path segments written `name[]`: lists, which are never created when missing. */
+  readonly lists?: ReadonlySet<string>;
 }
 
 export function fieldSpec(
   path: string,
   options: { kind?: string; group?: string; version?: string; create?: boolean } = {},
 ): FieldSpec {
+  const segments = path.split('/');
+  const lists = new Set(segments.filter((s) => s.endsWith('[]')).map((s) => s.slice(0, -2)));
   return {
     ...options,
-    path: path.split('/').map((segment) => segment.replace(/\[\]$/, '')),
+    path: segments.map((segment) => segment.replace(/\[\]$/, '')),
     create: options.create ?? false,
+    lists,
   };
 }
 
@@ -41,9 +46,10 @@ export function walkPath(
   path: readonly string[],
   create: boolean,
   visit: (parent: ValueMap, key: string) => void,
+  lists?: ReadonlySet<string>,
 ): void {
   if (Array.isArray(node)) {
-    for (const item of node) walkPath(item, path, create, visit);
+    for (const item of node) walkPath(item, path, create, visit, lists);
     return;
   }
   if (!isMap(node)) return;
@@ -55,11 +61,11 @@ export function walkPath(
   }
   let child = node[head];
   if (child === undefined || child === null) {
-    if (!create) return;
+    if (!create || lists?.has(head) === true) return;
     child = newMap();
     node[head] = child;
   }
-  walkPath(child, rest, create, visit);
+  walkPath(child, rest, create, visit, lists);
 }
 
 /** Applies every matching spec to a resource's object. */
@@ -70,9 +76,15 @@ export function applyFieldSpecs(
 ): void {
   for (const spec of specs) {
     if (!specMatches(spec, resource)) continue;
-    walkPath(resource.object, spec.path, spec.create, (parent, key) => {
-      visit(parent, key, spec);
-    });
+    walkPath(
+      resource.object,
+      spec.path,
+      spec.create,
+      (parent, key) => {
+        visit(parent, key, spec);
+      },
+      spec.lists,
+    );
   }
 }
 

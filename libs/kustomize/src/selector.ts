@@ -48,11 +48,11 @@ export function parseSelector(value: unknown, origin: string): Selector {
 
 /** A compiled selector; compile once, match many resources. */
 export class ResourceMatcher {
-  private readonly group: RE2JS | undefined;
-  private readonly version: RE2JS | undefined;
-  private readonly kind: RE2JS | undefined;
-  private readonly name: RE2JS | undefined;
-  private readonly namespace: RE2JS | undefined;
+  private readonly group: Pattern | undefined;
+  private readonly version: Pattern | undefined;
+  private readonly kind: Pattern | undefined;
+  private readonly name: Pattern | undefined;
+  private readonly namespace: Pattern | undefined;
   private readonly labels: LabelSelector | undefined;
   private readonly annotations: LabelSelector | undefined;
 
@@ -97,8 +97,17 @@ function effective(namespace: string): string {
   return namespace === '' ? 'default' : namespace;
 }
 
-function anchored(pattern: string | undefined): RE2JS | undefined {
+/** A compiled field pattern: plain text compares directly, anything else runs as RE2. */
+type Pattern = string | RE2JS;
+
+const regexSyntax = /[\\^$.*+?()[\]{}|]/;
+
+function anchored(pattern: string | undefined): Pattern | undefined {
   if (pattern === undefined || pattern === '') return undefined;
+  // Escaped metacharacters are literal too, so patterns built from exact names skip RE2.
+  const escapedMeta = /\\([\\^$.*+?()[\]{}|])/g;
+  if (!regexSyntax.test(pattern.replace(escapedMeta, '')))
+    return pattern.replace(escapedMeta, '$1');
   try {
     return RE2JS.compile(`^(?:${pattern})$`);
   } catch (error) {
@@ -108,8 +117,9 @@ function anchored(pattern: string | undefined): RE2JS | undefined {
   }
 }
 
-function test(regex: RE2JS | undefined, value: string): boolean {
-  return regex === undefined || regex.matches(value);
+function test(pattern: Pattern | undefined, value: string): boolean {
+  if (pattern === undefined) return true;
+  return typeof pattern === 'string' ? pattern === value : pattern.matches(value);
 }
 
 function stringsOf(map: ValueMap): Map<string, string> {

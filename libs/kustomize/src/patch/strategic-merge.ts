@@ -69,7 +69,15 @@ function mergeList(
   patch: readonly Value[],
   field: FieldSchema | undefined,
 ): Value[] {
-  if (patch.some((item) => isMap(item) && item[patchDirective] === 'replace')) {
+  const replacing = patch.filter((item) => isMap(item) && item[patchDirective] === 'replace');
+  if (replacing.some((item) => Object.keys(item as ValueMap).length > 1)) {
+    // kustomize's own handling of `$patch: replace` on one list element is not a plain
+    // replacement, and this engine does not reproduce it.
+    throw new KustomizeError(
+      "$patch: replace on a single list element is not supported by tide's kustomize yet",
+    );
+  }
+  if (replacing.length > 0) {
     return patch
       .filter((item) => !(isMap(item) && item[patchDirective] === 'replace'))
       .map(stripDirectives);

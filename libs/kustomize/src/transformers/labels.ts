@@ -55,7 +55,7 @@ export const selectorLabelSpecs: readonly FieldSpec[] = [
       group: apps,
     }),
   ]),
-  fieldSpec('spec/volumeClaimTemplates/metadata/labels', {
+  fieldSpec('spec/volumeClaimTemplates[]/metadata/labels', {
     kind: 'StatefulSet',
     group: apps,
     create: true,
