@@ -68,7 +68,7 @@ export class KubeClient {
   readonly server: string;
   private readonly kubeConfig: KubeConfig;
   private readonly timeoutMs: number;
-  private agent: Promise<Agent> | undefined;
+  private agents: Promise<{ pooled: Agent; stream: Agent }> | undefined;
   private closed = false;
   private readonly refreshHeaders: boolean;
   private staticHeaders: Record<string, string> | undefined;
@@ -189,14 +189,13 @@ export class KubeClient {
   }
 
   /**
-   * Opens a streaming GET (a watch). The caller reads the response and owns `abort`;
-   * no timeout applies once the response has started (the informer keeps a watchdog).
+   * Opens a streaming GET (a watch) on a connection of its own, never a pooled one: a
+   * reconnect after a dead watch must not land on another socket of the same dead path.
+   * The usual timeout covers getting the response headers; after that the caller owns
+   * `abort` (the informer keeps a watchdog).
    */
-  async stream(
-    spec: RequestSpec,
-    connectTimeoutMs: number,
-  ): Promise<{ response: IncomingMessage; abort: () => void }> {
-    const response = await this.send(spec, connectTimeoutMs);
+  async stream(spec: RequestSpec): Promise<{ response: IncomingMessage; abort: () => void }> {
+    const response = await this.send(spec, spec.timeoutMs ?? this.timeoutMs, 'stream');
     const status = response.statusCode ?? 0;
     if (status >= 400) {
       const text = await readBody(response);
@@ -209,21 +208,21 @@ export class KubeClient {
   /** Closes idle keep-alive connections so a stopped manager leaves no sockets behind. */
   close(): void {
     this.closed = true;
-    void this.agent?.then((agent) => {
-      agent.destroy();
+    void this.agents?.then(({ pooled, stream }) => {
+      pooled.destroy();
+      stream.destroy();
     });
   }
 
   /**
-   * One keep-alive agent with the kubeconfig's TLS material; client-node's own
-   * applyToHTTPSOptions would make a fresh agent per call.
+   * Agents with the kubeconfig's TLS material: a keep-alive pool for ordinary calls and a
+   * non-pooling one for watches. client-node's applyToHTTPSOptions makes an agent per call.
    */
-  private connectionAgent(): Promise<Agent> {
-    this.agent ??= (async () => {
+  private connectionAgents(): Promise<{ pooled: Agent; stream: Agent }> {
+    this.agents ??= (async () => {
       const tls: RequestOptions = {};
       await this.kubeConfig.applyToHTTPSOptions(tls);
-      return new Agent({
-        keepAlive: true,
+      const options = {
         ...(tls.ca === undefined ? {} : { ca: tls.ca }),
         ...(tls.cert === undefined ? {} : { cert: tls.cert }),
         ...(tls.key === undefined ? {} : { key: tls.key }),
@@ -231,9 +230,13 @@ export class KubeClient {
           ? {}
           : { rejectUnauthorized: tls.rejectUnauthorized }),
         ...(tls.servername === undefined ? {} : { servername: tls.servername }),
-      });
+      };
+      return {
+        pooled: new Agent({ ...options, keepAlive: true }),
+        stream: new Agent({ ...options, keepAlive: false }),
+      };
     })();
-    return this.agent;
+    return this.agents;
   }
 
   private async headers(): Promise<Record<string, string>> {
@@ -251,14 +254,18 @@ export class KubeClient {
     return headers;
   }
 
-  private async send(spec: RequestSpec, timeoutMs: number): Promise<IncomingMessage> {
+  private async send(
+    spec: RequestSpec,
+    timeoutMs: number,
+    use: 'pooled' | 'stream' = 'pooled',
+  ): Promise<IncomingMessage> {
     const url = new URL(`${this.server}${spec.path}`);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, value);
     }
     const payload = spec.body === undefined ? undefined : JSON.stringify(spec.body);
     if (this.closed) throw new Error(`${spec.method} ${url.pathname}: the client is closed`);
-    const agent = await this.connectionAgent();
+    const agent = (await this.connectionAgents())[use];
     const headers: Record<string, string | number> = {
       ...(await this.headers()),
       accept: 'application/json',
@@ -282,7 +289,7 @@ export class KubeClient {
         response.on('close', () => {
           clearTimeout(timer);
         });
-        if (spec.method === 'GET' && spec.query?.watch === 'true') clearTimeout(timer);
+        if (use === 'stream') clearTimeout(timer);
       });
       outgoing.on('error', (error) => {
         clearTimeout(timer);

@@ -210,20 +210,17 @@ export class Informer<T extends KubeObject = KubeObject> {
       (this.options.watchTimeoutSeconds ?? 300) * (1 + Math.random() * 0.5),
     );
     const watchdogMs = this.options.watchdogMs ?? timeoutSeconds * 1000 + 30_000;
-    const { response, abort } = await client.stream(
-      {
-        method: 'GET',
-        path: client.collectionPath(kind, namespace),
-        query: {
-          watch: 'true',
-          allowWatchBookmarks: 'true',
-          resourceVersion: this.resourceVersion,
-          timeoutSeconds: String(timeoutSeconds),
-          labelSelector: labelSelector === '' ? undefined : labelSelector,
-        },
+    const { response, abort } = await client.stream({
+      method: 'GET',
+      path: client.collectionPath(kind, namespace),
+      query: {
+        watch: 'true',
+        allowWatchBookmarks: 'true',
+        resourceVersion: this.resourceVersion,
+        timeoutSeconds: String(timeoutSeconds),
+        labelSelector: labelSelector === '' ? undefined : labelSelector,
       },
-      30_000,
-    );
+    });
     this.stats.watches += 1;
     onOpen();
     await new Promise<void>((resolve, reject) => {

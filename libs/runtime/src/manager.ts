@@ -32,6 +32,8 @@ export interface ManagerOptions {
   readonly logger?: Logger;
   /** Lease identity; hostname + random suffix when omitted. */
   readonly identity?: string;
+  /** Timeout of each API call other than watches; 30s when omitted. */
+  readonly requestTimeoutMs?: number;
   /** Watch tuning, for tests that need broken watches noticed fast. */
   readonly watch?: {
     readonly timeoutSeconds?: number;
@@ -75,6 +77,7 @@ export class Manager {
     this.namespace = options.namespace ?? nonEmpty(process.env.RUNTIME_NAMESPACE) ?? 'default';
     this.client = new KubeClient({
       kubeConfig: options.kubeConfig ?? loadKubeConfig(this.options.kubeconfig),
+      ...(options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs }),
     });
     const identity = options.identity ?? `${hostname()}_${randomUUID()}`;
     this.events = new EventRecorder({

@@ -171,6 +171,7 @@ export interface TestManagerOptions {
   readonly logs?: LogLines;
   readonly watch?: ManagerOptions['watch'];
   readonly identity?: string;
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -194,6 +195,9 @@ export function testManager(options: TestManagerOptions): {
     logger,
     ...(options.watch === undefined ? {} : { watch: options.watch }),
     ...(options.identity === undefined ? {} : { identity: options.identity }),
+    ...(options.requestTimeoutMs === undefined
+      ? {}
+      : { requestTimeoutMs: options.requestTimeoutMs }),
     runtime: {
       metricsAddr: '127.0.0.1:0',
       healthAddr: '127.0.0.1:0',
