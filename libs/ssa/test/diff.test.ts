@@ -1,0 +1,111 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { sharedControlPlane, type SharedControlPlane } from '@tide/harness';
+import {
+  Action,
+  changedSecretMask,
+  ResourceManager,
+  secretMask,
+  type KubeObject,
+} from '../src/index.js';
+import { configMap, fieldManager, read } from './fixtures.js';
+
+function secret(namespace: string, password: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'creds', namespace },
+    stringData: { password, user: 'admin-user' },
+  };
+}
+
+describe('ResourceManager.diff', () => {
+  let plane: SharedControlPlane;
+  let ns: string;
+  let manager: ResourceManager;
+
+  beforeAll(async () => {
+    plane = sharedControlPlane();
+    ns = await plane.createNamespace('ssa-diff');
+    manager = new ResourceManager({ kubeConfig: plane.kubeConfig, fieldManager });
+  });
+
+  it('shows a new object as all additions, and creates nothing', async () => {
+    const result = await manager.diff(configMap(ns, 'fresh', { a: '1' }));
+    expect(result.action).toBe(Action.Created);
+    expect(result.diff).toContain(
+      `--- a/ConfigMap/${ns}/fresh\n+++ b/ConfigMap/${ns}/fresh\n@@ -0,0 `,
+    );
+    expect(result.diff).toContain('+  a: "1"');
+    expect(result.diff).not.toContain('resourceVersion');
+    expect(result.diff).not.toContain('managedFields');
+    expect(await read(plane, `/api/v1/namespaces/${ns}/configmaps/fresh`)).toBeUndefined();
+  });
+
+  it('shows a changed field as a unified diff against the live object, and changes nothing', async () => {
+    await manager.apply([configMap(ns, 'settings', { a: '1', keep: 'x' })]);
+    const result = await manager.diff(configMap(ns, 'settings', { a: '2', keep: 'x' }));
+    expect(result.action).toBe(Action.Configured);
+    expect(result.diff).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@$/m);
+    expect(result.diff).toContain('-  a: "1"\n+  a: "2"\n   keep: x');
+    expect((await read(plane, `/api/v1/namespaces/${ns}/configmaps/settings`))?.data).toEqual({
+      a: '1',
+      keep: 'x',
+    });
+  });
+
+  it('is empty for an unchanged object', async () => {
+    await manager.apply([configMap(ns, 'same', { a: '1' })]);
+    const result = await manager.diff(configMap(ns, 'same', { a: '1' }));
+    expect(result).toMatchObject({ action: Action.Unchanged, diff: '' });
+  });
+
+  it('masks Secret values, marking the ones that change', async () => {
+    await manager.apply([secret(ns, 'hunter2')]);
+    const result = await manager.diff(secret(ns, 'hunter3'));
+    expect(result.action).toBe(Action.Configured);
+    for (const leak of ['hunter2', 'hunter3', 'admin-user']) {
+      expect(result.diff).not.toContain(leak);
+      expect(result.diff).not.toContain(Buffer.from(leak).toString('base64'));
+    }
+    expect(result.diff).toContain(
+      `-  password: "${secretMask}"\n+  password: "${changedSecretMask}"`,
+    );
+    expect(result.diff).toContain(`   user: "${secretMask}"`);
+  });
+
+  it('masks a new Secret too', async () => {
+    const result = await manager.diff({
+      ...secret(ns, 'hunter4'),
+      metadata: { name: 'new', namespace: ns },
+    });
+    expect(result.action).toBe(Action.Created);
+    expect(result.diff).not.toContain('hunter4');
+    expect(result.diff).not.toContain(Buffer.from('hunter4').toString('base64'));
+    expect(result.diff).toContain(`+  password: "${secretMask}"`);
+  });
+
+  it('reports skipped objects without a diff', async () => {
+    const ignored = configMap(
+      ns,
+      'ignored',
+      { a: '1' },
+      { 'kustomize.toolkit.fluxcd.io/ssa': 'Ignore' },
+    );
+    expect(await manager.diff(ignored)).toMatchObject({ action: Action.Skipped, diff: '' });
+  });
+
+  it('says an immutable change would recreate the object when forced', async () => {
+    const service = (ip: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'svc', namespace: ns },
+      spec: { clusterIP: ip, ports: [{ port: 80 }] },
+    });
+    await manager.apply([service('10.0.0.140')]);
+    await expect(manager.diff(service('10.0.0.141'))).rejects.toThrow('immutable field');
+    const forced = await manager.diff(service('10.0.0.141'), { force: true });
+    expect(forced.action).toBe(Action.Configured);
+    expect(forced.reason).toContain('would recreate');
+    expect(forced.diff).toContain('+  clusterIP: 10.0.0.141');
+  });
+});

@@ -1,0 +1,107 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { sharedControlPlane, type SharedControlPlane } from '@tide/harness';
+import { Action, ResourceManager, refOf, type KubeObject } from '../src/index.js';
+import { configMap, fieldManager, patchAs, read } from './fixtures.js';
+
+const owner = {
+  'kustomize.toolkit.fluxcd.io/name': 'apps',
+  'kustomize.toolkit.fluxcd.io/namespace': 'flux-system',
+};
+
+function owned(namespace: string, name: string, annotations?: Record<string, string>): KubeObject {
+  const object = configMap(namespace, name, { a: '1' }, annotations);
+  object.metadata.labels = { ...owner };
+  return object;
+}
+
+describe('ResourceManager.delete', () => {
+  let plane: SharedControlPlane;
+  let ns: string;
+  let manager: ResourceManager;
+  const path = (name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`;
+
+  beforeAll(async () => {
+    plane = sharedControlPlane();
+    ns = await plane.createNamespace('ssa-prune');
+    manager = new ResourceManager({ kubeConfig: plane.kubeConfig, fieldManager });
+  });
+
+  it('deletes owned objects and skips disabled, foreign and missing ones', async () => {
+    const objects = [
+      owned(ns, 'mine'),
+      owned(ns, 'kept', { 'kustomize.toolkit.fluxcd.io/prune': 'disabled' }),
+      configMap(ns, 'unlabelled', { a: '1' }),
+      {
+        ...owned(ns, 'theirs'),
+        metadata: {
+          name: 'theirs',
+          namespace: ns,
+          labels: { ...owner, 'kustomize.toolkit.fluxcd.io/name': 'other' },
+        },
+      },
+    ];
+    await manager.apply(objects);
+    const missing = refOf(configMap(ns, 'never-existed', {}));
+    const changeSet = await manager.delete([...objects.map(refOf), missing], {
+      ownerLabels: owner,
+    });
+    expect(changeSet.entries.map((entry) => [entry.subject, entry.action])).toEqual([
+      [`ConfigMap/${ns}/mine`, Action.Deleted],
+      [`ConfigMap/${ns}/kept`, Action.Skipped],
+      [`ConfigMap/${ns}/unlabelled`, Action.Skipped],
+      [`ConfigMap/${ns}/theirs`, Action.Skipped],
+      [`ConfigMap/${ns}/never-existed`, Action.Skipped],
+    ]);
+    expect(changeSet.entries.map((entry) => entry.reason)).toEqual([
+      undefined,
+      'kustomize.toolkit.fluxcd.io/prune: disabled',
+      expect.stringContaining('not owned'),
+      expect.stringContaining('kustomize.toolkit.fluxcd.io/name=apps'),
+      'not found',
+    ]);
+    expect(await read(plane, path('mine'))).toBeUndefined();
+    for (const name of ['kept', 'unlabelled', 'theirs'])
+      expect(await read(plane, path(name))).toBeDefined();
+  });
+
+  it('skips objects of a kind the cluster no longer serves', async () => {
+    const ghost = { apiVersion: 'gone.tide.test/v1', kind: 'Ghost', name: 'g', namespace: ns };
+    const changeSet = await manager.delete([ghost]);
+    expect(changeSet.entries[0]).toMatchObject({
+      action: Action.Skipped,
+      reason: 'kind no longer served',
+    });
+  });
+
+  it('waits for termination when asked: until finalizers are gone, or fails at the timeout', async () => {
+    const held = (name: string): KubeObject => {
+      const object = owned(ns, name);
+      object.metadata.finalizers = ['tide.test/hold'];
+      return object;
+    };
+    await manager.apply([held('slow'), held('stuck')]);
+
+    const timedOut = manager.delete([refOf(held('stuck'))], {
+      wait: true,
+      timeoutMs: 800,
+      intervalMs: 100,
+    });
+    await expect(timedOut).rejects.toThrow(`still terminating after 800ms: ConfigMap/${ns}/stuck`);
+
+    const started = Date.now();
+    const deleting = manager.delete([refOf(held('slow'))], {
+      wait: true,
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await read(plane, path('slow'))).toBeDefined();
+    await patchAs(plane, path('slow'), { metadata: { finalizers: null } });
+    const changeSet = await deleting;
+    expect(changeSet.entries[0]?.action).toBe(Action.Deleted);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+    expect(await read(plane, path('slow'))).toBeUndefined();
+
+    await patchAs(plane, path('stuck'), { metadata: { finalizers: null } });
+  });
+});
