@@ -91,7 +91,7 @@ function readKustomizationIn(directory: string): Kustomization {
   return parseKustomization(new FileLoader('none').readFile(directory, path), path);
 }
 
-/** One kustomization level: resources, components, generators, transformers. */
+/** One kustomization level: resources, generators, components, transformers. */
 function accumulate(
   kustomization: Kustomization,
   root: string,
@@ -109,6 +109,8 @@ function accumulate(
   for (const entry of [...fields.strings('resources'), ...fields.strings('bases')]) {
     loadResourceEntry(entry, root, index, loader, visiting, origin);
   }
+  runGenerators(kustomization, fields, root, index, loader);
+  // Components run after this level's generators and before its transformers, as in kustomize.
   for (const entry of fields.strings('components')) {
     const componentRoot = loader.realPath(root, entry);
     if (!loader.isDirectory(componentRoot)) {
@@ -122,7 +124,6 @@ function accumulate(
     }
     accumulate(component, componentRoot, index, loader, visiting);
   }
-  runGenerators(kustomization, fields, root, index, loader);
   runTransformers(kustomization, fields, root, index, loader);
   visiting.delete(root);
 }

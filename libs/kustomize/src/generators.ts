@@ -276,40 +276,47 @@ export function absorbGenerated(
       `${origin}: ${generated.kind} ${generated.name} does not exist in a base; cannot ${behavior} it`,
     );
   }
-  const merged = behavior === 'merge' ? mergeGenerated(target, generated) : generated.object;
-  const mergedMetadata = isMap(merged.metadata) ? merged.metadata : newMap();
-  mergedMetadata.name = target.name;
-  if (target.namespace !== '') mergedMetadata.namespace = target.namespace;
-  merged.metadata = mergedMetadata;
+  const merged = foldGenerated(target, generated, behavior);
   target.object = merged;
   const needsHash =
     (target.generator?.needsHash ?? false) && (generated.generator?.needsHash ?? true);
   target.generator = { behavior, needsHash };
 }
 
-function mergeGenerated(target: Resource, generated: Resource): ValueMap {
+/**
+ * The generated object takes the place of the base's: `merge` keeps the base's data keys the new
+ * one lacks, `replace` does not; both keep the base's name and merge labels and annotations.
+ */
+function foldGenerated(
+  target: Resource,
+  generated: Resource,
+  behavior: GeneratorBehavior,
+): ValueMap {
   const object = newMap();
-  for (const key of Object.keys(target.object)) object[key] = target.object[key] as Value;
-  for (const field of ['data', 'binaryData'] as const) {
-    const combined = newMap();
-    const old = target.object[field];
-    const fresh = generated.object[field];
-    if (isMap(old)) for (const key of Object.keys(old)) combined[key] = old[key] as Value;
-    if (isMap(fresh)) for (const key of Object.keys(fresh)) combined[key] = fresh[key] as Value;
-    if (Object.keys(combined).length > 0 || field === 'data') object[field] = combined;
+  for (const key of Object.keys(generated.object)) object[key] = generated.object[key] as Value;
+  if (behavior === 'merge') {
+    for (const field of ['data', 'binaryData'] as const) {
+      const combined = combine(target.object[field], generated.object[field]);
+      if (Object.keys(combined).length > 0 || field === 'data') object[field] = combined;
+    }
   }
   const metadata = newMap();
-  const oldMetadata = target.metadata;
-  for (const key of Object.keys(oldMetadata)) metadata[key] = oldMetadata[key] as Value;
+  for (const key of Object.keys(generated.metadata)) {
+    metadata[key] = generated.metadata[key] as Value;
+  }
   for (const field of ['labels', 'annotations'] as const) {
-    const combined = newMap();
-    const old = oldMetadata[field];
-    const fresh = generated.metadata[field];
-    if (isMap(old)) for (const key of Object.keys(old)) combined[key] = old[key] as Value;
-    if (isMap(fresh)) for (const key of Object.keys(fresh)) combined[key] = fresh[key] as Value;
+    const combined = combine(target.metadata[field], generated.metadata[field]);
     if (Object.keys(combined).length > 0) metadata[field] = combined;
   }
+  metadata.name = target.name;
+  if (target.namespace !== '') metadata.namespace = target.namespace;
   object.metadata = metadata;
-  if (generated.object.immutable === true) object.immutable = true;
   return object;
+}
+
+function combine(old: Value | undefined, fresh: Value | undefined): ValueMap {
+  const combined = newMap();
+  if (isMap(old)) for (const key of Object.keys(old)) combined[key] = old[key] as Value;
+  if (isMap(fresh)) for (const key of Object.keys(fresh)) combined[key] = fresh[key] as Value;
+  return combined;
 }

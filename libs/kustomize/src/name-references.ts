@@ -187,12 +187,25 @@ function chooseReferent(
   const inNamespace = candidates.filter(
     (candidate) => isClusterScoped(candidate) || sameNs(candidate.namespace, namespace),
   );
-  if (inNamespace.length === 1) return inNamespace[0];
-  if (inNamespace.length === 0) return undefined;
+  if (inNamespace.length <= 1) return inNamespace[0];
+  // Bases shared by several overlays: prefer the copy renamed like the referrer.
+  const renamedAlike = inNamespace.filter(
+    (candidate) =>
+      sameEnding(candidate.prefixes, referrer.prefixes) &&
+      sameEnding(candidate.suffixes, referrer.suffixes),
+  );
+  if (renamedAlike.length === 1) return renamedAlike[0];
   throw new KustomizeError(
     `found multiple possible referrals for ${name} in ${formatId(referrer.id())}: ` +
       inNamespace.map((candidate) => formatId(candidate.id())).join(', '),
   );
+}
+
+/** True when the shorter list is the tail of the longer one. */
+function sameEnding(a: readonly string[], b: readonly string[]): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  const offset = long.length - short.length;
+  return short.every((item, index) => long[offset + index] === item);
 }
 
 /** Subjects carry their own namespace; other references point into the referrer's. */

@@ -26,6 +26,9 @@ export interface GeneratorInfo {
 export class Resource {
   /** Ids this resource had before each rename, oldest first. */
   readonly previousIds: ResId[] = [];
+  /** namePrefix and nameSuffix values applied to it, innermost first (for name references). */
+  readonly prefixes: string[] = [];
+  readonly suffixes: string[] = [];
 
   constructor(
     public object: ValueMap,

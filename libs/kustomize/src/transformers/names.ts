@@ -13,5 +13,7 @@ export function addPrefixSuffix(
   for (const resource of resources) {
     if (unprefixedKinds.has(resource.kind)) continue;
     resource.rename(`${prefix}${resource.name}${suffix}`);
+    if (prefix !== '') resource.prefixes.push(prefix);
+    if (suffix !== '') resource.suffixes.push(suffix);
   }
 }
