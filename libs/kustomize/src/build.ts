@@ -136,7 +136,7 @@ function loadResourceEntry(
   visiting: Set<string>,
   origin: string,
 ): void {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('git@')) {
+  if (isRemote(entry, root)) {
     throw new KustomizeError(
       `${origin}: remote resource ${entry} is not supported by tide's kustomize yet`,
     );
@@ -159,6 +159,15 @@ function loadResourceEntry(
       index.add(new Resource(object, path));
     }
   }
+}
+
+/** URLs, scp-style git addresses and `host/org/repo//path?ref=` forms kustomize would fetch. */
+function isRemote(entry: string, root: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('git@')) return true;
+  if (existsSync(resolve(root, entry))) return false;
+  return (
+    /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) || /\?(ref|version)=/.test(entry)
+  );
 }
 
 /** A `kind: List` (or any `*List` with items) contributes its items. */

@@ -1,0 +1,48 @@
+/**
+ * Features the engine does not implement must be refused with a clear error, never ignored
+ * (kustomize accepts these inputs, so they cannot be conformance cases).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir, type TempDir } from '@tide/harness';
+import { build } from '@tide/kustomize';
+
+let temp: TempDir;
+
+beforeAll(async () => {
+  temp = await makeTempDir('kustomize-unsupported');
+});
+
+afterAll(async () => {
+  await temp.remove();
+});
+
+const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n';
+
+describe('unsupported kustomize features', () => {
+  it.each([
+    ['replacements', 'replacements:\n- source:\n    kind: ConfigMap\n    name: c\n'],
+    ['vars', 'vars:\n- name: X\n  objref:\n    kind: ConfigMap\n    name: c\n    apiVersion: v1\n'],
+    ['buildMetadata', 'buildMetadata: [originAnnotations]\n'],
+    ['crds', 'crds:\n- crd.json\n'],
+    ['helmCharts', 'helmCharts:\n- name: x\n'],
+    ['transformers', 'transformers:\n- t.yaml\n'],
+    ['remote resources', 'resources:\n- https://github.com/org/repo//app?ref=v1\n'],
+    ['scp-style remote resources', 'resources:\n- git@github.com:org/repo.git\n'],
+    [
+      'legacy sort options',
+      'sortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [Service]\n',
+    ],
+    ['labels fields', 'labels:\n- pairs:\n    a: b\n  fields:\n  - path: spec/x\n'],
+  ])('%s', (name, kustomization) => {
+    const dir = join(temp.path, name.replaceAll(' ', '-'));
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'cm.yaml'), configMap);
+    writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n- cm.yaml\n${kustomization}`);
+    if (kustomization.startsWith('resources:')) {
+      writeFileSync(join(dir, 'kustomization.yaml'), kustomization);
+    }
+    expect(() => build(dir)).toThrow(/not supported by tide's kustomize yet/);
+  });
+});
