@@ -53,6 +53,9 @@ export class StatusPatcher {
         if (updated.metadata.resourceVersion !== undefined) {
           obj.metadata.resourceVersion = updated.metadata.resourceVersion;
         }
+        // The server's status is ours plus whatever others wrote (kept through a conflict);
+        // later patches must start from it or they would drop the others' part.
+        if (updated.status !== undefined) obj.status = updated.status;
         this.before = snapshot(obj);
         return true;
       } catch (error) {

@@ -52,6 +52,7 @@ describe('reconcile lifecycle', () => {
     expect(condition(w, 'Ready')).toMatchObject({ reason: 'Succeeded', observedGeneration: 1 });
     expect(condition(w, 'Reconciling')).toBeUndefined();
     expect(w.metadata.finalizers).toContain(finalizerName);
+    expect(reconciler.callsFor('created')[0]?.reconcileID).toMatch(/^[0-9a-f-]{36}$/);
     expect(
       w.metadata.managedFields?.some(
         (f) => f.manager === 'runtime-test' && f.subresource === 'status',

@@ -12,6 +12,7 @@ import {
   StallingError,
   type KindRef,
   type ManagerOptions,
+  type ReconcileContext,
   type ReconcilableObject,
   type Reconciler,
   type RuntimeOptions,
@@ -120,6 +121,7 @@ export interface Call {
   readonly key: string;
   readonly generation: number | undefined;
   readonly at: number;
+  readonly reconcileID: string | undefined;
 }
 
 /** The test reconciler: records calls; `fail`/`stall` in the spec make it throw. */
@@ -129,11 +131,12 @@ export class WidgetReconciler implements Reconciler<Widget> {
   readonly calls: Call[] = [];
   readonly finalized: string[] = [];
 
-  reconcile(obj: Widget): Promise<Result> {
+  reconcile(obj: Widget, context?: ReconcileContext): Promise<Result> {
     this.calls.push({
       key: `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`,
       generation: obj.metadata.generation,
       at: Date.now(),
+      reconcileID: context?.reconcileID,
     });
     if (obj.spec?.stall === true)
       throw new StallingError('WidgetInvalid', 'the widget spec is invalid');
