@@ -41,6 +41,11 @@ import {
 } from './transformers/labels.js';
 import { addPrefixSuffix } from './transformers/names.js';
 import { setNamespace } from './transformers/namespace.js';
+import {
+  applyReplacements,
+  parseReplacement,
+  type Replacement,
+} from './transformers/replacements.js';
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
 import { isMap, type Value, type ValueMap } from './value.js';
 import { emitDocuments } from './yaml/emit.js';
@@ -233,6 +238,28 @@ function runTransformers(
   applyPatches(index, legacyJsonPatches(fields, root, loader, origin));
   setReplicas(index.all(), parseReplicas(fields.list('replicas'), origin));
   setImages(index.all(), parseImages(fields.list('images'), origin));
+  applyReplacements(index.all(), replacementsOf(fields, root, loader, origin));
+}
+
+/** Inline replacements, or `path:` entries naming a file with one or a list of them. */
+function replacementsOf(
+  fields: FieldReader,
+  root: string,
+  loader: FileLoader,
+  origin: string,
+): Replacement[] {
+  return fields.list('replacements').flatMap((entry) => {
+    if (entry.path === undefined) return [parseReplacement(entry, origin)];
+    if (typeof entry.path !== 'string' || Object.keys(entry).length > 1) {
+      throw new KustomizeError(`${origin}: a replacements entry is a path or source and targets`);
+    }
+    const file = join(root, entry.path);
+    return parseDocuments(loader.readFile(root, entry.path), file).flatMap((document) =>
+      Array.isArray(document)
+        ? document.map((item) => parseReplacement(item, file))
+        : [parseReplacement(document, file)],
+    );
+  });
 }
 
 function applyLabelEntry(entry: ValueMap, index: ResourceIndex, origin: string): void {

@@ -31,11 +31,11 @@ const supportedFields = new Set([
   'secretGenerator',
   'generatorOptions',
   'sortOptions',
+  'replacements',
 ]);
 
 /** Fields kustomize knows that this engine refuses with a clear error. */
 const unsupportedFields = new Set([
-  'replacements',
   'vars',
   'openapi',
   'configurations',
