@@ -1,5 +1,6 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { createHash } from 'node:crypto';
+import { request as httpRequest, type Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { apiErrorFrom, transportError } from './errors.js';
 
@@ -29,6 +30,9 @@ export class KubeClient {
   readonly #kubeConfig: KubeConfig;
   readonly #server: URL;
   readonly #timeoutMs: number;
+  readonly #usesProxy: boolean;
+  /** Keep-alive agents by TLS identity, so requests reuse connections instead of handshaking. */
+  readonly #agents = new Map<string, HttpsAgent>();
 
   constructor(kubeConfig: KubeConfig, options: { readonly timeoutMs?: number } = {}) {
     const cluster = kubeConfig.getCurrentCluster();
@@ -36,6 +40,44 @@ export class KubeClient {
     this.#kubeConfig = kubeConfig;
     this.#server = new URL(cluster.server);
     this.#timeoutMs = options.timeoutMs ?? defaultRequestTimeoutMs;
+    this.#usesProxy = cluster.proxyUrl !== undefined && cluster.proxyUrl !== '';
+  }
+
+  /** Closes pooled connections; the client stays usable and opens new ones on demand. */
+  close(): void {
+    for (const agent of this.#agents.values()) agent.destroy();
+    this.#agents.clear();
+  }
+
+  /**
+   * client-node builds a fresh agent without keep-alive on every call; for plain HTTPS we
+   * keep one keep-alive agent per TLS identity (a rotated client certificate gets a new
+   * one). Proxies and plain HTTP keep client-node's agent.
+   */
+  #agentFor(options: RequestOptions, protocol: string): HttpsAgent | HttpAgent | undefined {
+    if (this.#usesProxy || protocol !== 'https:') return options.agent as HttpAgent | undefined;
+    const identity = createHash('sha256');
+    for (const part of [options.ca, options.cert, options.key, options.pfx, options.passphrase])
+      identity.update(tlsMaterial(part)).update('\0');
+    identity.update(`${String(options.rejectUnauthorized)}|${options.servername ?? ''}`);
+    const key = identity.digest('hex');
+    let agent = this.#agents.get(key);
+    if (agent === undefined) {
+      agent = new HttpsAgent({
+        keepAlive: true,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+        ...(options.cert === undefined ? {} : { cert: options.cert }),
+        ...(options.key === undefined ? {} : { key: options.key }),
+        ...(options.pfx === undefined ? {} : { pfx: options.pfx }),
+        ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+        ...(options.rejectUnauthorized === undefined
+          ? {}
+          : { rejectUnauthorized: options.rejectUnauthorized }),
+        ...(options.servername === undefined ? {} : { servername: options.servername }),
+      });
+      this.#agents.set(key, agent);
+    }
+    return agent;
   }
 
   /** Sends one request; any HTTP status comes back, only a missing answer throws. */
@@ -63,7 +105,7 @@ export class KubeClient {
           {
             method: req.method,
             headers,
-            agent: options.agent,
+            agent: this.#agentFor(options, url.protocol),
             ...(options.auth === undefined ? {} : { auth: options.auth }),
             timeout: timeoutMs,
           },
@@ -97,6 +139,14 @@ export class KubeClient {
       throw apiErrorFrom(response.status, response.body, action, subject);
     return response.body;
   }
+}
+
+/** A stable text form of a TLS option (string, Buffer, or a list of them) for hashing. */
+function tlsMaterial(part: unknown): string {
+  if (typeof part === 'string') return part;
+  if (Buffer.isBuffer(part)) return part.toString('base64');
+  if (Array.isArray(part)) return part.map(tlsMaterial).join(',');
+  return '-';
 }
 
 function parseBody(text: string): unknown {

@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { Action } from './changeset.js';
 import type { ManagerContext } from './context.js';
+import { KubeApiError } from './errors.js';
 import { forDisplay } from './normalize.js';
 import { groupOf, isObject, refOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
 import { planObject, type PlanOptions } from './plan.js';
@@ -32,7 +33,22 @@ export async function diffObject(
 ): Promise<ObjectDiff> {
   const ref = refOf(object);
   const subject = subjectOf(ref);
-  const plan = await planObject(context, object, options);
+  let plan;
+  try {
+    plan = await planObject(context, object, options);
+  } catch (error) {
+    if (!namespaceMissing(error)) throw error;
+    // A namespace the same set would create: show the object as given, as a creation.
+    const after = forDisplay(object);
+    if (isSecret(object)) maskSecrets(undefined, after);
+    return {
+      subject,
+      ref,
+      action: Action.Created,
+      diff: unifiedDiff('', stringify(after), { before: `a/${subject}`, after: `b/${subject}` }),
+      reason: `namespace ${ref.namespace ?? ''} does not exist yet; shown as given, without a dry run`,
+    };
+  }
   if (plan.kind === 'skip')
     return { subject, ref, action: Action.Skipped, diff: '', reason: plan.reason };
   const before = plan.live === undefined ? undefined : forDisplay(plan.live);
@@ -54,6 +70,14 @@ export async function diffObject(
       ? { reason: `would recreate: immutable field ${plan.recreate.join(', ')} changed` }
       : {}),
   };
+}
+
+function namespaceMissing(error: unknown): boolean {
+  return (
+    error instanceof KubeApiError &&
+    error.status === 404 &&
+    error.serverMessage.startsWith('namespaces "')
+  );
 }
 
 function isSecret(object: KubeObject): boolean {

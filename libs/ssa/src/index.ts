@@ -6,6 +6,13 @@
  * it, and keeps inventories in Flux's id format. Objects are plain JSON end to end.
  */
 export { ResourceManager, type ResourceManagerOptions } from './manager.js';
+export {
+  KubeClient,
+  defaultRequestTimeoutMs,
+  type KubeRequest,
+  type KubeResponse,
+} from './client.js';
+export { ResourceMapper, type ResourceInfo } from './discovery.js';
 export { applyStages, ApplyError, type ApplyOptions } from './apply.js';
 export { Annotations, ApplyPolicy, policyOf, immutableFields, type PlanOptions } from './plan.js';
 export {

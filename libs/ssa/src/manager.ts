@@ -17,6 +17,11 @@ export interface ResourceManagerOptions {
   readonly fieldManager: string;
   /** Timeout of each request to the API server. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Discovery to share between managers (say, one per impersonated ServiceAccount): what
+   * the cluster serves is the same for every user. Each manager discovers on its own if absent.
+   */
+  readonly resourceMapper?: ResourceMapper;
 }
 
 /**
@@ -33,9 +38,14 @@ export class ResourceManager {
     );
     this.#context = {
       client,
-      mapper: new ResourceMapper(client),
+      mapper: options.resourceMapper ?? new ResourceMapper(client),
       fieldManager: options.fieldManager,
     };
+  }
+
+  /** Closes the manager's pooled connections to the API server. */
+  close(): void {
+    this.#context.client.close();
   }
 
   /** Applies a set in stages (definitions, classes, the rest); see applyAll. */

@@ -14,6 +14,7 @@ import {
   patchAs,
   read,
   remove,
+  unique,
   widgetCrd,
 } from './fixtures.js';
 
@@ -50,6 +51,18 @@ describe('ResourceManager.apply', () => {
     ]);
     const live = await read(plane, `/apis/${group}/v1/namespaces/${ns}/${plural}/gear`);
     expect(live?.spec).toEqual({ teeth: 12, unknownToAnyModel: { nested: true } });
+  });
+
+  it('creates a Namespace before the objects in it, whatever the input order', async () => {
+    const namespace = unique('ssa-new');
+    const changeSet = await manager.apply([
+      configMap(namespace, 'inside', { a: '1' }),
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    ]);
+    expect(changeSet.entries.map((entry) => entry.summary)).toEqual([
+      `Namespace/${namespace} created`,
+      `ConfigMap/${namespace}/inside created`,
+    ]);
   });
 
   it('classifies created, then configured, then unchanged across three applies', async () => {

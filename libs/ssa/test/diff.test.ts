@@ -84,6 +84,13 @@ describe('ResourceManager.diff', () => {
     expect(result.diff).toContain(`+  password: "${secretMask}"`);
   });
 
+  it('shows an object whose namespace does not exist yet as a creation, without a dry run', async () => {
+    const result = await manager.diff(configMap(`${ns}-later`, 'early', { a: '1' }));
+    expect(result.action).toBe(Action.Created);
+    expect(result.reason).toContain(`namespace ${ns}-later does not exist yet`);
+    expect(result.diff).toContain('+  a: "1"');
+  });
+
   it('reports skipped objects without a diff', async () => {
     const ignored = configMap(
       ns,

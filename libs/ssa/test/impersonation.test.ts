@@ -5,6 +5,8 @@ import {
   ApplyError,
   impersonatingKubeConfig,
   KubeApiError,
+  KubeClient,
+  ResourceMapper,
   ResourceManager,
   serviceAccountUser,
 } from '../src/index.js';
@@ -80,7 +82,9 @@ describe('impersonating a ServiceAccount', () => {
 
   it('applies, prunes and reads health as a ServiceAccount that has the rights', async () => {
     const kubeConfig = impersonatingKubeConfig(plane.kubeConfig, { namespace: ns, name: 'strong' });
-    const manager = new ResourceManager({ kubeConfig, fieldManager });
+    // Discovery shared with an admin client: what the cluster serves is the same for everyone.
+    const resourceMapper = new ResourceMapper(new KubeClient(plane.kubeConfig));
+    const manager = new ResourceManager({ kubeConfig, fieldManager, resourceMapper });
     const object = configMap(ns, 'allowed', { a: '1' });
     const applied = await manager.apply([object]);
     expect(applied.entries[0]?.action).toBe(Action.Created);
