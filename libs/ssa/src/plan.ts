@@ -114,7 +114,9 @@ export async function planObject(
 }
 
 function recreateAllowed(object: KubeObject, options: PlanOptions): boolean {
-  return options.force === true || annotationOf(object, Annotations.force) === 'enabled';
+  return (
+    options.force === true || annotationOf(object, Annotations.force)?.toLowerCase() === 'enabled'
+  );
 }
 
 /** The object without server-written metadata a copied manifest may carry. */

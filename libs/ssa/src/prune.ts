@@ -72,8 +72,9 @@ export function keepReason(
   live: KubeObject,
   ownerLabels: Readonly<Record<string, string>>,
 ): string | undefined {
-  if (annotationOf(live, Annotations.prune) === 'disabled') return `${Annotations.prune}: disabled`;
-  if (annotationOf(live, Annotations.reconcile) === 'disabled')
+  if (annotationOf(live, Annotations.prune)?.toLowerCase() === 'disabled')
+    return `${Annotations.prune}: disabled`;
+  if (annotationOf(live, Annotations.reconcile)?.toLowerCase() === 'disabled')
     return `${Annotations.reconcile}: disabled`;
   const labels = live.metadata.labels ?? {};
   const foreign = Object.entries(ownerLabels).filter(([key, value]) => labels[key] !== value);
