@@ -40,9 +40,9 @@ import {
   type Watch,
 } from '@tide/runtime';
 import { gitFailure } from './git-errors.js';
-import { ArtifactInStorage, gitRepositoryKind } from './kinds.js';
+import { gitRepositoryKind } from './kinds.js';
 import { readSecretData } from './secrets.js';
-import { storedArtifact } from './storage-step.js';
+import { storeArtifact, storedArtifact } from './storage-step.js';
 
 export interface GitRepositoryReconcilerOptions {
   readonly storage: Storage;
@@ -71,7 +71,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       ConditionType.FetchFailed,
       ConditionType.IncludeUnavailable,
       ConditionType.ArtifactOutdated,
-      ArtifactInStorage,
+      ConditionType.ArtifactInStorage,
       ConditionType.SourceVerified,
     ],
     negativePolarity: [
@@ -227,31 +227,16 @@ class GitRepositoryRun {
     const tarball = buildTarball(entries);
     const digest = sha256Digest(tarball);
     const previous = this.obj.status?.artifact;
-    let artifact: Artifact;
-    try {
-      artifact = await this.options.storage.store(
-        ownerOf(this.obj),
-        `${digest.slice('sha256:'.length)}.tar.gz`,
-        tarball,
-        {
-          revision: resolved.revision,
-        },
-      );
-    } catch (error) {
-      const message = `storing artifact for ${displayName(this.obj)}: ${error instanceof Error ? error.message : String(error)}`;
-      markTrue(
-        this.obj,
-        ConditionType.StorageOperationFailed,
-        ConditionReason.ArchiveOperationFailed,
-        message,
-      );
-      throw new GenericError(ConditionReason.ArchiveOperationFailed, message, { cause: error });
-    }
-    deleteCondition(this.obj, ConditionType.StorageOperationFailed);
-    deleteCondition(this.obj, ConditionType.ArtifactOutdated);
+    const artifact = await storeArtifact(
+      this.obj,
+      ownerOf(this.obj),
+      this.options.storage,
+      `${digest.slice('sha256:'.length)}.tar.gz`,
+      tarball,
+      { revision: resolved.revision },
+    );
     const { ignore, include } = this.obj.spec;
     const status = (this.obj.status ??= {});
-    status.artifact = artifact;
     setOrDelete(status, 'observedIgnore', ignore);
     setOrDelete(status, 'observedInclude', include);
     setOrDelete(
@@ -301,7 +286,7 @@ class GitRepositoryRun {
     if (artifact === undefined) return;
     markTrue(
       this.obj,
-      ArtifactInStorage,
+      ConditionType.ArtifactInStorage,
       ConditionReason.Succeeded,
       `stored artifact for revision '${artifact.revision}'`,
     );

@@ -6,11 +6,11 @@ export {
   GitRepositoryReconciler,
   type GitRepositoryReconcilerOptions,
 } from './gitrepository-reconciler.js';
+export {
+  HelmRepositoryReconciler,
+  type HelmRepositoryReconcilerOptions,
+} from './helmrepository-reconciler.js';
+export { HelmChartReconciler, type HelmChartReconcilerOptions } from './helmchart-reconciler.js';
 export { registerSourceReconcilers } from './register.js';
 export { addSourceFlags, sourceOptionsFrom, type SourceControllerOptions } from './flags.js';
-export {
-  ArtifactInStorage,
-  gitRepositoryKind,
-  helmChartKind,
-  helmRepositoryKind,
-} from './kinds.js';
+export { gitRepositoryKind, helmChartKind, helmRepositoryKind } from './kinds.js';

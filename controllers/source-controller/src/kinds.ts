@@ -26,6 +26,3 @@ export const secretKind: KindRef = {
   plural: 'secrets',
   namespaced: true,
 };
-
-/** Flux's condition for "the artifact in status is in storage"; not (yet) among @tide/api's constants. */
-export const ArtifactInStorage = 'ArtifactInStorage';

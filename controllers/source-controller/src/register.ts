@@ -2,6 +2,8 @@ import type { Storage } from '@tide/artifact';
 import type { Manager } from '@tide/runtime';
 import type { SourceControllerOptions } from './flags.js';
 import { GitRepositoryReconciler } from './gitrepository-reconciler.js';
+import { HelmChartReconciler } from './helmchart-reconciler.js';
+import { HelmRepositoryReconciler } from './helmrepository-reconciler.js';
 
 /** Registers every source reconciler on a manager (main.ts and the tests share this). */
 export function registerSourceReconcilers(
@@ -9,9 +11,24 @@ export function registerSourceReconcilers(
   {
     storage,
     options,
-  }: { storage: Storage; options: Pick<SourceControllerOptions, 'gitRepositoryMaxSize'> },
+  }: {
+    storage: Storage;
+    options: Pick<
+      SourceControllerOptions,
+      'gitRepositoryMaxSize' | 'helmIndexMaxSize' | 'helmChartMaxSize'
+    >;
+  },
 ): Manager {
-  return manager.register(
-    new GitRepositoryReconciler({ storage, maxRepositorySize: options.gitRepositoryMaxSize }),
-  );
+  return manager
+    .register(
+      new GitRepositoryReconciler({ storage, maxRepositorySize: options.gitRepositoryMaxSize }),
+    )
+    .register(new HelmRepositoryReconciler({ storage, maxIndexSize: options.helmIndexMaxSize }))
+    .register(
+      new HelmChartReconciler({
+        storage,
+        maxChartSize: options.helmChartMaxSize,
+        requeueDependencyMs: manager.options.requeueDependencyMs,
+      }),
+    );
 }

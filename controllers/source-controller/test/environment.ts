@@ -62,12 +62,17 @@ export async function startSourceEnvironment(
       healthAddr: '0',
       minRetryDelayMs: 200,
       maxRetryDelayMs: 2_000,
+      requeueDependencyMs: 500,
       gracefulShutdownTimeoutMs: 5_000,
     },
   });
   registerSourceReconcilers(manager, {
     storage,
-    options: { gitRepositoryMaxSize: options.maxRepositorySize ?? 64 * 1024 * 1024 },
+    options: {
+      gitRepositoryMaxSize: options.maxRepositorySize ?? 64 * 1024 * 1024,
+      helmIndexMaxSize: 8 * 1024 * 1024,
+      helmChartMaxSize: 8 * 1024 * 1024,
+    },
   });
   await manager.start();
   const client = new KubeClient({ kubeConfig: controlPlane.kubeConfig });

@@ -8,6 +8,7 @@ export const ConditionType = {
   Reconciling: 'Reconciling',
   Stalled: 'Stalled',
   ArtifactOutdated: 'ArtifactOutdated',
+  ArtifactInStorage: 'ArtifactInStorage',
   FetchFailed: 'FetchFailed',
   IncludeUnavailable: 'IncludeUnavailable',
   StorageOperationFailed: 'StorageOperationFailed',

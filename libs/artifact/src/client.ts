@@ -12,21 +12,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Parser, x as extract, type ReadEntry } from 'tar';
 import { parseDigest } from './digest.js';
-
-/** Why fetching an artifact failed; each reason is a condition message a person can act on. */
-export type ArtifactFetchReason =
-  'NotFound' | 'DigestMismatch' | 'TooLarge' | 'Unreachable' | 'HTTPError' | 'Invalid';
-
-export class ArtifactFetchError extends Error {
-  override readonly name = 'ArtifactFetchError';
-  constructor(
-    readonly reason: ArtifactFetchReason,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
+import { ArtifactFetchError, download } from './download.js';
 
 export interface FetchArtifactOptions {
   readonly url: string;
@@ -52,7 +38,12 @@ export async function fetchArtifact(options: FetchArtifactOptions): Promise<Buff
   const retries = options.retries ?? 3;
   for (let attempt = 0; ; attempt++) {
     try {
-      const bytes = await download(options);
+      const bytes = await download(options.url, {
+        maxSize: options.maxSize ?? defaultMaxSize,
+        timeoutMs: options.timeoutMs ?? 60_000,
+      }).catch((error: unknown) => {
+        throw error instanceof ArtifactFetchError ? withArtifactPrefix(error) : error;
+      });
       const actual = createHash('sha256').update(bytes).digest('hex');
       if (actual !== expected.hex) {
         throw new ArtifactFetchError(
@@ -71,59 +62,9 @@ export async function fetchArtifact(options: FetchArtifactOptions): Promise<Buff
   }
 }
 
-async function download(options: FetchArtifactOptions): Promise<Buffer> {
-  const maxSize = options.maxSize ?? defaultMaxSize;
-  let response: Response;
-  try {
-    response = await fetch(options.url, {
-      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
-    });
-  } catch (error) {
-    throw new ArtifactFetchError('Unreachable', `artifact ${options.url}: ${causeOf(error)}`, {
-      cause: error,
-    });
-  }
-  if (response.status === 404) {
-    await response.body?.cancel();
-    throw new ArtifactFetchError('NotFound', `artifact ${options.url}: not found (HTTP 404)`);
-  }
-  if (response.status !== 200) {
-    await response.body?.cancel();
-    const reason = response.status >= 500 ? 'HTTPError' : 'Invalid';
-    throw new ArtifactFetchError(reason, `artifact ${options.url}: HTTP ${response.status}`);
-  }
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxSize) {
-    await response.body?.cancel();
-    throw tooLarge(options.url, maxSize);
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (response.body === null) return Buffer.alloc(0);
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  try {
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      size += read.value.length;
-      if (size > maxSize) {
-        await reader.cancel();
-        throw tooLarge(options.url, maxSize);
-      }
-      chunks.push(read.value);
-    }
-  } catch (error) {
-    if (error instanceof ArtifactFetchError) throw error;
-    throw new ArtifactFetchError('Unreachable', `artifact ${options.url}: ${causeOf(error)}`, {
-      cause: error,
-    });
-  }
-  return Buffer.concat(chunks);
-}
-
-function tooLarge(url: string, maxSize: number): ArtifactFetchError {
-  return new ArtifactFetchError(
-    'TooLarge',
-    `artifact ${url}: larger than the limit of ${maxSize} bytes`,
-  );
+/** Consumers' messages say what the URL is: `artifact <url>: ...`. */
+function withArtifactPrefix(error: ArtifactFetchError): ArtifactFetchError {
+  return new ArtifactFetchError(error.reason, `artifact ${error.message}`, { cause: error.cause });
 }
 
 function causeOf(error: unknown): string {

@@ -25,8 +25,12 @@ export { startArtifactServer, type ArtifactServer, type ArtifactServerOptions } 
 export {
   fetchArtifact,
   extractTarball,
-  ArtifactFetchError,
   UnsafeArchiveError,
-  type ArtifactFetchReason,
   type FetchArtifactOptions,
 } from './client.js';
+export {
+  download,
+  ArtifactFetchError,
+  type ArtifactFetchReason,
+  type DownloadOptions,
+} from './download.js';

@@ -8,6 +8,12 @@ export interface ChartMetadata {
   readonly name: string;
   readonly version: string;
   readonly appVersion?: string;
+  /** Chart.yaml `dependencies`, by name (and alias when set). */
+  readonly dependencies?: readonly {
+    readonly name: string;
+    readonly version?: string;
+    readonly alias?: string;
+  }[];
 }
 
 /** A chart as files: paths relative to the chart root, Chart.yaml among them. */
@@ -54,11 +60,38 @@ export function parseChartMetadata(text: string, where: string): ChartMetadata {
       `${where}: Chart.yaml name ${JSON.stringify(name ?? '')} is missing or invalid`,
     );
   }
-  if (version === undefined || parseVersion(version) === undefined || version.startsWith("v")) {
+  if (version === undefined || parseVersion(version) === undefined || version.startsWith('v')) {
     throw new HelmError(
       'InvalidChart',
       `${where}: Chart.yaml version ${JSON.stringify(version ?? '')} is not a valid SemVer 2 version`,
     );
   }
-  return { apiVersion, name, version, ...(appVersion === undefined ? {} : { appVersion }) };
+  const dependencies = parseDependencies(fields.dependencies, where);
+  return {
+    apiVersion,
+    name,
+    version,
+    ...(appVersion === undefined ? {} : { appVersion }),
+    ...(dependencies.length === 0 ? {} : { dependencies }),
+  };
+}
+
+function parseDependencies(
+  value: unknown,
+  where: string,
+): NonNullable<ChartMetadata['dependencies']> {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value))
+    throw new HelmError('InvalidChart', `${where}: Chart.yaml dependencies must be a list`);
+  return value.map((entry: unknown, i) => {
+    const { name, version, alias } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof name !== 'string' || name === '') {
+      throw new HelmError('InvalidChart', `${where}: Chart.yaml dependencies[${i}] has no name`);
+    }
+    return {
+      name,
+      ...(typeof version === 'string' ? { version } : {}),
+      ...(typeof alias === 'string' ? { alias } : {}),
+    };
+  });
 }

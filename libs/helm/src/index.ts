@@ -5,8 +5,8 @@
  */
 export { HelmError, type HelmErrorReason } from './errors.js';
 export { parseChartMetadata, type ChartMetadata, type LoadedChart } from './chart.js';
-export { loadChartArchive, loadChartDirectory } from './load.js';
-export { packageChart, type PackageOptions } from './package.js';
+export { chartFromFiles, loadChartArchive, loadChartDirectory } from './load.js';
+export { packageChart, setChartVersion, type PackageOptions } from './package.js';
 export { mergeValues, mergeValuesFiles, parseValues } from './values.js';
 export {
   chartDownloadUrl,

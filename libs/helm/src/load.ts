@@ -41,6 +41,27 @@ export async function loadChartDirectory(root: string, where = root): Promise<Lo
   return { metadata, files };
 }
 
+/**
+ * A chart from files already in memory (a directory of a Git artifact), by path relative to
+ * the chart root, honouring its `.helmignore`.
+ */
+export function chartFromFiles(files: ReadonlyMap<string, Buffer>, where: string): LoadedChart {
+  const chartYaml = files.get('Chart.yaml');
+  if (chartYaml === undefined)
+    throw new HelmError('InvalidChart', `${where}: no Chart.yaml: not a Helm chart directory`);
+  const metadata = parseChartMetadata(chartYaml.toString('utf8'), where);
+  const rules = ignore().add(files.get('.helmignore')?.toString('utf8') ?? '');
+  const kept = new Map<string, Buffer>();
+  for (const [path, content] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const parts = path.split('/');
+    const ignoredDir = parts
+      .slice(0, -1)
+      .some((_, i) => rules.ignores(`${parts.slice(0, i + 1).join('/')}/`));
+    if (!ignoredDir && !rules.ignores(path)) kept.set(path, content);
+  }
+  return { metadata, files: kept };
+}
+
 /** Reads a packaged chart (`.tgz`, every file under `<name>/`). */
 export async function loadChartArchive(archive: Buffer, where: string): Promise<LoadedChart> {
   let tar: Buffer;

@@ -1,3 +1,4 @@
+import { parseDocument } from 'yaml';
 import { buildTarball, type TarEntry } from '@tide/artifact';
 import type { LoadedChart } from './chart.js';
 
@@ -32,4 +33,18 @@ export function packageChart(chart: LoadedChart, options: PackageOptions = {}): 
     content: files.get(path) ?? Buffer.alloc(0),
   }));
   return buildTarball(entries, { asGiven: true });
+}
+
+/**
+ * The chart with another version in its metadata and Chart.yaml (HelmChart
+ * `reconcileStrategy: Revision` appends the source revision as build metadata).
+ */
+export function setChartVersion(chart: LoadedChart, version: string): LoadedChart {
+  const chartYaml = chart.files.get('Chart.yaml');
+  if (chartYaml === undefined) return chart;
+  const document = parseDocument(chartYaml.toString('utf8'));
+  document.set('version', version);
+  const files = new Map(chart.files);
+  files.set('Chart.yaml', Buffer.from(document.toString()));
+  return { metadata: { ...chart.metadata, version }, files };
 }

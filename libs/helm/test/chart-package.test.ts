@@ -76,6 +76,7 @@ describe('packaging charts the way helm package does', () => {
       name: 'webapp',
       version: '1.4.0',
       appVersion: '2.0',
+      dependencies: [{ name: 'sidecar', version: '0.1.0' }],
     });
     expect([...chart.files.keys()]).not.toContain('README.md');
     expect([...chart.files.keys()]).not.toContain('scratch/notes.txt');

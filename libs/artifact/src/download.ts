@@ -1,0 +1,139 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+/** Why a download failed; each reason is a condition message a person can act on. */
+export type ArtifactFetchReason =
+  | 'NotFound'
+  | 'Unauthorized'
+  | 'DigestMismatch'
+  | 'TooLarge'
+  | 'Unreachable'
+  | 'HTTPError'
+  | 'Invalid';
+
+export class ArtifactFetchError extends Error {
+  override readonly name = 'ArtifactFetchError';
+  constructor(
+    readonly reason: ArtifactFetchReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export interface DownloadOptions {
+  /** Refuse bodies larger than this many bytes (checked while reading). */
+  readonly maxSize: number;
+  readonly timeoutMs: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** PEM of a CA to trust for HTTPS, beside the system roots. */
+  readonly caPem?: string;
+  /** How the URL is named in errors (e.g. without credentials); the URL itself by default. */
+  readonly displayUrl?: string;
+}
+
+/**
+ * One GET over node:http(s) with a deadline, a size limit enforced while reading, and
+ * typed errors. Redirects are not followed: sources name their final URLs.
+ */
+export async function download(url: string, options: DownloadOptions): Promise<Buffer> {
+  const shown = options.displayUrl ?? url;
+  const response = await get(url, options, shown);
+  const status = response.statusCode ?? 0;
+  if (status !== 200) {
+    response.resume();
+    throw statusError(status, shown);
+  }
+  const declared = Number(response.headers['content-length'] ?? Number.NaN);
+  if (declared > options.maxSize) {
+    response.destroy();
+    throw tooLarge(shown, options.maxSize);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > options.maxSize) {
+        response.destroy();
+        throw tooLarge(shown, options.maxSize);
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof ArtifactFetchError) throw error;
+    throw new ArtifactFetchError('Unreachable', `${shown}: ${messageOf(error)}`, { cause: error });
+  }
+  return Buffer.concat(chunks);
+}
+
+function get(url: string, options: DownloadOptions, shown: string): Promise<IncomingMessage> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    return Promise.reject(
+      new ArtifactFetchError('Invalid', `invalid URL ${JSON.stringify(shown)}`, { cause: error }),
+    );
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return Promise.reject(
+      new ArtifactFetchError('Invalid', `${shown}: unsupported scheme ${parsed.protocol}`),
+    );
+  }
+  const requester = parsed.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = requester(
+      parsed,
+      {
+        method: 'GET',
+        headers: { 'user-agent': 'tide', ...options.headers },
+        timeout: options.timeoutMs,
+        ...(options.caPem === undefined ? {} : { ca: options.caPem }),
+      },
+      resolve,
+    );
+    const deadline = setTimeout(() => {
+      req.destroy(
+        new ArtifactFetchError('Unreachable', `${shown}: timed out after ${options.timeoutMs}ms`),
+      );
+    }, options.timeoutMs);
+    req.on('close', () => {
+      clearTimeout(deadline);
+    });
+    req.on('timeout', () => {
+      req.destroy(
+        new ArtifactFetchError('Unreachable', `${shown}: timed out after ${options.timeoutMs}ms`),
+      );
+    });
+    req.on('error', (error) => {
+      reject(
+        error instanceof ArtifactFetchError
+          ? error
+          : new ArtifactFetchError('Unreachable', `${shown}: ${error.message}`, { cause: error }),
+      );
+    });
+    req.end();
+  });
+}
+
+function statusError(status: number, shown: string): ArtifactFetchError {
+  if (status === 404) return new ArtifactFetchError('NotFound', `${shown}: not found (HTTP 404)`);
+  if (status === 401 || status === 403) {
+    return new ArtifactFetchError(
+      'Unauthorized',
+      `${shown}: authentication failed (HTTP ${status})`,
+    );
+  }
+  if (status >= 500) return new ArtifactFetchError('HTTPError', `${shown}: HTTP ${status}`);
+  return new ArtifactFetchError('Invalid', `${shown}: HTTP ${status}`);
+}
+
+function tooLarge(shown: string, maxSize: number): ArtifactFetchError {
+  return new ArtifactFetchError('TooLarge', `${shown}: larger than the limit of ${maxSize} bytes`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
