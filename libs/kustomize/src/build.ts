@@ -18,6 +18,7 @@ import {
   stringMapOf,
   type Kustomization,
 } from './kustomization.js';
+import { fieldSpec, type FieldSpec } from './field-specs.js';
 import { FileLoader, type LoadRestrictor } from './loader.js';
 import { fixNameReferences } from './name-references.js';
 import {
@@ -47,7 +48,7 @@ import {
   type Replacement,
 } from './transformers/replacements.js';
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
-import { isMap, type Value, type ValueMap } from './value.js';
+import { describe, isMap, type Value, type ValueMap } from './value.js';
 import { emitDocuments } from './yaml/emit.js';
 import { parseDocuments } from './yaml/parse.js';
 
@@ -268,15 +269,31 @@ function applyLabelEntry(entry: ValueMap, index: ResourceIndex, origin: string):
       throw new KustomizeError(`${origin}: unknown field "${key}" in labels`);
     }
   }
-  if (entry.fields !== undefined) {
-    throw new KustomizeError(`${origin}: labels[].fields is not supported by tide's kustomize yet`);
-  }
   const pairs = entry.pairs == null ? {} : stringMapOf(entry.pairs, `${origin}: labels.pairs`);
   const specs = labelEntrySpecs({
     includeSelectors: entry.includeSelectors === true,
     includeTemplates: entry.includeTemplates === true,
   });
-  setPairs(index.all(), pairs, specs);
+  setPairs(index.all(), pairs, [...specs, ...customFieldSpecs(entry.fields, origin)]);
+}
+
+/** `labels[].fields`: extra field specs, `{path, kind, group, version, create}`. */
+function customFieldSpecs(value: Value | undefined, origin: string): FieldSpec[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new KustomizeError(`${origin}: labels[].fields must be a list`);
+  return value.map((item) => {
+    if (!isMap(item) || typeof item.path !== 'string') {
+      throw new KustomizeError(`${origin}: every labels[].fields entry needs a path`);
+    }
+    const options: { kind?: string; group?: string; version?: string; create?: boolean } = {
+      create: item.create === true,
+    };
+    for (const key of ['kind', 'group', 'version'] as const) {
+      const field = item[key];
+      if (typeof field === 'string') options[key] = field;
+    }
+    return fieldSpec(item.path, options);
+  });
 }
 
 function legacyStrategicPatches(
@@ -366,20 +383,37 @@ function finish(index: ResourceIndex): void {
 }
 
 function sortOrderOf(kustomization: Kustomization): SortOrder {
+  const where = `${kustomization.path}: sortOptions`;
   const options = kustomization.fields.sortOptions;
-  if (options === undefined || options === null) return 'legacy';
-  if (!isMap(options))
-    throw new KustomizeError(`${kustomization.path}: sortOptions must be a mapping`);
-  const order = options.order ?? 'legacy';
-  if (order === 'legacy' || order === 'fifo') {
-    if (order === 'legacy' && options.legacySortOptions != null) {
-      throw new KustomizeError(
-        `${kustomization.path}: sortOptions.legacySortOptions is not supported by tide's kustomize yet`,
-      );
+  if (options === undefined || options === null) return { order: 'legacy' };
+  if (!isMap(options)) throw new KustomizeError(`${where} must be a mapping`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'order' && key !== 'legacySortOptions') {
+      throw new KustomizeError(`${where}: unknown field "${key}"`);
     }
-    return order;
   }
-  throw new KustomizeError(
-    `${kustomization.path}: unknown sortOptions.order ${JSON.stringify(order)}`,
-  );
+  const order = options.order ?? 'legacy';
+  if (order === 'fifo') {
+    if (options.legacySortOptions != null) {
+      throw new KustomizeError(`${where}: legacySortOptions need order: legacy`);
+    }
+    return { order };
+  }
+  if (order !== 'legacy') throw new KustomizeError(`${where}: unknown order ${describe(order)}`);
+  const legacy = options.legacySortOptions;
+  if (legacy === undefined || legacy === null) return { order };
+  if (!isMap(legacy)) throw new KustomizeError(`${where}.legacySortOptions must be a mapping`);
+  return {
+    order,
+    orderFirst: kinds(legacy.orderFirst, where),
+    orderLast: kinds(legacy.orderLast, where),
+  };
+}
+
+function kinds(value: Value | undefined, where: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new KustomizeError(`${where}: orderFirst and orderLast must be lists of kinds`);
+  }
+  return value;
 }

@@ -31,16 +31,31 @@ const orderFirst = [
 ];
 const orderLast = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
-const rank = new Map<string, number>([
-  ...orderFirst.map((kind, index): [string, number] => [kind, index - orderFirst.length]),
-  ...orderLast.map((kind, index): [string, number] => [kind, index + 1]),
-]);
+function ranks(first: readonly string[], last: readonly string[]): Map<string, number> {
+  return new Map<string, number>([
+    ...first.map((kind, index): [string, number] => [kind, index - first.length]),
+    ...last.map((kind, index): [string, number] => [kind, index + 1]),
+  ]);
+}
 
-export type SortOrder = 'legacy' | 'fifo';
+const defaultRanks = ranks(orderFirst, orderLast);
 
-export function sortResources(resources: readonly Resource[], order: SortOrder): Resource[] {
-  if (order === 'fifo') return [...resources];
-  const keyed = resources.map((resource) => ({ resource, key: sortKey(resource) }));
+/** `fifo`, or `legacy` with kustomize's kind lists or ones from `legacySortOptions`. */
+export type SortOrder =
+  | { readonly order: 'fifo' }
+  | {
+      readonly order: 'legacy';
+      readonly orderFirst?: readonly string[];
+      readonly orderLast?: readonly string[];
+    };
+
+export function sortResources(resources: readonly Resource[], sort: SortOrder): Resource[] {
+  if (sort.order === 'fifo') return [...resources];
+  const rank =
+    sort.orderFirst === undefined && sort.orderLast === undefined
+      ? defaultRanks
+      : ranks(sort.orderFirst ?? [], sort.orderLast ?? []);
+  const keyed = resources.map((resource) => ({ resource, key: sortKey(resource, rank) }));
   keyed.sort((a, b) => compareKeys(a.key, b.key));
   return keyed.map(({ resource }) => resource);
 }
@@ -52,7 +67,7 @@ interface SortKey {
   readonly name: string;
 }
 
-function sortKey(resource: Resource): SortKey {
+function sortKey(resource: Resource, rank: ReadonlyMap<string, number>): SortKey {
   const group = resource.group === '' ? '~G' : resource.group;
   const version = resource.version === '' ? '~V' : resource.version;
   const kind = resource.kind === '' ? '~K' : resource.kind;

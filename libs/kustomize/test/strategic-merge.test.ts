@@ -128,10 +128,17 @@ describe('strategic merge patch', () => {
   });
 
   it.each([
-    ['$setElementOrder', 'spec:\n  $setElementOrder/containers:\n  - name: b\n'],
+    ['$setElementOrder/containers', 'spec:\n  $setElementOrder/containers:\n  - name: b\n'],
     ['$retainKeys', 'spec:\n  $retainKeys: [containers]\n'],
-    ['element-level $patch: replace', 'spec:\n  containers:\n  - name: a\n    $patch: replace\n'],
-  ])('refuses %s, which it does not implement', (_name, patch) => {
+    ['$deleteFromPrimitiveList/finalizers', 'spec:\n  $deleteFromPrimitiveList/finalizers: [a]\n'],
+  ])('keeps %s as an ordinary field, as kustomize does', (key, patch) => {
+    const result = strategicMerge(pod, yaml(patch), podSchema);
+    if (result === deleted) throw new Error('unexpected delete');
+    expect(key in (result.spec as ValueMap)).toBe(true);
+  });
+
+  it('refuses $patch: replace on a single list element', () => {
+    const patch = 'spec:\n  containers:\n  - name: a\n    $patch: replace\n';
     expect(() => strategicMerge(pod, yaml(patch), podSchema)).toThrow(/not supported/);
   });
 });

@@ -29,11 +29,6 @@ describe('unsupported kustomize features', () => {
     ['transformers', 'transformers:\n- t.yaml\n'],
     ['remote resources', 'resources:\n- https://github.com/org/repo//app?ref=v1\n'],
     ['scp-style remote resources', 'resources:\n- git@github.com:org/repo.git\n'],
-    [
-      'legacy sort options',
-      'sortOptions:\n  order: legacy\n  legacySortOptions:\n    orderFirst: [Service]\n',
-    ],
-    ['labels fields', 'labels:\n- pairs:\n    a: b\n  fields:\n  - path: spec/x\n'],
   ])('%s', (name, kustomization) => {
     const dir = join(temp.path, name.replaceAll(' ', '-'));
     mkdirSync(dir);

@@ -2,8 +2,8 @@
  * Strategic merge patch: maps merge recursively, `null` deletes a field, lists with a merge key
  * merge element by element (matched by key, new elements appended), other lists are replaced.
  * Directives: `$patch: replace|delete|merge` on maps and list elements. Like kustomize (whose
- * kyaml merge does not implement it), `$deleteFromPrimitiveList/<field>` is kept as an ordinary
- * field. Kinds without a schema (custom resources) get the same rules with every list replaced,
+ * kyaml merge does not implement them), `$deleteFromPrimitiveList/<field>`,
+ * `$setElementOrder/<field>` and `$retainKeys` are kept as ordinary fields. Kinds without a schema (custom resources) get the same rules with every list replaced,
  * which is a JSON merge patch.
  */
 import { KustomizeError } from '../errors.js';
@@ -14,7 +14,6 @@ import type { FieldSchema, TypeSchema } from './schema.js';
 export const deleted = Symbol('deleted');
 
 const patchDirective = '$patch';
-const unsupportedDirectives = ['$setElementOrder/', '$retainKeys'];
 
 /** Merges `patch` into a copy of `original`. */
 export function strategicMerge(
@@ -40,9 +39,6 @@ function mergeMap(
   for (const key of Object.keys(patch)) {
     if (key === patchDirective) continue;
     const value = patch[key] as Value;
-    if (unsupportedDirectives.some((prefix) => key.startsWith(prefix))) {
-      throw new KustomizeError(`patch directive ${key} is not supported by tide's kustomize yet`);
-    }
     if (value === null) {
       // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a patch deletes by name
       delete result[key];
