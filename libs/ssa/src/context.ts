@@ -1,6 +1,6 @@
 import type { KubeClient } from './client.js';
 import { objectPath, type ResourceInfo, type ResourceMapper } from './discovery.js';
-import { apiErrorFrom } from './errors.js';
+import { apiErrorFrom, UnknownKindError } from './errors.js';
 import { isObject, refOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
 
 /** What every verb of the manager works with. */
@@ -10,13 +10,24 @@ export interface ManagerContext {
   readonly fieldManager: string;
 }
 
+/** The resource of an object's kind; an unserved kind is an error that names the object. */
+export async function resourceFor(context: ManagerContext, ref: ObjectRef): Promise<ResourceInfo> {
+  try {
+    return await context.mapper.resolve(ref.apiVersion, ref.kind);
+  } catch (error) {
+    if (error instanceof UnknownKindError)
+      throw new UnknownKindError(`${subjectOf(ref)}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
 /** Reads an object; undefined when it does not exist. */
 export async function getLive(
   context: ManagerContext,
   ref: ObjectRef,
   info?: ResourceInfo,
 ): Promise<KubeObject | undefined> {
-  const resource = info ?? (await context.mapper.resolve(ref.apiVersion, ref.kind));
+  const resource = info ?? (await resourceFor(context, ref));
   const subject = subjectOf(ref);
   const response = await context.client.send(
     { method: 'GET', path: objectPath(resource, ref) },

@@ -1,5 +1,5 @@
 import { Action } from './changeset.js';
-import { getLive, serverApply, type ManagerContext } from './context.js';
+import { getLive, resourceFor, serverApply, type ManagerContext } from './context.js';
 import type { ResourceInfo } from './discovery.js';
 import { ImmutableFieldError, KubeApiError } from './errors.js';
 import { removeFieldPath } from './fieldpath.js';
@@ -69,7 +69,7 @@ export async function planObject(
 ): Promise<Plan> {
   const policy = policyOf(object);
   if (policy === ApplyPolicy.Ignore) return { kind: 'skip', reason: `${Annotations.ssa}: Ignore` };
-  const info = await context.mapper.resolve(object.apiVersion, object.kind);
+  const info = await resourceFor(context, refOf(object));
   if (info.namespaced && (object.metadata.namespace ?? '') === '')
     throw new TypeError(`${subjectOf(object)}: ${object.kind} is namespaced but has no namespace`);
   const live = await getLive(context, refOf(object), info);

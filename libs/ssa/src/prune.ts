@@ -1,5 +1,5 @@
 import { Action, changeSetEntry, type ChangeSet, type ChangeSetEntry } from './changeset.js';
-import { deleteLive, getLive, type ManagerContext } from './context.js';
+import { deleteLive, getLive, resourceFor, type ManagerContext } from './context.js';
 import { UnknownKindError } from './errors.js';
 import { annotationOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
 import { Annotations } from './plan.js';
@@ -48,7 +48,7 @@ async function deleteOne(
 ): Promise<ChangeSetEntry> {
   let info;
   try {
-    info = await context.mapper.resolve(ref.apiVersion, ref.kind);
+    info = await resourceFor(context, ref);
   } catch (error) {
     // The kind is no longer served (its CRD went first), so the object is gone with it.
     if (error instanceof UnknownKindError)

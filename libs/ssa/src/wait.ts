@@ -1,4 +1,5 @@
 import type { ManagerContext } from './context.js';
+import { UnknownKindError } from './errors.js';
 import { computeHealth, HealthStatus, type Health } from './health.js';
 import { refOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
 import { getLive } from './context.js';
@@ -33,14 +34,18 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Reads each object once and computes its health; a missing object is NotFound. */
+/** Reads each object once and computes its health; a missing object (or kind) is NotFound. */
 export async function statusOf(
   context: ManagerContext,
   refs: readonly ObjectRef[],
 ): Promise<ObjectStatus[]> {
   return Promise.all(
     refs.map(async (ref) => {
-      const live = await getLive(context, ref);
+      const live = await getLive(context, ref).catch((error: unknown) => {
+        // A kind not served (yet) means there is no such object (yet).
+        if (error instanceof UnknownKindError) return undefined;
+        throw error;
+      });
       const health: Health =
         live === undefined
           ? { status: HealthStatus.NotFound, message: 'not found' }

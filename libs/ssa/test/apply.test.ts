@@ -279,6 +279,8 @@ describe('ResourceManager.apply', () => {
       kind: 'Ghost',
       metadata: { name: 'boo', namespace: ns },
     };
-    await expect(manager.apply([unknown])).rejects.toThrow('nothing.tide.test/v1');
+    await expect(manager.apply([unknown])).rejects.toThrow(
+      `Ghost/${ns}/boo: the cluster does not serve nothing.tide.test/v1`,
+    );
   });
 });

@@ -315,9 +315,15 @@ describe('health of live objects, and wait', () => {
     expect(health).toMatchObject({ status: 'Current', message: 'established' });
   });
 
-  it('a missing object is NotFound', async () => {
-    const [health] = await manager.status([refOf(deployment(ns, 'absent'))]);
-    expect(health?.status).toBe(HealthStatus.NotFound);
+  it('a missing object, or one of a kind not served, is NotFound', async () => {
+    const statuses = await manager.status([
+      refOf(deployment(ns, 'absent')),
+      { apiVersion: 'nothing.tide.test/v1', kind: 'Ghost', namespace: ns, name: 'boo' },
+    ]);
+    expect(statuses.map((status) => status.status)).toEqual([
+      HealthStatus.NotFound,
+      HealthStatus.NotFound,
+    ]);
   });
 
   it('wait succeeds once a Deployment reports it rolled out', async () => {
