@@ -5,8 +5,15 @@ import { computeHealth, HealthStatus } from './health.js';
 import { assertKubeObject, fieldOf, groupOf, refOf, subjectOf, type KubeObject } from './object.js';
 import { planObject, type PlanOptions } from './plan.js';
 import { mapLimited, pollUntil } from './poll.js';
+import { defaultTakeOverManagers, type FieldManagerRef } from './takeover.js';
 
 export interface ApplyOptions extends PlanOptions {
+  /**
+   * Managers whose fields an Override apply takes over before applying, so fields they set
+   * and the manifest dropped are removed; `[]` turns this off. Default: what kubectl
+   * leaves behind (defaultTakeOverManagers).
+   */
+  readonly takeOverManagers?: readonly FieldManagerRef[];
   /** How long to wait for CRDs to be Established, and for a recreated object to go. */
   readonly waitTimeoutMs?: number;
   /** Objects applied at once within a stage. */
@@ -85,7 +92,10 @@ export async function applyObject(
   options: ApplyOptions,
 ): Promise<ChangeSetEntry> {
   const ref = refOf(object);
-  const plan = await planObject(context, object, options);
+  const plan = await planObject(context, object, {
+    ...options,
+    takeOverManagers: options.takeOverManagers ?? defaultTakeOverManagers,
+  });
   if (plan.kind === 'skip') return changeSetEntry(ref, Action.Skipped, plan.reason);
   if (plan.action === Action.Unchanged) return changeSetEntry(ref, Action.Unchanged);
   const force = plan.policy !== 'Merge';

@@ -13,6 +13,12 @@ export {
   type KubeResponse,
 } from './client.js';
 export { ResourceMapper, type ResourceInfo } from './discovery.js';
+export {
+  defaultTakeOverManagers,
+  lastAppliedAnnotation,
+  unionFields,
+  type FieldManagerRef,
+} from './takeover.js';
 export { applyStages, ApplyError, type ApplyOptions } from './apply.js';
 export { Annotations, ApplyPolicy, policyOf, immutableFields, type PlanOptions } from './plan.js';
 export {

@@ -3,6 +3,7 @@ import { getLive, resourceFor, serverApply, type ManagerContext } from './contex
 import type { ResourceInfo } from './discovery.js';
 import { ImmutableFieldError, KubeApiError } from './errors.js';
 import { removeFieldPath } from './fieldpath.js';
+import { takeOverFields, type FieldManagerRef } from './takeover.js';
 import { sameObject } from './normalize.js';
 import { annotationOf, refOf, subjectOf, type KubeObject } from './object.js';
 
@@ -47,6 +48,12 @@ export interface PlanOptions {
   readonly force?: boolean;
 }
 
+/** What only a real apply does before its dry run: the one write planning may make. */
+interface ApplyPlanOptions extends PlanOptions {
+  /** Managers whose fields an Override apply takes over first (see takeover.ts). */
+  readonly takeOverManagers?: readonly FieldManagerRef[];
+}
+
 /** Reads the ssa annotation; an unknown value is an error, not a silent default. */
 export function policyOf(object: KubeObject): ApplyPolicy {
   const value = annotationOf(object, Annotations.ssa);
@@ -61,20 +68,26 @@ export function policyOf(object: KubeObject): ApplyPolicy {
   return policy;
 }
 
-/** Works out, without changing anything, what applying `object` would do. */
+/**
+ * Works out what applying `object` would do. Nothing changes in the cluster, except that
+ * an apply (which passes takeOverManagers) first moves kubectl's fields to us on Override.
+ */
 export async function planObject(
   context: ManagerContext,
   object: KubeObject,
-  options: PlanOptions,
+  options: ApplyPlanOptions,
 ): Promise<Plan> {
   const policy = policyOf(object);
   if (policy === ApplyPolicy.Ignore) return { kind: 'skip', reason: `${Annotations.ssa}: Ignore` };
   const info = await resourceFor(context, refOf(object));
   if (info.namespaced && (object.metadata.namespace ?? '') === '')
     throw new TypeError(`${subjectOf(object)}: ${object.kind} is namespaced but has no namespace`);
-  const live = await getLive(context, refOf(object), info);
+  let live = await getLive(context, refOf(object), info);
   if (policy === ApplyPolicy.IfNotPresent && live !== undefined)
     return { kind: 'skip', reason: `${Annotations.ssa}: IfNotPresent and the object exists` };
+  const takeOver = options.takeOverManagers ?? [];
+  if (live !== undefined && policy === ApplyPolicy.Override && takeOver.length > 0)
+    live = (await takeOverFields(context, live, info, takeOver)) ?? live;
   const body = applyBody(object);
   const yielded: string[] = [];
   try {

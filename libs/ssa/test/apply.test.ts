@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { sharedControlPlane, type SharedControlPlane } from '@tide/harness';
+import { apiRequest, sharedControlPlane, type SharedControlPlane } from '@tide/harness';
 import {
   Action,
   ApplyError,
   ImmutableFieldError,
+  lastAppliedAnnotation,
   ResourceManager,
   type KubeObject,
 } from '../src/index.js';
@@ -251,6 +252,56 @@ describe('ResourceManager.apply', () => {
       extra: 'theirs',
     });
   });
+
+  it.each([
+    [
+      'Override takes them over: a field dropped from the manifest goes',
+      'kubectl-a',
+      {},
+      {},
+      { a: '1' },
+    ],
+    [
+      'Merge leaves them alone',
+      'kubectl-b',
+      { 'kustomize.toolkit.fluxcd.io/ssa': 'Merge' },
+      {},
+      { a: '1', old: 'x' },
+    ],
+    [
+      'takeOverManagers: [] turns it off',
+      'kubectl-c',
+      {},
+      { takeOverManagers: [] },
+      { a: '1', old: 'x' },
+    ],
+  ])(
+    'fields kubectl created an object with: %s',
+    async (_label, name, annotations: Record<string, string>, options, data) => {
+      const created = await apiRequest(plane.connection, {
+        method: 'POST',
+        path: `/api/v1/namespaces/${ns}/configmaps?fieldManager=kubectl-client-side-apply`,
+        body: configMap(ns, name, { a: '1', old: 'x' }, { [lastAppliedAnnotation]: '{}' }),
+      });
+      expect(created.status).toBe(201);
+      const first = await manager.apply([configMap(ns, name, { a: '1' }, annotations)], options);
+      const live = await read(plane, `/api/v1/namespaces/${ns}/configmaps/${name}`);
+      expect(live?.data).toEqual(data);
+      const metadata = live?.metadata as {
+        annotations?: Record<string, string>;
+        managedFields: { manager: string }[];
+      };
+      const takenOver = Object.keys(data).length === 1;
+      // Either way ownership (or data) changed.
+      expect(first.entries[0]?.action).toBe(Action.Configured);
+      expect(metadata.annotations?.[lastAppliedAnnotation] === undefined).toBe(takenOver);
+      expect(
+        metadata.managedFields.map((entry) => entry.manager).includes('kubectl-client-side-apply'),
+      ).toBe(!takenOver);
+      const again = await manager.apply([configMap(ns, name, { a: '1' }, annotations)], options);
+      expect(again.entries[0]?.action).toBe(Action.Unchanged);
+    },
+  );
 
   it('rejects an unknown ssa policy, naming the object', async () => {
     const bad = configMap(ns, 'bad', {}, { 'kustomize.toolkit.fluxcd.io/ssa': 'Sometimes' });
