@@ -31,8 +31,9 @@ lint: node_modules/.package-lock.json ## eslint (strictTypeChecked) and prettier
 	npx eslint .
 	npx prettier --check .
 
-crds: build ## regenerate crds/ from libs/api
+crds: build ## regenerate crds/ from libs/api, and the copies each chart ships in charts/*/crds
 	node libs/api/dist/src/generate-crds.js
+	@for f in charts/*/crds/*.yaml; do cp "crds/$$(basename "$$f")" "$$f"; done
 
 dev: build envtest ## run Tide locally on an embedded control plane until Ctrl-C
 	node test/harness/dist/src/dev.js

@@ -21,6 +21,7 @@ describe('make dev', () => {
           what: `the dev environment to print its kubeconfig (output so far: ${out})`,
         },
       );
+      expect(out).toMatch(/^controller: source-controller \(pid \d+/m);
       const { kubectl } = await oracles();
       const namespaces = await run(kubectl, [
         '--kubeconfig',

@@ -27,6 +27,12 @@ export {
   type ChartSpec,
 } from './chart-repository.js';
 export { oracles, type Oracles } from './oracles.js';
+export {
+  controllerNames,
+  startController,
+  type ControllerProcess,
+  type ControllerProcessOptions,
+} from './controllers.js';
 export { envtestBinaries, envtestVersions, type EnvtestBinaries } from './envtest.js';
 export {
   sharedControlPlane,
