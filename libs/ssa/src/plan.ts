@@ -5,7 +5,7 @@ import { ImmutableFieldError, KubeApiError } from './errors.js';
 import { removeFieldPath } from './fieldpath.js';
 import { takeOverFields, type FieldManagerRef } from './takeover.js';
 import { sameObject } from './normalize.js';
-import { annotationOf, refOf, subjectOf, type KubeObject } from './object.js';
+import { annotationOf, groupOf, isObject, refOf, subjectOf, type KubeObject } from './object.js';
 
 /** The annotations Flux users put on objects to steer the apply; we honour the same keys. */
 export const Annotations = {
@@ -137,7 +137,23 @@ function applyBody(object: KubeObject): KubeObject {
   const body = structuredClone(object);
   for (const key of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields'])
     Reflect.deleteProperty(body.metadata, key);
+  if (groupOf(body.apiVersion) === '' && body.kind === 'Secret') stringDataToData(body);
   return body;
+}
+
+/**
+ * Secret `stringData` is write-only: the server folds it into `data`, but the apply would
+ * own `stringData` keys, so a key dropped from the manifest would stay in `data` for ever.
+ * Sending it as `data` (stringData wins on a shared key, as the server does) makes us own
+ * the keys we set.
+ */
+function stringDataToData(secret: KubeObject): void {
+  if (!isObject(secret.stringData)) return;
+  const data: Record<string, unknown> = isObject(secret.data) ? secret.data : {};
+  for (const [key, value] of Object.entries(secret.stringData))
+    if (typeof value === 'string') data[key] = Buffer.from(value, 'utf8').toString('base64');
+  secret.data = data;
+  delete secret.stringData;
 }
 
 /**

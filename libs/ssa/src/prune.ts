@@ -3,7 +3,7 @@ import { deleteLive, getLive, resourceFor, type ManagerContext } from './context
 import { UnknownKindError } from './errors.js';
 import { annotationOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
 import { Annotations } from './plan.js';
-import { mapLimited, pollUntil } from './poll.js';
+import { mapAll, mapLimited, pollUntil } from './poll.js';
 
 export interface DeleteOptions {
   /**
@@ -94,8 +94,8 @@ async function waitForTermination(
   let remaining = entries.filter((entry) => entry.action === Action.Deleted).map((e) => e.ref);
   const done = await pollUntil(
     async () => {
-      const present = await Promise.all(
-        remaining.map(async (ref) => ((await getLive(context, ref)) === undefined ? [] : [ref])),
+      const present = await mapAll(remaining, 8, async (ref) =>
+        (await getLive(context, ref)) === undefined ? [] : [ref],
       );
       remaining = present.flat();
       return remaining.length === 0 ? true : undefined;

@@ -3,7 +3,10 @@ import { UnknownKindError } from './errors.js';
 import { computeHealth, HealthStatus, type Health } from './health.js';
 import { refOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
 import { getLive } from './context.js';
-import { pollUntil } from './poll.js';
+import { mapAll, pollUntil } from './poll.js';
+
+/** Reads in flight at once while polling, so a large set does not open a socket per object. */
+const readConcurrency = 8;
 
 export interface ObjectStatus extends Health {
   readonly subject: string;
@@ -39,20 +42,18 @@ export async function statusOf(
   context: ManagerContext,
   refs: readonly ObjectRef[],
 ): Promise<ObjectStatus[]> {
-  return Promise.all(
-    refs.map(async (ref) => {
-      const live = await getLive(context, ref).catch((error: unknown) => {
-        // A kind not served (yet) means there is no such object (yet).
-        if (error instanceof UnknownKindError) return undefined;
-        throw error;
-      });
-      const health: Health =
-        live === undefined
-          ? { status: HealthStatus.NotFound, message: 'not found' }
-          : computeHealth(live);
-      return { subject: subjectOf(ref), ref, ...health };
-    }),
-  );
+  return mapAll(refs, readConcurrency, async (ref) => {
+    const live = await getLive(context, ref).catch((error: unknown) => {
+      // A kind not served (yet) means there is no such object (yet).
+      if (error instanceof UnknownKindError) return undefined;
+      throw error;
+    });
+    const health: Health =
+      live === undefined
+        ? { status: HealthStatus.NotFound, message: 'not found' }
+        : computeHealth(live);
+    return { subject: subjectOf(ref), ref, ...health };
+  });
 }
 
 /**

@@ -109,6 +109,23 @@ describe('ResourceManager.apply', () => {
     expect((await read(plane, path))?.data).toEqual({ mode: 'desired' });
   });
 
+  it('sends Secret stringData as data, so a key dropped from the manifest is removed', async () => {
+    const secret = (stringData: Record<string, string>): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: ns },
+      stringData,
+    });
+    await manager.apply([secret({ user: 'me', password: 'p1' })]);
+    expect((await manager.apply([secret({ user: 'me', password: 'p1' })])).entries[0]?.action).toBe(
+      Action.Unchanged,
+    );
+    const changeSet = await manager.apply([secret({ user: 'me' })]);
+    expect(changeSet.entries[0]?.action).toBe(Action.Configured);
+    const live = await read(plane, `/api/v1/namespaces/${ns}/secrets/creds`);
+    expect(live?.data).toEqual({ user: Buffer.from('me').toString('base64') });
+  });
+
   const immutableCases: [string, (name: string, variant: number) => KubeObject, string, string][] =
     [
       [
