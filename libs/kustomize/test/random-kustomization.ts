@@ -27,7 +27,40 @@ function pick<T>(rand: Random, items: readonly T[]): T {
 }
 
 const names = ['web', 'api', 'db', 'cache', 'worker'];
-const values = ['a', 'yes', '1', 'x y', 'multi\nline', '', 'on', '0x10', 'long '.repeat(20).trim()];
+const values = [
+  'a',
+  'yes',
+  '1',
+  'x y',
+  'multi\nline',
+  '',
+  'on',
+  '0x10',
+  'long '.repeat(20).trim(),
+  '0777',
+  '1e3',
+  'a: b',
+  '- x',
+  '#c',
+  ' lead',
+  'trail ',
+  'tab\there',
+  'ünïcödé',
+  'emoji 😀',
+  '"quoted"',
+  "'single'",
+  'a\n b\n',
+  '~',
+  'null',
+  '2020-01-01',
+  '.5',
+  '+1',
+  '1:20',
+  'N',
+  'x'.repeat(90),
+  'word '.repeat(15) + 'x'.repeat(40),
+  'trailing newlines\n\n',
+];
 
 function deployment(rand: Random, name: string): string {
   const kind = pick(rand, ['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -151,6 +184,47 @@ export function writeRandomKustomization(dir: string, seed: number): string {
     overlay.push('configMapGenerator:', '- name: overlay-generated', '  literals:', '  - b=2');
   }
   if (rand() < 0.3) overlay.push('sortOptions:', '  order: fifo');
+  if (rand() < 0.3)
+    overlay.push('replicas:', `- name: ${target}`, `  count: ${pick(rand, [0, 2, 5])}`);
+  if (rand() < 0.3) {
+    overlay.push(
+      'replacements:',
+      '- source:',
+      '    kind: ConfigMap',
+      `    name: ${target}-config`,
+      '    fieldPath: data.k',
+      '  targets:',
+      '  - select:',
+      '      kind: Service',
+      '    fieldPaths:',
+      '    - metadata.annotations.copied',
+      '    options:',
+      '      create: true',
+    );
+  }
+  if (rand() < 0.3) {
+    mkdirSync(join(dir, 'component'), { recursive: true });
+    const component = ['kind: Component', 'commonAnnotations:', '  component: "on"'];
+    if (rand() < 0.5) {
+      component.push(
+        'configMapGenerator:',
+        '- name: generated-by-component',
+        '  literals:',
+        '  - c=3',
+      );
+    }
+    if (rand() < 0.5) component.push('images:', '- name: redis', '  newName: cache/redis');
+    writeFileSync(join(dir, 'component', 'kustomization.yaml'), `${component.join('\n')}\n`);
+    overlay.push('components:', '- ../component');
+  }
+  if (base.includes('configMapGenerator:') && rand() < 0.5) {
+    overlay.push(
+      'secretGenerator:',
+      '- name: overlay-secret',
+      '  literals:',
+      `  - s=${pick(rand, ['x', 'long-secret-value-'.repeat(6)])}`,
+    );
+  }
   writeFileSync(join(dir, 'overlay', 'kustomization.yaml'), `${overlay.join('\n')}\n`);
   return join(dir, 'overlay');
 }

@@ -388,7 +388,11 @@ function escape(code: number): string {
 const letter = /^\p{L}$/u;
 const digit = /^\p{Nd}$/u;
 
-/** go-yaml v2's key order: letters by code point, runs of digits by numeric value. */
+/**
+ * go-yaml v2's key order: letters by code point, runs of digits by numeric value. For some keys
+ * led by digits ("10", "1Ab", "2") that comparison is not transitive, and kustomize then prints
+ * a different order from run to run (Go randomizes map iteration); this prints one of them.
+ */
 export function sortKeys(keys: readonly string[]): string[] {
   return [...keys].sort(compareKeys);
 }

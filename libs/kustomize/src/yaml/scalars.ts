@@ -46,6 +46,8 @@ const specialFloats = new Set([
 ]);
 const yamlFloat = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
 const base60Float = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
+/** What Go's strconv.ParseFloat accepts from a text starting with a dot (no underscores). */
+const goFloat = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
 
 /** True when go-yaml v2 would not read this text, unquoted, back as the same string. */
 export function resolvesToNonString(text: string): boolean {
@@ -53,7 +55,8 @@ export function resolvesToNonString(text: string): boolean {
     return true;
   }
   const first = text[0] ?? '';
-  if ('+-.0123456789'.includes(first)) {
+  if (first === '.') return goFloat.test(text);
+  if ('+-0123456789'.includes(first)) {
     if (first >= '0' && first <= '9' && parseTimestamp(text) !== undefined) return true;
     const plain = text.replaceAll('_', '');
     if (parseGoInt(plain) !== undefined) return true;
@@ -92,7 +95,8 @@ export function resolvePlain(text: string): Value {
   if (text === 'false' || text === 'False' || text === 'FALSE') return false;
   if (specialFloats.has(text)) return specialFloat(text);
   const first = text[0] ?? '';
-  if (!'+-.0123456789'.includes(first)) return text;
+  if (first === '.') return goFloat.test(text) ? Number(text) : text;
+  if (!'+-0123456789'.includes(first)) return text;
   if (first >= '0' && first <= '9') {
     const timestamp = parseTimestamp(text);
     if (timestamp !== undefined) return timestamp;
