@@ -3,7 +3,7 @@ import { deleteLive, getLive, serverApply, type ManagerContext } from './context
 import { UnknownKindError } from './errors.js';
 import { computeHealth, HealthStatus } from './health.js';
 import { assertKubeObject, fieldOf, groupOf, refOf, subjectOf, type KubeObject } from './object.js';
-import { planObject, type PlanOptions } from './plan.js';
+import { ApplyPolicy, planObject, type PlanOptions } from './plan.js';
 import { mapLimited, pollUntil } from './poll.js';
 import { defaultTakeOverManagers, type FieldManagerRef } from './takeover.js';
 
@@ -98,7 +98,7 @@ export async function applyObject(
   });
   if (plan.kind === 'skip') return changeSetEntry(ref, Action.Skipped, plan.reason);
   if (plan.action === Action.Unchanged) return changeSetEntry(ref, Action.Unchanged);
-  const force = plan.policy !== 'Merge';
+  const force = plan.policy !== ApplyPolicy.Merge;
   if (plan.recreate.length > 0) {
     await deleteLive(context, ref, plan.info);
     await waitUntilGone(context, object, options.waitTimeoutMs ?? 60_000);

@@ -1,10 +1,19 @@
 import { stringify } from 'yaml';
 import { Action } from './changeset.js';
 import type { ManagerContext } from './context.js';
-import { KubeApiError } from './errors.js';
+import { KubeApiError, UnknownKindError } from './errors.js';
 import { forDisplay } from './normalize.js';
-import { groupOf, isObject, refOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
+import {
+  fieldOf,
+  groupOf,
+  isObject,
+  refOf,
+  subjectOf,
+  type KubeObject,
+  type ObjectRef,
+} from './object.js';
 import { planObject, type PlanOptions } from './plan.js';
+import { mapAll } from './poll.js';
 import { unifiedDiff } from './unified.js';
 
 /** What `tide diff` prints for one object. */
@@ -38,16 +47,8 @@ export async function diffObject(
     plan = await planObject(context, object, options);
   } catch (error) {
     if (!namespaceMissing(error)) throw error;
-    // A namespace the same set would create: show the object as given, as a creation.
-    const after = forDisplay(object);
-    if (isSecret(object)) maskSecrets(undefined, after);
-    return {
-      subject,
-      ref,
-      action: Action.Created,
-      diff: unifiedDiff('', stringify(after), { before: `a/${subject}`, after: `b/${subject}` }),
-      reason: `namespace ${ref.namespace ?? ''} does not exist yet; shown as given, without a dry run`,
-    };
+    // A namespace the same set would create.
+    return asGiven(object, `namespace ${ref.namespace ?? ''} does not exist yet`);
   }
   if (plan.kind === 'skip')
     return { subject, ref, action: Action.Skipped, diff: '', reason: plan.reason };
@@ -69,6 +70,51 @@ export async function diffObject(
     ...(plan.recreate.length > 0
       ? { reason: `would recreate: immutable field ${plan.recreate.join(', ')} changed` }
       : {}),
+  };
+}
+
+/**
+ * Diffs a whole set, as `tide diff` does. A custom resource whose CRD is in the same set
+ * (so not served yet) is shown as a creation of the object as given, like an object in a
+ * namespace the set creates.
+ */
+export async function diffAll(
+  context: ManagerContext,
+  objects: readonly KubeObject[],
+  options: PlanOptions = {},
+): Promise<ObjectDiff[]> {
+  const pendingKinds = new Set(
+    objects.flatMap((object) => {
+      if (groupOf(object.apiVersion) !== 'apiextensions.k8s.io') return [];
+      if (object.kind !== 'CustomResourceDefinition') return [];
+      const group = fieldOf(object, ['spec', 'group']);
+      const kind = fieldOf(object, ['spec', 'names', 'kind']);
+      return typeof group === 'string' && typeof kind === 'string' ? [`${group}/${kind}`] : [];
+    }),
+  );
+  return mapAll(objects, 4, async (object) => {
+    try {
+      return await diffObject(context, object, options);
+    } catch (error) {
+      const key = `${groupOf(object.apiVersion)}/${object.kind}`;
+      if (!(error instanceof UnknownKindError) || !pendingKinds.has(key)) throw error;
+      return asGiven(object, 'its CustomResourceDefinition is in the same set and not applied yet');
+    }
+  });
+}
+
+/** A creation shown from the object as given, when the server cannot dry-run it yet. */
+function asGiven(object: KubeObject, why: string): ObjectDiff {
+  const ref = refOf(object);
+  const subject = subjectOf(ref);
+  const after = forDisplay(object);
+  if (isSecret(object)) maskSecrets(undefined, after);
+  return {
+    subject,
+    ref,
+    action: Action.Created,
+    diff: unifiedDiff('', stringify(after), { before: `a/${subject}`, after: `b/${subject}` }),
+    reason: `${why}; shown as given, without a dry run`,
   };
 }
 

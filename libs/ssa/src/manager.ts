@@ -3,7 +3,7 @@ import { applyAll, applyObject, type ApplyOptions } from './apply.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
 import { KubeClient } from './client.js';
 import { getLive, type ManagerContext } from './context.js';
-import { diffObject, type ObjectDiff } from './diff.js';
+import { diffAll, diffObject, type ObjectDiff } from './diff.js';
 import { ResourceMapper } from './discovery.js';
 import type { KubeObject, ObjectRef } from './object.js';
 import type { PlanOptions } from './plan.js';
@@ -61,6 +61,11 @@ export class ResourceManager {
   /** What applying `object` would change, as a unified YAML diff with Secrets masked. */
   diff(object: KubeObject, options: PlanOptions = {}): Promise<ObjectDiff> {
     return diffObject(this.#context, object, options);
+  }
+
+  /** Diffs a set; custom resources of a CRD in the same set show as creations. */
+  diffAll(objects: readonly KubeObject[], options: PlanOptions = {}): Promise<ObjectDiff[]> {
+    return diffAll(this.#context, objects, options);
   }
 
   /** Deletes (prunes) objects, honouring `prune: disabled` and owner labels. */

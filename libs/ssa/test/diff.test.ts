@@ -7,7 +7,7 @@ import {
   secretMask,
   type KubeObject,
 } from '../src/index.js';
-import { configMap, fieldManager, read } from './fixtures.js';
+import { configMap, fieldManager, read, widgetCrd } from './fixtures.js';
 
 function secret(namespace: string, password: string): KubeObject {
   return {
@@ -89,6 +89,37 @@ describe('ResourceManager.diff', () => {
     expect(result.action).toBe(Action.Created);
     expect(result.reason).toContain(`namespace ${ns}-later does not exist yet`);
     expect(result.diff).toContain('+  a: "1"');
+  });
+
+  it('diffs a set holding a CRD and a custom resource of it, applying nothing', async () => {
+    const { crd, group, plural } = widgetCrd();
+    const widget: KubeObject = {
+      apiVersion: `${group}/v1`,
+      kind: 'Widget',
+      metadata: { name: 'gear', namespace: ns },
+      spec: { teeth: 12 },
+    };
+    const diffs = await manager.diffAll([crd, widget, configMap(ns, 'with-crd', { a: '1' })]);
+    expect(diffs.map((d) => [d.subject, d.action])).toEqual([
+      [`CustomResourceDefinition/${plural}.${group}`, Action.Created],
+      [`Widget/${ns}/gear`, Action.Created],
+      [`ConfigMap/${ns}/with-crd`, Action.Created],
+    ]);
+    expect(diffs[1]?.reason).toContain('CustomResourceDefinition is in the same set');
+    expect(diffs[1]?.diff).toContain('+  teeth: 12');
+    expect(
+      await read(
+        plane,
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${plural}.${group}`,
+      ),
+    ).toBeUndefined();
+    // A kind no CRD in the set defines is still an error.
+    const ghost: KubeObject = {
+      apiVersion: 'nothing.tide.test/v1',
+      kind: 'Ghost',
+      metadata: { name: 'g', namespace: ns },
+    };
+    await expect(manager.diffAll([crd, ghost])).rejects.toThrow(`Ghost/${ns}/g`);
   });
 
   it('reports skipped objects without a diff', async () => {
