@@ -2,6 +2,11 @@
 // errors, prune rules, conflict field paths and the unified diff.
 import { describe, expect, it } from '@jest/globals';
 import {
+  Action,
+  changeSetEntry,
+  entriesWith,
+  summarizeChangeSet,
+  unionFields,
   applyStages,
   ApplyPolicy,
   immutableFields,
@@ -305,6 +310,46 @@ describe('unifiedDiff', () => {
   it('diffs against nothing for a new object', () => {
     expect(unifiedDiff('', 'a\nb\n', { before: 'a/x', after: 'b/x' })).toBe(
       '--- a/x\n+++ b/x\n@@ -0,0 +1,2 @@\n+a\n+b\n',
+    );
+  });
+});
+
+describe('unionFields (taking over another manager’s fields)', () => {
+  it('merges FieldsV1 trees, keeping every field of both', () => {
+    const ours = { 'f:data': { 'f:a': {} }, 'f:metadata': { 'f:labels': { 'f:app': {} } } };
+    const theirs = { 'f:data': { 'f:old': {} }, 'f:metadata': { 'f:annotations': { '.': {} } } };
+    expect(unionFields(ours, theirs)).toEqual({
+      'f:data': { 'f:a': {}, 'f:old': {} },
+      'f:metadata': { 'f:labels': { 'f:app': {} }, 'f:annotations': { '.': {} } },
+    });
+    expect(unionFields(undefined, theirs)).toEqual(theirs);
+    expect(ours['f:data']).toEqual({ 'f:a': {} });
+  });
+});
+
+describe('change sets', () => {
+  const ref = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name });
+  const changeSet = {
+    entries: [
+      changeSetEntry(ref('a'), Action.Created),
+      changeSetEntry(ref('b'), Action.Unchanged),
+      changeSetEntry(ref('c'), Action.Configured),
+      changeSetEntry(ref('d'), Action.Unchanged),
+      changeSetEntry(ref('e'), Action.Skipped, 'kustomize.toolkit.fluxcd.io/ssa: Ignore'),
+    ],
+  };
+  it('summarizes counts in a fixed order', () => {
+    expect(summarizeChangeSet(changeSet)).toBe('1 created, 1 configured, 2 unchanged, 1 skipped');
+    expect(summarizeChangeSet({ entries: [] })).toBe('no objects');
+  });
+  it('names each entry in one line and filters by action', () => {
+    expect(changeSet.entries[0]?.summary).toBe('ConfigMap/n/a created');
+    expect(changeSet.entries[4]).toMatchObject({
+      summary: 'ConfigMap/n/e skipped',
+      reason: expect.stringContaining('Ignore'),
+    });
+    expect(entriesWith(changeSet, Action.Created, Action.Configured).map((e) => e.subject)).toEqual(
+      ['ConfigMap/n/a', 'ConfigMap/n/c'],
     );
   });
 });
