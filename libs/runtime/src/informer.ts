@@ -68,6 +68,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private hasSynced = false;
   private syncWaiters: (() => void)[] = [];
   private abortWatch: (() => void) | undefined;
+  private failure: string | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: InformerOptions) {}
@@ -78,6 +79,11 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   get synced(): boolean {
     return this.hasSynced;
+  }
+
+  /** Why the last list or watch failed, until one succeeds again. */
+  get lastError(): string | undefined {
+    return this.failure;
   }
 
   /** The last resourceVersion seen (event, bookmark or list). */
@@ -151,6 +157,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (error instanceof WatchdogFired) this.stats.watchdogFired += 1;
         failures += 1;
         this.stats.reconnects += 1;
+        this.failure = error instanceof Error ? error.message : String(error);
         const delay = this.backoff(failures);
         logger.warn(
           { kind: kind.kind, err: error, retryInMs: delay },
@@ -197,6 +204,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.emit({ type: 'deleted', obj: old });
     }
     this.resourceVersion = listed.resourceVersion;
+    this.failure = undefined;
     if (!this.hasSynced) {
       this.hasSynced = true;
       for (const resolve of this.syncWaiters.splice(0)) resolve();

@@ -32,6 +32,8 @@ export interface ManagerOptions {
   readonly logger?: Logger;
   /** Lease identity; hostname + random suffix when omitted. */
   readonly identity?: string;
+  /** How long start() waits for every cache to sync before it fails; 2 minutes when omitted. */
+  readonly cacheSyncTimeoutMs?: number;
   /** Timeout of each API call other than watches; 30s when omitted. */
   readonly requestTimeoutMs?: number;
   /** Watch tuning, for tests that need broken watches noticed fast. */
@@ -65,6 +67,7 @@ export class Manager {
   private readonly endpoints: Endpoint[] = [];
   private readonly elector: LeaderElector | undefined;
   private readonly watchTuning: NonNullable<ManagerOptions['watch']>;
+  private readonly cacheSyncTimeoutMs: number;
   private state: State = 'new';
   private leading = false;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -87,6 +90,7 @@ export class Manager {
       logger: this.logger,
     });
     this.watchTuning = options.watch ?? {};
+    this.cacheSyncTimeoutMs = options.cacheSyncTimeoutMs ?? 120_000;
     if (this.options.enableLeaderElection) {
       this.elector = new LeaderElector({
         client: this.client,
@@ -193,16 +197,7 @@ export class Manager {
     this.logger.info({ controller: this.name, namespace: this.namespace }, 'starting manager');
     await this.serveEndpoints();
     for (const informer of this.informers.values()) informer.start();
-    const abort = new AbortController();
-    const stopping = this.done
-      .catch(() => undefined)
-      .then(() => {
-        abort.abort();
-      });
-    await Promise.race([
-      Promise.all([...this.informers.values()].map((i) => i.waitForSync(abort.signal))),
-      stopping,
-    ]);
+    await this.waitForCaches();
     if (this.stateNow() !== 'starting') return;
     this.state = 'running';
     if (this.elector === undefined) {
@@ -231,6 +226,39 @@ export class Manager {
     await Promise.all(this.controllers.map((c) => c.stop(this.options.gracefulShutdownTimeoutMs)));
     await this.shutDownRest();
     this.settle?.resolve();
+  }
+
+  /**
+   * Waits until every informer has listed once. Fails after the cache-sync timeout (a
+   * missing CRD or RBAC rule shows up here), naming the kinds and why they did not list.
+   */
+  private async waitForCaches(): Promise<void> {
+    const abort = new AbortController();
+    const stopping = this.done
+      .catch(() => undefined)
+      .then(() => {
+        abort.abort();
+      });
+    const timer = setTimeout(() => {
+      abort.abort();
+    }, this.cacheSyncTimeoutMs);
+    try {
+      await Promise.race([
+        Promise.all([...this.informers.values()].map((i) => i.waitForSync(abort.signal))),
+        stopping,
+      ]);
+    } catch {
+      if (this.stateNow() !== 'starting') return;
+      const pending = [...this.informers.values()]
+        .filter((i) => !i.synced)
+        .map((i) => `${i.kind.kind} (${i.lastError ?? 'no answer yet'})`);
+      await this.stop();
+      throw new Error(
+        `${this.name}: caches did not sync within ${this.cacheSyncTimeoutMs}ms: ${pending.join(', ')}`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The state as it is now (TypeScript would keep a narrowing from before an await). */
