@@ -7,7 +7,7 @@
  * compiled once, so the cost grows with resources + patches, not their product.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { KustomizeError } from './errors.js';
 import { absorbGenerated, generate, parseGeneratorOptions } from './generators.js';
 import { nameHash } from './hash.js';
@@ -48,8 +48,8 @@ import {
   type Replacement,
 } from './transformers/replacements.js';
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
-import { describe, isMap, type Value, type ValueMap } from './value.js';
-import { emitDocuments } from './yaml/emit.js';
+import { describe, isMap, newMap, type Value, type ValueMap } from './value.js';
+import { emitDocument, emitDocuments } from './yaml/emit.js';
 import { parseDocuments } from './yaml/parse.js';
 
 export interface BuildOptions {
@@ -70,11 +70,78 @@ export function build(directory: string, options: BuildOptions = {}): BuildResul
   const root = resolve(directory);
   const top = readKustomizationIn(root);
   const index = new ResourceIndex();
-  accumulate(top, root, index, loader, new Set());
+  const metadata = buildMetadataOf(top);
+  const session: Session = { visiting: new Set(), root, originAnnotations: metadata.origins };
+  accumulate(top, root, index, loader, session);
   finish(index);
+  if (metadata.managedBy) {
+    setPairs(index.all(), { [managedByLabel]: managedByValue }, [
+      fieldSpec('metadata/labels', { create: true }),
+    ]);
+  }
   const order = sortOrderOf(top);
   const resources = sortResources(index.all(), order).map((resource) => resource.object);
   return { resources, yaml: emitDocuments(resources) };
+}
+
+/** State of one build shared by every level. */
+interface Session {
+  /** Kustomization roots being built, to detect cycles. */
+  readonly visiting: Set<string>;
+  /** The root of the top-level kustomization; origins are relative to it. */
+  readonly root: string;
+  readonly originAnnotations: boolean;
+}
+
+const originAnnotation = 'config.kubernetes.io/origin';
+const managedByLabel = 'app.kubernetes.io/managed-by';
+/** The version whose output this engine reproduces, as kustomize writes it in this label. */
+const managedByValue = 'kustomize-v5.8.1';
+
+/**
+ * `buildMetadata` of the top-level kustomization (kustomize ignores it further down):
+ * `originAnnotations` and `managedByLabel`.
+ */
+function buildMetadataOf(kustomization: Kustomization): { origins: boolean; managedBy: boolean } {
+  const value = new FieldReader(kustomization).strings('buildMetadata');
+  for (const option of value) {
+    if (option === 'transformerAnnotations') {
+      throw new KustomizeError(
+        `${kustomization.path}: buildMetadata transformerAnnotations is not supported by tide's kustomize yet`,
+      );
+    }
+    if (option !== 'originAnnotations' && option !== 'managedByLabel') {
+      throw new KustomizeError(`${kustomization.path}: unknown buildMetadata option ${option}`);
+    }
+  }
+  return {
+    origins: value.includes('originAnnotations'),
+    managedBy: value.includes('managedByLabel'),
+  };
+}
+
+function annotateOrigin(resource: Resource, origin: string): void {
+  const metadata = resource.metadata;
+  const annotations = isMap(metadata.annotations) ? metadata.annotations : newMap();
+  annotations[originAnnotation] = origin;
+  metadata.annotations = annotations;
+}
+
+/** The origin annotation's text: a small YAML document, fields in kustomize's order. */
+function originText(fields: {
+  path?: string;
+  configuredIn?: string;
+  configuredBy?: string;
+}): string {
+  const lines: string[] = [];
+  if (fields.path !== undefined) lines.push(emitDocument({ path: fields.path }));
+  if (fields.configuredIn !== undefined) {
+    lines.push(emitDocument({ configuredIn: fields.configuredIn }));
+  }
+  if (fields.configuredBy !== undefined) {
+    lines.push(`configuredBy:\n  apiVersion: builtin\n  kind: ${fields.configuredBy}\n`);
+  }
+  return lines.join('');
 }
 
 function readKustomizationIn(directory: string): Kustomization {
@@ -103,8 +170,9 @@ function accumulate(
   root: string,
   index: ResourceIndex,
   loader: FileLoader,
-  visiting: Set<string>,
+  session: Session,
 ): void {
+  const { visiting } = session;
   if (visiting.has(root)) {
     throw new KustomizeError(`cycle detected: ${root} includes itself`);
   }
@@ -113,9 +181,9 @@ function accumulate(
   const origin = kustomization.path;
 
   for (const entry of [...fields.strings('resources'), ...fields.strings('bases')]) {
-    loadResourceEntry(entry, root, index, loader, visiting, origin);
+    loadResourceEntry(entry, root, index, loader, session, origin);
   }
-  runGenerators(kustomization, fields, root, index, loader);
+  runGenerators(kustomization, fields, root, index, loader, session);
   // Components run after this level's generators and before its transformers, as in kustomize.
   for (const entry of fields.strings('components')) {
     const componentRoot = loader.realPath(root, entry);
@@ -128,7 +196,7 @@ function accumulate(
         `${component.path}: a component must have kind: Component (used from ${origin})`,
       );
     }
-    accumulate(component, componentRoot, index, loader, visiting);
+    accumulate(component, componentRoot, index, loader, session);
   }
   runTransformers(kustomization, fields, root, index, loader);
   visiting.delete(root);
@@ -139,7 +207,7 @@ function loadResourceEntry(
   root: string,
   index: ResourceIndex,
   loader: FileLoader,
-  visiting: Set<string>,
+  session: Session,
   origin: string,
 ): void {
   if (isRemote(entry, root)) {
@@ -154,7 +222,7 @@ function loadResourceEntry(
       throw new KustomizeError(`${sub.path}: a Component must be listed under components`);
     }
     const subIndex = new ResourceIndex();
-    accumulate(sub, path, subIndex, loader, visiting);
+    accumulate(sub, path, subIndex, loader, session);
     for (const resource of subIndex.all()) index.add(resource);
     return;
   }
@@ -162,7 +230,11 @@ function loadResourceEntry(
   for (const document of parseDocuments(text, path)) {
     for (const object of expandLists(document, path)) {
       validateResource(object, path);
-      index.add(new Resource(object, path));
+      const resource = new Resource(object, path);
+      if (session.originAnnotations) {
+        annotateOrigin(resource, originText({ path: relative(session.root, path) }));
+      }
+      index.add(resource);
     }
   }
 }
@@ -194,17 +266,24 @@ function runGenerators(
   root: string,
   index: ResourceIndex,
   loader: FileLoader,
+  session: Session,
 ): void {
   const origin = kustomization.path;
   const options = parseGeneratorOptions(kustomization.fields.generatorOptions, origin);
   const context = { loader, root, origin, options };
-  for (const args of fields.list('configMapGenerator')) {
-    const { resource, behavior } = generate('ConfigMap', args, context);
-    absorbGenerated(index, resource, behavior, origin);
-  }
-  for (const args of fields.list('secretGenerator')) {
-    const { resource, behavior } = generate('Secret', args, context);
-    absorbGenerated(index, resource, behavior, origin);
+  const generators = [
+    ['ConfigMap', 'configMapGenerator', 'ConfigMapGenerator'],
+    ['Secret', 'secretGenerator', 'SecretGenerator'],
+  ] as const;
+  for (const [kind, field, plugin] of generators) {
+    for (const args of fields.list(field)) {
+      const { resource, behavior } = generate(kind, args, context);
+      if (session.originAnnotations && behavior === 'create') {
+        const configuredIn = relative(session.root, origin);
+        annotateOrigin(resource, originText({ configuredIn, configuredBy: plugin }));
+      }
+      absorbGenerated(index, resource, behavior, origin);
+    }
   }
 }
 

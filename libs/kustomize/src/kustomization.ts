@@ -32,6 +32,7 @@ const supportedFields = new Set([
   'generatorOptions',
   'sortOptions',
   'replacements',
+  'buildMetadata',
 ]);
 
 /** Fields kustomize knows that this engine refuses with a clear error. */
@@ -47,7 +48,6 @@ const unsupportedFields = new Set([
   'helmChartInflationGenerator',
   'inventory',
   'imageTags',
-  'buildMetadata',
   // kustomize reads OpenAPI definitions from these files to learn about custom kinds.
   'crds',
 ]);
@@ -62,7 +62,8 @@ export interface Kustomization {
 }
 
 export function parseKustomization(text: string, path: string): Kustomization {
-  const fields = parseMapping(text, path);
+  // kustomize reads its own file as YAML 1.1 (sigs.k8s.io/yaml): `on` and `y` are booleans.
+  const fields = parseMapping(text, path, 'v2');
   for (const key of Object.keys(fields)) {
     if (unsupportedFields.has(key)) {
       throw new KustomizeError(`${path}: field "${key}" is not supported by tide's kustomize yet`);

@@ -6,12 +6,24 @@
 import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { KustomizeError } from '../errors.js';
 import { newMap, type Value, type ValueMap } from '../value.js';
-import { resolvePlain } from './scalars.js';
+import { resolvePlain, resolvePlainV2 } from './scalars.js';
 
 const tagPrefix = 'tag:yaml.org,2002:';
 
+/**
+ * How plain scalars are typed: `v3` like go-yaml v3 (resources, patches), `v2` like go-yaml v2,
+ * which is how kustomize reads kustomization files (so `y`, `yes` and `on` are booleans there).
+ */
+export type Typing = 'v3' | 'v2';
+
+interface Context {
+  readonly document: Document.Parsed;
+  readonly source: string;
+  readonly typing: Typing;
+}
+
 /** Every non-empty document of a YAML stream; `source` names the file in errors. */
-export function parseDocuments(text: string, source: string): Value[] {
+export function parseDocuments(text: string, source: string, typing: Typing = 'v3'): Value[] {
   const documents = parseAllDocuments(text, {
     schema: 'failsafe',
     uniqueKeys: true,
@@ -25,7 +37,7 @@ export function parseDocuments(text: string, source: string): Value[] {
       throw new KustomizeError(`${source}: invalid YAML: ${error.message}`);
     }
     if (document.contents === null) continue;
-    const value = toValue(document.contents, document, source);
+    const value = toValue(document.contents, { document, source, typing });
     // Documents holding only comments or nothing decode to null; kustomize skips them.
     if (value !== null) values.push(value);
   }
@@ -33,8 +45,8 @@ export function parseDocuments(text: string, source: string): Value[] {
 }
 
 /** One YAML document that must be a mapping, e.g. a kustomization file. */
-export function parseMapping(text: string, source: string): ValueMap {
-  const documents = parseDocuments(text, source);
+export function parseMapping(text: string, source: string, typing: Typing = 'v3'): ValueMap {
+  const documents = parseDocuments(text, source, typing);
   if (documents.length === 0) return newMap();
   const [first] = documents;
   if (documents.length > 1 || typeof first !== 'object' || first === null || Array.isArray(first)) {
@@ -43,15 +55,16 @@ export function parseMapping(text: string, source: string): ValueMap {
   return first;
 }
 
-function toValue(node: unknown, document: Document.Parsed, source: string): Value {
-  if (isAlias(node)) return toValue(node.resolve(document), document, source);
-  if (isScalar(node)) return scalarValue(node.value, node.type, node.tag, source);
-  if (isSeq(node)) return node.items.map((item) => toValue(item, document, source));
+function toValue(node: unknown, context: Context): Value {
+  const { source } = context;
+  if (isAlias(node)) return toValue(node.resolve(context.document), context);
+  if (isScalar(node)) return scalarValue(node.value, node.type, node.tag, context);
+  if (isSeq(node)) return node.items.map((item) => toValue(item, context));
   if (isMap(node)) {
     const map = newMap();
     for (const pair of node.items) {
-      const key = pair.key === null ? null : toValue(pair.key, document, source);
-      const value = pair.value === null ? null : toValue(pair.value, document, source);
+      const key = pair.key === null ? null : toValue(pair.key, context);
+      const value = pair.value === null ? null : toValue(pair.value, context);
       if (key === '<<' && isScalar(pair.key) && pair.key.type === 'PLAIN') {
         mergeInto(map, value, source);
         continue;
@@ -90,14 +103,15 @@ function scalarValue(
   text: unknown,
   type: string | undefined,
   tag: string | undefined,
-  source: string,
+  context: Context,
 ): Value {
+  const { source } = context;
   const value = typeof text === 'string' ? text : String(text);
   if (tag?.startsWith(tagPrefix)) {
     return taggedValue(value, tag.slice(tagPrefix.length), source);
   }
   if (type !== 'PLAIN' || tag !== undefined) return value;
-  return resolvePlain(value);
+  return context.typing === 'v2' ? resolvePlainV2(value) : resolvePlain(value);
 }
 
 function taggedValue(value: string, tag: string, source: string): Value {

@@ -110,6 +110,12 @@ export function resolvePlain(text: string): Value {
   return text;
 }
 
+/** go-yaml v2's reading of a plain scalar: YAML 1.1 booleans on top of the v3 rules. */
+export function resolvePlainV2(text: string): Value {
+  if (v2Booleans.has(text)) return /^(y|yes|true|on)$/i.test(text);
+  return resolvePlain(text);
+}
+
 function specialFloat(text: string): number {
   if (text.endsWith('nan') || text.endsWith('NaN') || text.endsWith('NAN')) return Number.NaN;
   return text.startsWith('-') ? -Infinity : Infinity;
