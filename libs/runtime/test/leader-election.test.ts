@@ -38,7 +38,7 @@ describe('leader election', () => {
 
   it.each([
     { releaseOnCancel: false, name: 'lease expiry', within: leaseDurationMs + 1_500 },
-    { releaseOnCancel: true, name: 'lease released on stop', within: 1_500 },
+    { releaseOnCancel: true, name: 'lease released on stop', within: leaseDurationMs },
   ])(
     'only the leader reconciles; the other takes over ($name)',
     async ({ releaseOnCancel, within }) => {
@@ -152,7 +152,7 @@ describe('leader election', () => {
       spec: { ...lease.spec, holderIdentity: 'thief', leaseDurationSeconds: 3600 },
     });
     await expect(manager.done).rejects.toBeInstanceOf(LeadershipLostError);
-    expect(Date.now() - stolenAt).toBeLessThan(1_000 + 1_000);
+    expect(Date.now() - stolenAt).toBeLessThan(3_000);
     expect(manager.isLeader).toBe(false);
 
     await client.create(widgetKind, widget(namespace, 'orphan'));
