@@ -14,11 +14,9 @@ import {
   type TarEntry,
 } from '@tide/artifact';
 import {
-  commitSubject,
   credentialsFromSecret,
   fetchCommit,
-  listTree,
-  readBlob,
+  GitObjectStore,
   resolveReference,
   type GitCredentials,
   type RemoteOptions,
@@ -223,7 +221,8 @@ class GitRepositoryRun {
       this.markInStorage();
       return Result.Success;
     }
-    const entries = await this.treeEntries(this.gitdir, resolved.commit);
+    const store = await GitObjectStore.open(this.gitdir);
+    const entries = await this.treeEntries(store, resolved.commit);
     const tarball = buildTarball(entries);
     const digest = sha256Digest(tarball);
     const previous = this.obj.status?.artifact;
@@ -246,7 +245,7 @@ class GitRepositoryRun {
     );
     this.markInStorage();
     if (previous?.digest !== artifact.digest) {
-      const subject = await commitSubject(this.gitdir, resolved.commit).catch(() => '');
+      const subject = await store.commitSubject(resolved.commit).catch(() => '');
       await this.context.event({
         type: 'Normal',
         reason: 'NewArtifact',
@@ -341,17 +340,13 @@ class GitRepositoryRun {
   }
 
   /** The commit's files minus ignored paths, with included artifacts laid in at their toPath. */
-  private async treeEntries(gitdir: string, commit: string): Promise<TarEntry[]> {
-    const files = await listTree(gitdir, commit);
+  private async treeEntries(store: GitObjectStore, commit: string): Promise<TarEntry[]> {
+    const files = await store.listTree(commit);
     const sourceIgnoreFiles = new Map<string, string>();
-    const cache = {};
     for (const file of files) {
       if (file.path === sourceIgnoreFile || file.path.endsWith(`/${sourceIgnoreFile}`)) {
         const dir = file.path.slice(0, Math.max(0, file.path.length - sourceIgnoreFile.length - 1));
-        sourceIgnoreFiles.set(
-          dir,
-          Buffer.from(await readBlob(gitdir, file.oid, cache)).toString('utf8'),
-        );
+        sourceIgnoreFiles.set(dir, (await store.readBlob(file.oid)).toString('utf8'));
       }
     }
     const matcher = new IgnoreMatcher({
@@ -361,7 +356,7 @@ class GitRepositoryRun {
     const byPath = new Map<string, TarEntry>();
     for (const file of files) {
       if (matcher.excludes(file.path)) continue;
-      const content = await readBlob(gitdir, file.oid, cache);
+      const content = await store.readBlob(file.oid);
       byPath.set(
         file.path,
         file.type === 'symlink'

@@ -18,4 +18,5 @@ export {
   type ResolvedReference,
 } from './repository.js';
 export { highestMatchingTag } from './semver.js';
-export { commitSubject, listTree, readBlob, type TreeFile } from './tree.js';
+export { GitObjectStore, type TreeFile } from './tree.js';
+export { PackReader, type GitObject } from './pack.js';

@@ -13,13 +13,7 @@ import {
   type TempDir,
 } from '@tide/harness';
 import type { GitError } from '../src/index.js';
-import {
-  fetchCommit,
-  listTree,
-  readBlob,
-  resolveReference,
-  type GitReference,
-} from '../src/index.js';
+import { fetchCommit, GitObjectStore, resolveReference, type GitReference } from '../src/index.js';
 
 describe('resolve and fetch against git http-backend', () => {
   let server: GitServer;
@@ -83,7 +77,7 @@ describe('resolve and fetch against git http-backend', () => {
     expect(resolved.revision).toBe(`${label}@sha1:${commit}`);
     const gitdir = newGitdir();
     await fetchCommit(remote(), resolved, gitdir);
-    const files = await listTree(gitdir, resolved.commit);
+    const files = await (await GitObjectStore.open(gitdir)).listTree(resolved.commit);
     expect(files.map((f) => f.path).sort()).toEqual(await repo.files(commit));
   });
 
@@ -100,12 +94,11 @@ describe('resolve and fetch against git http-backend', () => {
     expect(pinned.revision).toBe(`main@sha1:${commits.first ?? ''}`);
     const pinnedDir = newGitdir();
     await fetchCommit(remote(), pinned, pinnedDir);
-    const readme = (await listTree(pinnedDir, pinned.commit)).find(
+    const pinnedStore = await GitObjectStore.open(pinnedDir);
+    const readme = (await pinnedStore.listTree(pinned.commit)).find(
       (f) => f.path === 'deploy/app.yaml',
     );
-    expect(Buffer.from(await readBlob(pinnedDir, readme?.oid ?? '')).toString()).toBe(
-      'replicas: 1\n',
-    );
+    expect((await pinnedStore.readBlob(readme?.oid ?? '')).toString()).toBe('replicas: 1\n');
   });
 
   it('fetches a commit pinned without a branch and names it sha1:<hex>', async () => {
@@ -118,9 +111,11 @@ describe('resolve and fetch against git http-backend', () => {
     const resolved = await resolveReference(remote(), { branch: 'main' });
     const gitdir = newGitdir();
     await fetchCommit(remote(), resolved, gitdir);
-    const files = await listTree(gitdir, resolved.commit);
+    const files = await (await GitObjectStore.open(gitdir)).listTree(resolved.commit);
     const app = files.find((f) => f.path === 'deploy/app.yaml');
-    expect(Buffer.from(await readBlob(gitdir, app?.oid ?? '')).toString()).toBe('replicas: 2\n');
+    expect((await (await GitObjectStore.open(gitdir)).readBlob(app?.oid ?? '')).toString()).toBe(
+      'replicas: 2\n',
+    );
   });
 
   it.each<[string, GitReference, RegExp]>([
