@@ -48,6 +48,7 @@ import {
   type Replacement,
 } from './transformers/replacements.js';
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
+import { parseVars, resolveVars, type Var } from './transformers/vars.js';
 import { describe, isMap, newMap, type Value, type ValueMap } from './value.js';
 import { emitDocument, emitDocuments } from './yaml/emit.js';
 import { parseDocuments } from './yaml/parse.js';
@@ -71,9 +72,15 @@ export function build(directory: string, options: BuildOptions = {}): BuildResul
   const top = readKustomizationIn(root);
   const index = new ResourceIndex();
   const metadata = buildMetadataOf(top);
-  const session: Session = { visiting: new Set(), root, originAnnotations: metadata.origins };
+  const session: Session = {
+    visiting: new Set(),
+    root,
+    originAnnotations: metadata.origins,
+    vars: [],
+  };
   accumulate(top, root, index, loader, session);
   finish(index);
+  resolveVars(index.all(), session.vars);
   if (metadata.managedBy) {
     setPairs(index.all(), { [managedByLabel]: managedByValue }, [
       fieldSpec('metadata/labels', { create: true }),
@@ -91,6 +98,8 @@ interface Session {
   /** The root of the top-level kustomization; origins are relative to it. */
   readonly root: string;
   readonly originAnnotations: boolean;
+  /** `vars` of every level, resolved once the build is otherwise done. */
+  readonly vars: Var[];
 }
 
 const originAnnotation = 'config.kubernetes.io/origin';
@@ -183,6 +192,7 @@ function accumulate(
   for (const entry of [...fields.strings('resources'), ...fields.strings('bases')]) {
     loadResourceEntry(entry, root, index, loader, session, origin);
   }
+  session.vars.push(...parseVars(fields.list('vars'), origin));
   runGenerators(kustomization, fields, root, index, loader, session);
   // Components run after this level's generators and before its transformers, as in kustomize.
   for (const entry of fields.strings('components')) {

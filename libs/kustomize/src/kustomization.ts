@@ -33,11 +33,11 @@ const supportedFields = new Set([
   'sortOptions',
   'replacements',
   'buildMetadata',
+  'vars',
 ]);
 
 /** Fields kustomize knows that this engine refuses with a clear error. */
 const unsupportedFields = new Set([
-  'vars',
   'openapi',
   'configurations',
   'generators',

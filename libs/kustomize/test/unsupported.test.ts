@@ -22,7 +22,6 @@ const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\
 
 describe('unsupported kustomize features', () => {
   it.each([
-    ['vars', 'vars:\n- name: X\n  objref:\n    kind: ConfigMap\n    name: c\n    apiVersion: v1\n'],
     ['buildMetadata transformerAnnotations', 'buildMetadata: [transformerAnnotations]\n'],
     ['crds', 'crds:\n- crd.json\n'],
     ['helmCharts', 'helmCharts:\n- name: x\n'],
