@@ -29,7 +29,8 @@ interface ReferenceRule {
   readonly referrers: readonly Referrer[];
 }
 
-const podKinds = {
+/** Where each kind keeps its pod spec. */
+const podSpecBase: Readonly<Record<string, string>> = {
   Pod: 'spec',
   Deployment: 'spec/template/spec',
   ReplicaSet: 'spec/template/spec',
@@ -38,12 +39,39 @@ const podKinds = {
   Job: 'spec/template/spec',
   ReplicationController: 'spec/template/spec',
   CronJob: 'spec/jobTemplate/spec/template/spec',
-} as const;
+  PodTemplate: 'template/spec',
+};
 
-/** The same relative path under the pod spec of every workload kind. */
-function inPodSpecs(...relativePaths: string[]): Referrer[] {
-  return Object.entries(podKinds).flatMap(([kind, base]) =>
-    relativePaths.map((path) => ({ kinds: [kind], path: `${base}/${path}`.split('/') })),
+// kustomize's defaults differ by referent, quirks included (established against kubectl):
+// ConfigMap and Secret references are followed in ReplicaSets and PodTemplates but not in
+// ReplicationControllers; the other pod-spec references the other way round.
+const configReferrers = [
+  'Pod',
+  'Deployment',
+  'ReplicaSet',
+  'DaemonSet',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'PodTemplate',
+];
+const podReferrers = [
+  'Pod',
+  'Deployment',
+  'DaemonSet',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+];
+
+/** The same relative path under the pod spec of each of the kinds. */
+function inPodSpecs(kinds: readonly string[], ...relativePaths: string[]): Referrer[] {
+  return kinds.flatMap((kind) =>
+    relativePaths.map((path) => ({
+      kinds: [kind],
+      path: `${podSpecBase[kind] ?? 'spec'}/${path}`.split('/'),
+    })),
   );
 }
 
@@ -59,6 +87,7 @@ const rules: readonly ReferenceRule[] = [
     referentKind: 'ConfigMap',
     referrers: [
       ...inPodSpecs(
+        configReferrers,
         'volumes/configMap/name',
         'volumes/projected/sources/configMap/name',
         ...containerLists.flatMap((list) => [
@@ -72,6 +101,7 @@ const rules: readonly ReferenceRule[] = [
     referentKind: 'Secret',
     referrers: [
       ...inPodSpecs(
+        configReferrers,
         'volumes/secret/secretName',
         'volumes/projected/sources/secret/name',
         'imagePullSecrets/name',
@@ -81,7 +111,6 @@ const rules: readonly ReferenceRule[] = [
         ]),
       ),
       at(['ServiceAccount'], 'imagePullSecrets/name'),
-      at(['ServiceAccount'], 'secrets/name'),
       at(['Ingress'], 'spec/tls/secretName'),
     ],
   },
@@ -103,7 +132,7 @@ const rules: readonly ReferenceRule[] = [
   {
     referentKind: 'ServiceAccount',
     referrers: [
-      ...inPodSpecs('serviceAccountName', 'serviceAccount'),
+      ...inPodSpecs(podReferrers, 'serviceAccountName'),
       at(['RoleBinding', 'ClusterRoleBinding'], 'subjects/name', 'kind'),
     ],
   },
@@ -114,13 +143,13 @@ const rules: readonly ReferenceRule[] = [
   },
   {
     referentKind: 'PersistentVolumeClaim',
-    referrers: inPodSpecs('volumes/persistentVolumeClaim/claimName'),
+    referrers: inPodSpecs(podReferrers, 'volumes/persistentVolumeClaim/claimName'),
   },
   {
     referentKind: 'PersistentVolume',
     referrers: [at(['PersistentVolumeClaim'], 'spec/volumeName')],
   },
-  { referentKind: 'PriorityClass', referrers: inPodSpecs('priorityClassName') },
+  { referentKind: 'PriorityClass', referrers: inPodSpecs(podReferrers, 'priorityClassName') },
   {
     referentKind: 'StorageClass',
     referrers: [
