@@ -311,16 +311,14 @@ function runTransformers(
 
   const namespace = fields.string('namespace');
   if (namespace !== undefined && namespace !== '') {
-    const before = index.all().map((resource) => ({ resource, id: resource.id() }));
     setNamespace(index.all(), namespace);
-    for (const { resource, id } of before) index.reindex(resource, id);
+    index.rekeyAll('namespace');
   }
   const prefix = fields.string('namePrefix') ?? '';
   const suffix = fields.string('nameSuffix') ?? '';
   if (prefix !== '' || suffix !== '') {
-    const before = index.all().map((resource) => ({ resource, id: resource.id() }));
     addPrefixSuffix(index.all(), prefix, suffix);
-    for (const { resource, id } of before) index.reindex(resource, id);
+    index.rekeyAll('prefix/suffix');
   }
   setPairs(index.all(), fields.stringMap('commonLabels'), commonLabelSpecs);
   for (const entry of fields.list('labels')) applyLabelEntry(entry, index, origin);

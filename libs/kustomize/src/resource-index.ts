@@ -67,6 +67,27 @@ export class ResourceIndex {
     this.kindSet(replacement.kind).add(replacement);
   }
 
+  /**
+   * Re-keys every resource after a transformer changed many ids at once; two resources ending
+   * up with one id is an error named after the transformer.
+   */
+  rekeyAll(transformer: string): void {
+    this.byKey.clear();
+    this.byKind.clear();
+    for (const resource of this.resources) {
+      const key = idKey(resource);
+      const existing = this.byKey.get(key);
+      if (existing !== undefined) {
+        throw new KustomizeError(
+          `${transformer} transformation produces ID conflict: ${formatId(resource.id())} ` +
+            `(from ${existing.origin} and ${resource.origin})`,
+        );
+      }
+      this.byKey.set(key, resource);
+      this.kindSet(resource.kind).add(resource);
+    }
+  }
+
   /** Updates the indexes after a resource's id changed from `before`. */
   reindex(resource: Resource, before: ResId): void {
     const oldKey = keyOf(before, isClusterScoped(resource));

@@ -5,53 +5,58 @@
 import type { Resource } from '../resource.js';
 import { walkPath } from '../field-specs.js';
 
-/** Kinds that live outside namespaces; every other kind, custom ones included, is namespaced. */
-export const clusterScopedKinds = new Set([
-  'APIService',
-  'CSIDriver',
-  'CSINode',
-  'CertificateSigningRequest',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'ClusterTrustBundle',
-  'ComponentStatus',
-  'CustomResourceDefinition',
-  'DeviceClass',
-  'FlowSchema',
-  'IPAddress',
-  'IngressClass',
-  'MutatingAdmissionPolicy',
-  'MutatingAdmissionPolicyBinding',
-  'MutatingWebhookConfiguration',
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'PodSecurityPolicy',
-  'PriorityClass',
-  'PriorityLevelConfiguration',
-  'ResourceSlice',
-  'RuntimeClass',
-  'SelfSubjectAccessReview',
-  'SelfSubjectRulesReview',
-  'ServiceCIDR',
-  'StorageClass',
-  'StorageVersion',
-  'SubjectAccessReview',
-  'TokenReview',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-  'ValidatingWebhookConfiguration',
-  'VolumeAttachment',
-  'VolumeAttributesClass',
+/**
+ * The group/version/kinds kustomize's built-in schema marks cluster-scoped (established against
+ * kubectl). Everything else — newer versions of these kinds and custom kinds included — is
+ * treated as namespaced, as kustomize does.
+ */
+const clusterScoped = new Set([
+  'v1 Namespace',
+  'v1 Node',
+  'v1 PersistentVolume',
+  'v1 ComponentStatus',
+  'storage.k8s.io/v1 StorageClass',
+  'storage.k8s.io/v1beta1 StorageClass',
+  'storage.k8s.io/v1 CSIDriver',
+  'storage.k8s.io/v1beta1 CSIDriver',
+  'storage.k8s.io/v1 CSINode',
+  'storage.k8s.io/v1beta1 CSINode',
+  'storage.k8s.io/v1 VolumeAttachment',
+  'storage.k8s.io/v1beta1 VolumeAttachment',
+  'apiextensions.k8s.io/v1 CustomResourceDefinition',
+  'apiextensions.k8s.io/v1beta1 CustomResourceDefinition',
+  'policy/v1beta1 PodSecurityPolicy',
+  'rbac.authorization.k8s.io/v1 ClusterRole',
+  'rbac.authorization.k8s.io/v1beta1 ClusterRole',
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1beta1 ClusterRoleBinding',
+  'scheduling.k8s.io/v1 PriorityClass',
+  'scheduling.k8s.io/v1beta1 PriorityClass',
+  'apiregistration.k8s.io/v1 APIService',
+  'apiregistration.k8s.io/v1beta1 APIService',
+  'certificates.k8s.io/v1 CertificateSigningRequest',
+  'certificates.k8s.io/v1beta1 CertificateSigningRequest',
+  'flowcontrol.apiserver.k8s.io/v1beta1 FlowSchema',
+  'flowcontrol.apiserver.k8s.io/v1beta1 PriorityLevelConfiguration',
+  'networking.k8s.io/v1 IngressClass',
+  'networking.k8s.io/v1beta1 IngressClass',
+  'node.k8s.io/v1 RuntimeClass',
+  'node.k8s.io/v1beta1 RuntimeClass',
+  'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1beta1 MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/v1beta1 ValidatingWebhookConfiguration',
 ]);
 
 export function isClusterScoped(resource: Resource): boolean {
-  return clusterScopedKinds.has(resource.kind);
+  return clusterScoped.has(`${resource.apiVersion} ${resource.kind}`);
 }
 
 export function setNamespace(resources: readonly Resource[], namespace: string): void {
   for (const resource of resources) {
     if (!isClusterScoped(resource)) resource.moveToNamespace(namespace);
+    // kustomize renames Namespace objects to the namespace everything moves into.
+    if (resource.kind === 'Namespace' && resource.apiVersion === 'v1') resource.rename(namespace);
     if (resource.kind === 'RoleBinding' || resource.kind === 'ClusterRoleBinding') {
       updateSubjects(resource, namespace);
     }
@@ -62,7 +67,9 @@ export function setNamespace(resources: readonly Resource[], namespace: string):
       setExisting(resource, ['webhooks', 'clientConfig', 'service', 'namespace'], namespace);
     }
     if (resource.kind === 'APIService') {
-      setExisting(resource, ['spec', 'service', 'namespace'], namespace);
+      walkPath(resource.object, ['spec', 'service', 'namespace'], true, (parent, key) => {
+        parent[key] = namespace;
+      });
     }
     if (resource.kind === 'CustomResourceDefinition') {
       const path = ['spec', 'conversion', 'webhook', 'clientConfig', 'service', 'namespace'];
