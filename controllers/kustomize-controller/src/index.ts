@@ -1,0 +1,44 @@
+/**
+ * @tide/kustomize-controller: the Kustomization reconciler and its pure building blocks
+ * (kustomization generation and overlay, post-build substitution, history), exported for
+ * tests, the CLI and embedding (`make dev` runs the controller process from main.ts).
+ */
+export {
+  KustomizationReconciler,
+  fieldManager,
+  type KustomizationReconcilerOptions,
+} from './kustomization-reconciler.js';
+export { registerKustomizeReconcilers } from './register.js';
+export {
+  addKustomizeFlags,
+  kustomizeOptionsFrom,
+  defaultArtifactFetchRetries,
+  type KustomizeControllerOptions,
+} from './flags.js';
+export {
+  kustomizationFileNames,
+  kustomizationFileIn,
+  manifestResources,
+  generateKustomization,
+  applyOverlay,
+  prepareKustomization,
+  type OverlayFields,
+} from './overlay.js';
+export {
+  substitute,
+  substituteAnnotation,
+  variableNamePattern,
+  SubstitutionError,
+  type SubstituteOptions,
+} from './substitute.js';
+export {
+  collectVariables,
+  substituteResources,
+  setCommonMetadata,
+  toKubeObjects,
+  type DataReader,
+  type SubstituteReference,
+} from './postbuild.js';
+export { recordRun, historyLimit, type RunRecord, type Snapshot } from './history.js';
+export { ownerLabelsOf } from './apply-step.js';
+export { kustomizationKind } from './kinds.js';

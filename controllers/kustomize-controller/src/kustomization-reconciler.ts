@@ -1,0 +1,404 @@
+import { realpath, rm } from 'node:fs/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
+import { sha256Digest } from '@tide/artifact';
+import { KustomizeError, build } from '@tide/kustomize';
+import {
+  GenericError,
+  Result,
+  StallingError,
+  deleteCondition,
+  isApiError,
+  markFalse,
+  markTrue,
+  parseDuration,
+  runSubReconcilers,
+  type ConditionPolicy,
+  type KubeClient,
+  type ReconcileContext,
+  type ReconcileResult,
+  type Reconciler,
+  type Watch,
+} from '@tide/runtime';
+import {
+  ApplyError,
+  ResourceManager,
+  inventoryOf,
+  refOf,
+  type InventoryEntry,
+  type KubeObject,
+} from '@tide/ssa';
+import { checkDependencies } from './dependencies.js';
+import { recordRun } from './history.js';
+import { applyChanges, ownerLabelsOf, pruneInventory } from './apply-step.js';
+import { waitForHealth } from './health-step.js';
+import { configMapKind, kustomizationKind, secretKind, sourceKinds } from './kinds.js';
+import { prepareKustomization } from './overlay.js';
+import {
+  collectVariables,
+  setCommonMetadata,
+  substituteResources,
+  toKubeObjects,
+  type SubstituteReference,
+} from './postbuild.js';
+import { SubstitutionError } from './substitute.js';
+import {
+  buildDirectory,
+  fetchSource,
+  resolveSource,
+  sourceRefOf,
+  type ResolvedSource,
+} from './source.js';
+import { finalizeInventory } from './finalize.js';
+
+export interface KustomizationReconcilerOptions {
+  /** Whom the apply manager talks to the API server as. */
+  readonly kubeConfig: KubeConfig;
+  readonly noCrossNamespaceRefs?: boolean;
+  readonly artifactFetchRetries?: number;
+  /** How soon to look again at a dependency that is not ready (`--requeue-dependency`). */
+  readonly requeueDependencyMs: number;
+  /** Where artifacts are extracted; the OS temp directory when omitted. */
+  readonly workDir?: string;
+  /** `StrictPostBuildSubstitutions`: an undefined variable is an error. */
+  readonly strictSubstitutions?: boolean;
+}
+
+export const fieldManager = 'kustomize-controller';
+
+/** Spec fields this increment does not implement; a Kustomization using one is refused. */
+const unsupportedFields = [
+  'serviceAccountName',
+  'kubeConfig',
+  'healthCheckExprs',
+  'driftIgnoreRules',
+  'patchesStrategicMerge',
+  'patchesJson6902',
+] as const;
+
+/**
+ * Kustomization: the source's artifact, built with the spec's overlay and post-build
+ * substitutions, applied with server-side apply; what left the set is pruned, health is
+ * waited for when asked, and inventory, revisions and history go into status.
+ */
+export class KustomizationReconciler implements Reconciler<Kustomization> {
+  readonly kind = kustomizationKind;
+  readonly conditions: ConditionPolicy = {
+    owned: [ConditionType.Healthy],
+    negativePolarity: [],
+  };
+  /** A source's new artifact, and a dependency turning Ready, reconcile the users. */
+  readonly watches: readonly Watch[] = [
+    ...[...sourceKinds.values()].map((kind): Watch => ({
+      kind,
+      map: (changed, context) =>
+        context
+          .cache<Kustomization>(kustomizationKind)
+          .list()
+          .filter((ks) => {
+            const ref = sourceRefOf(ks);
+            return (
+              ref.kind === kind.kind &&
+              ref.name === changed.metadata.name &&
+              ref.namespace === changed.metadata.namespace
+            );
+          })
+          .map(keyOf),
+    })),
+    {
+      kind: kustomizationKind,
+      map: (changed, context) =>
+        context
+          .cache<Kustomization>(kustomizationKind)
+          .list()
+          .filter((ks) =>
+            (ks.spec.dependsOn ?? []).some(
+              (d) =>
+                d.name === changed.metadata.name &&
+                (d.namespace ?? ks.metadata.namespace) === changed.metadata.namespace,
+            ),
+          )
+          .map(keyOf),
+    },
+  ];
+
+  private readonly resources: ResourceManager;
+
+  constructor(private readonly options: KustomizationReconcilerOptions) {
+    this.resources = new ResourceManager({ kubeConfig: options.kubeConfig, fieldManager });
+  }
+
+  successMessage(obj: Kustomization): string {
+    return `Applied revision: ${obj.status?.lastAppliedRevision ?? ''}`;
+  }
+
+  async reconcile(obj: Kustomization, context: ReconcileContext): Promise<ReconcileResult> {
+    const run = new KustomizationRun(obj, context, this.options, this.resources);
+    let outcome = ConditionReason.ReconciliationSucceeded as string;
+    try {
+      return await runSubReconcilers(obj, [
+        run.reconcileSpec,
+        run.reconcileDependencies,
+        run.reconcileSource,
+        run.reconcileBuild,
+        run.reconcileApply,
+        run.reconcileHealth,
+      ]);
+    } catch (error) {
+      outcome =
+        error instanceof GenericError || error instanceof StallingError ? error.reason : 'Failed';
+      throw error;
+    } finally {
+      run.recordHistory(outcome);
+      await run.cleanUp();
+    }
+  }
+
+  async finalize(obj: Kustomization): Promise<ReconcileResult> {
+    await finalizeInventory(obj, this.resources);
+    return Result.Success;
+  }
+
+  /** Drops the apply manager's pooled connections. */
+  close(): void {
+    this.resources.close();
+  }
+}
+
+function keyOf(obj: Kustomization): string {
+  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+}
+
+/** `spec.retryInterval`, else `spec.interval`, in milliseconds. */
+function retryIntervalOf(obj: Kustomization): number {
+  return parseDuration(obj.spec.retryInterval ?? obj.spec.interval);
+}
+
+/** One reconcile of one Kustomization: the sub-reconcilers and what they hand each other. */
+class KustomizationRun {
+  private readonly startedAt = new Date();
+  private source: ResolvedSource | undefined;
+  private root: string | undefined;
+  private objects: KubeObject[] = [];
+  private digest: string | undefined;
+  private inventory: InventoryEntry[] = [];
+
+  constructor(
+    private readonly obj: Kustomization,
+    private readonly context: ReconcileContext,
+    private readonly options: KustomizationReconcilerOptions,
+    private readonly resources: ResourceManager,
+  ) {}
+
+  /** Refuses what cannot work yet: SOPS decryption and the fields not implemented. */
+  readonly reconcileSpec = (): Promise<ReconcileResult> => {
+    const spec = this.obj.spec;
+    if (spec.decryption !== undefined)
+      throw new StallingError('DecryptionFailed', 'SOPS decryption is not supported yet');
+    const used = unsupportedFields.filter((field) => spec[field] !== undefined);
+    if (used.length > 0)
+      throw new StallingError(
+        ConditionReason.ReconciliationFailed,
+        `spec fields not supported yet: ${used.join(', ')}`,
+      );
+    return Promise.resolve(Result.Empty);
+  };
+
+  readonly reconcileDependencies = (): Promise<ReconcileResult> => {
+    checkDependencies(this.obj, this.context, {
+      noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false,
+      requeueMs: this.options.requeueDependencyMs,
+    });
+    return Promise.resolve(Result.Empty);
+  };
+
+  /** Finds the source's artifact and records it as the revision being attempted. */
+  readonly reconcileSource = (): Promise<ReconcileResult> => {
+    this.source = resolveSource(this.obj, this.context, {
+      noCrossNamespaceRefs: this.options.noCrossNamespaceRefs ?? false,
+      retryMs: retryIntervalOf(this.obj),
+    });
+    (this.obj.status ??= {}).lastAttemptedRevision = this.source.artifact.revision;
+    return Promise.resolve(Result.Empty);
+  };
+
+  /** Fetches and extracts the artifact, prepares the kustomization and builds it. */
+  readonly reconcileBuild = async (): Promise<ReconcileResult> => {
+    const source = this.source;
+    if (source === undefined) return Result.Empty;
+    this.root = await fetchSource(source, {
+      retries: this.options.artifactFetchRetries ?? 9,
+      workDir: this.options.workDir,
+    });
+    const dir = await buildDirectory(this.root, this.obj.spec.path);
+    const spec = this.obj.spec;
+    try {
+      await prepareKustomization(dir, {
+        targetNamespace: spec.targetNamespace,
+        namePrefix: spec.namePrefix,
+        nameSuffix: spec.nameSuffix,
+        patches: spec.patches,
+        images: spec.images,
+        components: spec.components,
+      });
+      let resources = build(dir).resources;
+      if (spec.postBuild !== undefined) {
+        const variables = await collectVariables(spec.postBuild, (reference) =>
+          readData(this.context.client, this.obj.metadata.namespace ?? '', reference),
+        );
+        resources = substituteResources(resources, variables, {
+          strict: this.options.strictSubstitutions ?? false,
+        });
+      }
+      this.objects = toKubeObjects(resources);
+    } catch (error) {
+      if (error instanceof KustomizeError || error instanceof SubstitutionError)
+        throw new GenericError(ConditionReason.BuildFailed, await this.relative(error.message), {
+          cause: error,
+        });
+      throw error;
+    }
+    setCommonMetadata(this.objects, spec.commonMetadata);
+    const labels = ownerLabelsOf(this.obj);
+    for (const object of this.objects)
+      object.metadata.labels = { ...object.metadata.labels, ...labels };
+    this.digest = sha256Digest(Buffer.from(JSON.stringify(this.objects)));
+    this.inventory = inventoryOf(this.objects.map(refOf));
+    return Result.Empty;
+  };
+
+  /** Applies the objects, prunes what left the inventory, records the inventory. */
+  readonly reconcileApply = async (): Promise<ReconcileResult> => {
+    const source = this.source;
+    if (source === undefined) return Result.Empty;
+    const status = (this.obj.status ??= {});
+    const previous = status.inventory?.entries ?? [];
+    let changes: string[];
+    try {
+      changes = await applyChanges(this.resources, this.objects, this.obj.spec.force ?? false);
+    } catch (error) {
+      const message = error instanceof ApplyError ? error.message : describe(error);
+      // Objects created before the failure are ours too: keep them in the inventory.
+      status.inventory = { entries: mergeInventories(previous, appliedBefore(error)) };
+      throw new GenericError(ConditionReason.ReconciliationFailed, message, { cause: error });
+    }
+    if (this.obj.spec.prune) {
+      try {
+        changes.push(...(await pruneInventory(this.resources, this.obj, previous, this.inventory)));
+      } catch (error) {
+        status.inventory = { entries: mergeInventories(this.inventory, previous) };
+        throw new GenericError(ConditionReason.PruneFailed, describe(error), { cause: error });
+      }
+    }
+    status.inventory = { entries: this.inventory };
+    if (changes.length > 0) {
+      await this.context.event({
+        type: 'Normal',
+        reason: ConditionReason.ReconciliationSucceeded,
+        message: changes.join('\n'),
+        annotations: { 'kustomize.toolkit.fluxcd.io/revision': source.artifact.revision },
+      });
+    }
+    return Result.Empty;
+  };
+
+  /** `wait` / `healthChecks`: Healthy, or HealthCheckFailed; then the revision is applied. */
+  readonly reconcileHealth = async (): Promise<ReconcileResult> => {
+    const source = this.source;
+    if (source === undefined) return Result.Empty;
+    const spec = this.obj.spec;
+    if (spec.wait === true || (spec.healthChecks ?? []).length > 0) {
+      markTrue(
+        this.obj,
+        ConditionType.Reconciling,
+        ConditionReason.Progressing,
+        `health check of revision '${source.artifact.revision}' in progress`,
+      );
+      await this.context.patchStatus();
+      const verdict = await waitForHealth(this.obj, this.objects, this.resources, {
+        context: this.context,
+        revision: source.artifact.revision,
+      });
+      if (verdict.outcome === 'Aborted') return Result.Requeue;
+      if (verdict.outcome !== 'Current') {
+        markFalse(
+          this.obj,
+          ConditionType.Healthy,
+          ConditionReason.HealthCheckFailed,
+          verdict.message,
+        );
+        throw new GenericError(ConditionReason.HealthCheckFailed, verdict.message);
+      }
+      markTrue(this.obj, ConditionType.Healthy, ConditionReason.Succeeded, 'Health check passed');
+    } else {
+      deleteCondition(this.obj, ConditionType.Healthy);
+    }
+    (this.obj.status ??= {}).lastAppliedRevision = source.artifact.revision;
+    return Result.Success;
+  };
+
+  /** The engine names files by absolute path in the temp directory; users know them relative. */
+  private async relative(message: string): Promise<string> {
+    const root = this.root;
+    if (root === undefined) return message;
+    let text = message;
+    for (const prefix of new Set([await realpath(root), root]))
+      text = text.split(`${prefix}/`).join('');
+    return text;
+  }
+
+  recordHistory(outcome: string): void {
+    if (this.digest === undefined || this.source === undefined) return;
+    const status = (this.obj.status ??= {});
+    status.history = recordRun(status.history ?? [], {
+      digest: this.digest,
+      revision: this.source.artifact.revision,
+      status: outcome,
+      startedAt: this.startedAt,
+      finishedAt: new Date(),
+    });
+  }
+
+  async cleanUp(): Promise<void> {
+    if (this.root !== undefined) await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** The data of a ConfigMap or Secret `substituteFrom` names, as text; undefined if missing. */
+async function readData(
+  client: KubeClient,
+  namespace: string,
+  reference: SubstituteReference,
+): Promise<Record<string, string> | undefined> {
+  const kind = reference.kind === 'Secret' ? secretKind : configMapKind;
+  let found: { metadata: object; data?: Record<string, string> };
+  try {
+    found = await client.get<typeof found>(kind, namespace, reference.name);
+  } catch (error) {
+    if (isApiError(error, 404)) return undefined;
+    throw error;
+  }
+  const data = found.data ?? {};
+  if (reference.kind !== 'Secret') return { ...data };
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
+  );
+}
+
+function appliedBefore(error: unknown): InventoryEntry[] {
+  if (!(error instanceof ApplyError)) return [];
+  const applied = error.changeSet.entries.filter((e) => e.action === 'created').map((e) => e.ref);
+  return inventoryOf(applied);
+}
+
+function mergeInventories(
+  a: readonly InventoryEntry[],
+  b: readonly InventoryEntry[],
+): InventoryEntry[] {
+  const byId = new Map([...b, ...a].map((entry) => [entry.id, entry]));
+  return [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,38 @@
+/**
+ * tide-kustomize-controller: flags → Manager with the Kustomization reconciler. Exits 0 on
+ * SIGTERM/SIGINT after in-flight reconciles finish.
+ */
+import { Command } from 'commander';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Manager, addRuntimeFlags, runManager, runtimeOptionsFrom } from '@tide/runtime';
+import { addKustomizeFlags, kustomizeOptionsFrom } from './flags.js';
+import { registerKustomizeReconcilers } from './register.js';
+
+const program = addKustomizeFlags(
+  addRuntimeFlags(new Command('tide-kustomize-controller'), { concurrent: 4 }),
+)
+  .description('Tide kustomize-controller: builds Kustomizations and applies them')
+  .allowExcessArguments(false);
+program.parse(process.argv);
+const values = program.opts();
+const options = kustomizeOptionsFrom(values);
+const runtime = runtimeOptionsFrom(values);
+
+// One kubeconfig for the manager and the apply manager, loaded as the runtime would.
+const kubeConfig = new KubeConfig();
+if (runtime.kubeconfig === undefined) kubeConfig.loadFromDefault();
+else kubeConfig.loadFromFile(runtime.kubeconfig);
+
+const manager = new Manager({ name: 'kustomize-controller', runtime, kubeConfig });
+const reconciler = registerKustomizeReconcilers(manager, { kubeConfig, options });
+manager.logger.info(
+  {
+    noCrossNamespaceRefs: options.noCrossNamespaceRefs,
+    defaultServiceAccount: options.defaultServiceAccount,
+    artifactFetchRetries: options.artifactFetchRetries,
+  },
+  'kustomize-controller options',
+);
+const code = await runManager(manager);
+reconciler.close();
+process.exitCode = code;

@@ -1,0 +1,31 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Manager } from '@tide/runtime';
+import type { KustomizeControllerOptions } from './flags.js';
+import { KustomizationReconciler } from './kustomization-reconciler.js';
+
+/**
+ * Registers the Kustomization reconciler on a manager (main.ts and the tests share this);
+ * returns it so the caller can close its connections after the manager stops.
+ */
+export function registerKustomizeReconcilers(
+  manager: Manager,
+  {
+    kubeConfig,
+    options,
+  }: {
+    kubeConfig: KubeConfig;
+    options: Pick<KustomizeControllerOptions, 'noCrossNamespaceRefs' | 'artifactFetchRetries'> & {
+      strictSubstitutions?: boolean;
+    };
+  },
+): KustomizationReconciler {
+  const reconciler = new KustomizationReconciler({
+    kubeConfig,
+    noCrossNamespaceRefs: options.noCrossNamespaceRefs,
+    artifactFetchRetries: options.artifactFetchRetries,
+    requeueDependencyMs: manager.options.requeueDependencyMs,
+    strictSubstitutions: options.strictSubstitutions ?? false,
+  });
+  manager.register(reconciler);
+  return reconciler;
+}

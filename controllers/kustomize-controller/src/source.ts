@@ -1,0 +1,142 @@
+import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { ConditionReason, type Artifact, type Kustomization } from '@tide/api';
+import { extractTarball, fetchArtifact } from '@tide/artifact';
+import {
+  GenericError,
+  StallingError,
+  WaitingError,
+  type Informer,
+  type KindRef,
+  type KubeObject,
+} from '@tide/runtime';
+import { sourceKinds } from './kinds.js';
+
+/** A source object as far as a Kustomization reads it. */
+export interface SourceObject extends KubeObject {
+  status?: { artifact?: Artifact };
+}
+
+/** The source a Kustomization refers to, and its current artifact. */
+export interface ResolvedSource {
+  /** `GitRepository/ns/name`, for messages. */
+  readonly display: string;
+  readonly artifact: Artifact;
+}
+
+export interface SourceLookup {
+  cache<U extends KubeObject>(kind: KindRef): Informer<U>;
+}
+
+/** `spec.sourceRef` with its namespace defaulted to the Kustomization's. */
+export function sourceRefOf(obj: Kustomization): {
+  kind: string;
+  namespace: string;
+  name: string;
+} {
+  const ref = obj.spec.sourceRef;
+  return {
+    kind: ref.kind,
+    namespace: ref.namespace ?? obj.metadata.namespace ?? '',
+    name: ref.name,
+  };
+}
+
+/**
+ * Finds the source in the read cache. Cross-namespace references are refused when
+ * `noCrossNamespaceRefs` (Stalled: only a spec change helps); a missing source or one
+ * without an artifact yet is a wait of `retryMs`.
+ */
+export function resolveSource(
+  obj: Kustomization,
+  lookup: SourceLookup,
+  options: { noCrossNamespaceRefs: boolean; retryMs: number },
+): ResolvedSource {
+  const ref = sourceRefOf(obj);
+  const display = `${ref.kind}/${ref.namespace}/${ref.name}`;
+  const kind = sourceKinds.get(ref.kind);
+  if (kind === undefined)
+    throw new StallingError(
+      ConditionReason.ArtifactFailed,
+      `source kind '${ref.kind}' is not supported: use GitRepository, OCIRepository or Bucket`,
+    );
+  if (options.noCrossNamespaceRefs && ref.namespace !== obj.metadata.namespace)
+    throw new StallingError(
+      ConditionReason.AccessDenied,
+      `cannot access ${display}: cross-namespace references have been disabled`,
+    );
+  const source = lookup.cache<SourceObject>(kind).get(ref.namespace, ref.name);
+  if (source === undefined)
+    throw new WaitingError(
+      ConditionReason.ArtifactFailed,
+      `source '${display}' not found`,
+      options.retryMs,
+    );
+  const artifact = source.status?.artifact;
+  if (artifact === undefined)
+    throw new WaitingError(
+      ConditionReason.ArtifactFailed,
+      `source '${display}' has no artifact yet`,
+      options.retryMs,
+    );
+  return { display, artifact };
+}
+
+/**
+ * Downloads the artifact, verifies digest and size, and extracts it into a new temporary
+ * directory; returns that directory. The caller removes it.
+ */
+export async function fetchSource(
+  source: ResolvedSource,
+  options: { retries: number; workDir?: string | undefined },
+): Promise<string> {
+  const { artifact } = source;
+  if (artifact.digest === undefined)
+    throw new GenericError(
+      ConditionReason.ArtifactFailed,
+      `artifact of ${source.display} has no digest to verify`,
+    );
+  const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'tide-kustomization-'));
+  try {
+    const bytes = await fetchArtifact({
+      url: artifact.url,
+      digest: artifact.digest,
+      retries: options.retries,
+      ...(typeof artifact.size === 'number' ? { maxSize: artifact.size } : {}),
+    });
+    await extractTarball(bytes, dir);
+    return dir;
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    const message = error instanceof Error ? error.message : String(error);
+    throw new GenericError(
+      ConditionReason.ArtifactFailed,
+      `fetching artifact of ${source.display} (revision '${artifact.revision}'): ${message}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * `spec.path` inside the extracted artifact. It must be a directory, and it must stay
+ * inside the artifact after following symlinks; otherwise Stalled until the spec (or the
+ * source, whose new revision reconciles again) changes.
+ */
+export async function buildDirectory(root: string, path: string | undefined): Promise<string> {
+  const wanted = path === undefined || path === '' ? '.' : path;
+  const realRoot = await realpath(root);
+  const candidate = resolve(realRoot, wanted.replace(/^\/+/, ''));
+  const outside = (dir: string) => {
+    const rel = relative(realRoot, dir);
+    return rel.startsWith('..') || isAbsolute(rel);
+  };
+  const invalid = (why: string) =>
+    new StallingError(ConditionReason.ArtifactFailed, `kustomization path '${wanted}' ${why}`);
+  if (outside(candidate)) throw invalid('is outside the artifact');
+  const real = await realpath(candidate).catch(() => undefined);
+  if (real === undefined) throw invalid('not found in the artifact');
+  if (outside(real)) throw invalid('is outside the artifact');
+  if (!(await stat(real)).isDirectory()) throw invalid('is not a directory');
+  return real;
+}
