@@ -137,6 +137,12 @@ describe('strategic merge patch', () => {
     expect(key in (result.spec as ValueMap)).toBe(true);
   });
 
+  it('refuses merging ports once a protocol is set (kustomize orders and drops them otherwise)', () => {
+    const patch =
+      'spec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 80\n      protocol: TCP\n';
+    expect(() => strategicMerge(pod, yaml(patch), podSchema)).toThrow(/use a JSON 6902 patch/);
+  });
+
   it('refuses $patch: replace on a single list element', () => {
     const patch = 'spec:\n  containers:\n  - name: a\n    $patch: replace\n';
     expect(() => strategicMerge(pod, yaml(patch), podSchema)).toThrow(/not supported/);

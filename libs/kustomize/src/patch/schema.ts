@@ -1,6 +1,7 @@
 /**
  * Merge keys and list strategies of the built-in Kubernetes types that strategic merge patches
- * rely on. A type is a map from field name to how that field merges; fields not listed merge as
+ * rely on, as kustomize's (older) built-in schema has them: fields added to Kubernetes later,
+ * such as schedulingGates or resourceClaims, are replaced like unkeyed lists. A type is a map from field name to how that field merges; fields not listed merge as
  * maps (if maps) or are replaced (lists and scalars).
  */
 export interface FieldSchema {
@@ -24,7 +25,6 @@ const container: TypeSchema = {
   env: { mergeKeys: ['name'] },
   volumeMounts: { mergeKeys: ['mountPath'] },
   volumeDevices: { mergeKeys: ['devicePath'] },
-  resizePolicy: { mergeKeys: ['resourceName'] },
 };
 
 const podSpec: TypeSchema = {
@@ -35,8 +35,6 @@ const podSpec: TypeSchema = {
   imagePullSecrets: { mergeKeys: ['name'] },
   hostAliases: { mergeKeys: ['ip'] },
   topologySpreadConstraints: { mergeKeys: ['topologyKey', 'whenUnsatisfiable'] },
-  resourceClaims: { mergeKeys: ['name'] },
-  schedulingGates: { mergeKeys: ['name'] },
 };
 
 const podTemplate: TypeSchema = {

@@ -79,7 +79,10 @@ function mergeList(
       .map(stripDirectives);
   }
   const keys = field?.mergeKeys;
-  if (keys !== undefined) return mergeKeyedList(original ?? [], patch, keys, field?.type);
+  if (keys !== undefined) {
+    refuseSecondaryKeys(original ?? [], patch, keys);
+    return mergeKeyedList(original ?? [], patch, keys, field?.type);
+  }
   if (field?.mergePrimitives === true) {
     // As with keyed lists: the patch's values first, then the original values it lacks.
     const result: Value[] = [];
@@ -125,6 +128,27 @@ function mergeKeyedList(
     if (!consumed.has(index)) result.push(existing);
   });
   return result;
+}
+
+/**
+ * Lists keyed by two fields (ports by port and protocol, spread constraints by topology key and
+ * policy) merge in kustomize in ways this engine does not reproduce once the second field is
+ * set (element order, elements dropped), so those merges are refused rather than guessed.
+ */
+function refuseSecondaryKeys(
+  original: readonly Value[],
+  patch: readonly Value[],
+  keys: readonly string[],
+): void {
+  const secondary = keys.slice(1);
+  if (secondary.length === 0) return;
+  const sets = (item: Value) => isMap(item) && secondary.some((key) => key in item);
+  if (original.some(sets) || patch.some(sets)) {
+    throw new KustomizeError(
+      `strategic merge of list elements keyed by ${keys.join(' and ')} with ${secondary.join(', ')} ` +
+        `set is not supported by tide's kustomize yet; use a JSON 6902 patch`,
+    );
+  }
 }
 
 /** Elements match on the first key, and on the others where both sides set them. */
