@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
+import { gitRepositoryKind } from '@tide/source-controller';
+import { kustomizationKind } from '../src/index.js';
+import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
+import {
+  conditionOf,
+  configMapKind,
+  fetchNow,
+  getOrUndefined,
+  gitRepository,
+  kustomization,
+  mainRevision,
+  waitNotReady,
+  waitReady,
+  type ConfigMapObject,
+} from './fixtures.js';
+
+describe('Kustomization build failures and refusals', () => {
+  let env: KustomizeEnvironment;
+  let git: GitServer;
+  let repo: GitRepositoryFixture;
+
+  beforeAll(async () => {
+    env = await startKustomizeEnvironment('ks-build');
+    git = await startGitServer();
+    repo = await git.createRepository('app', {
+      files: {
+        'app/config.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: one\n',
+      },
+    });
+    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
+  });
+  afterAll(async () => {
+    await env.stop();
+    await git.stop();
+  });
+
+  it('broken YAML: Ready=False BuildFailed naming the file, the applied objects stay', async () => {
+    await env.apply(
+      kustomizationKind,
+      kustomization('app', 'app', { path: './app', targetNamespace: env.namespace }),
+    );
+    const first = await waitReady(env, 'app');
+    const commit = await repo.commit(
+      {
+        'app/config.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: two\n',
+        'app/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n',
+      },
+      'break it',
+    );
+    await fetchNow(env, 'app');
+    const failed = await waitNotReady(env, 'app', 'BuildFailed');
+    expect(conditionOf(failed, 'Ready')?.message).toContain('app/broken.yaml');
+    expect(conditionOf(failed, 'Ready')?.message).not.toContain('tide-kustomization-');
+    expect(failed.status?.lastAttemptedRevision).toBe(mainRevision(commit));
+    expect(failed.status?.lastAppliedRevision).toBe(first.status?.lastAppliedRevision);
+    const config = await getOrUndefined<ConfigMapObject>(env, configMapKind, 'settings');
+    expect(config?.data?.mode).toBe('one');
+  });
+
+  it('a path missing from the artifact is Stalled with ArtifactFailed naming it', async () => {
+    await env.apply(kustomizationKind, kustomization('nowhere', 'app', { path: './nowhere' }));
+    const stalled = await waitNotReady(env, 'nowhere', 'ArtifactFailed');
+    expect(conditionOf(stalled, 'Stalled')?.status).toBe('True');
+    expect(conditionOf(stalled, 'Ready')?.message).toBe(
+      "kustomization path './nowhere' not found in the artifact",
+    );
+  });
+
+  it('a path leaving the artifact is refused', async () => {
+    await env.apply(kustomizationKind, kustomization('escape', 'app', { path: '../../etc' }));
+    const stalled = await waitNotReady(env, 'escape', 'ArtifactFailed');
+    expect(conditionOf(stalled, 'Ready')?.message).toBe(
+      "kustomization path '../../etc' is outside the artifact",
+    );
+  });
+
+  it('a missing source is a wait with ArtifactFailed', async () => {
+    await env.apply(kustomizationKind, kustomization('orphan', 'no-such-repo'));
+    const waiting = await waitNotReady(env, 'orphan', 'ArtifactFailed');
+    expect(conditionOf(waiting, 'Ready')?.message).toBe(
+      `source 'GitRepository/${env.namespace}/no-such-repo' not found`,
+    );
+    expect(conditionOf(waiting, 'Reconciling')?.status).toBe('True');
+  });
+
+  it('decryption is refused: DecryptionFailed, SOPS not supported yet', async () => {
+    await env.apply(
+      kustomizationKind,
+      kustomization('sops', 'app', { path: './app', decryption: { provider: 'sops' } }),
+    );
+    const stalled = await waitNotReady(env, 'sops', 'DecryptionFailed');
+    expect(conditionOf(stalled, 'Ready')?.message).toBe('SOPS decryption is not supported yet');
+    expect(conditionOf(stalled, 'Stalled')?.status).toBe('True');
+  });
+});
