@@ -10,7 +10,6 @@ import {
   readTarball,
   sha256Digest,
   sourceIgnoreFile,
-  type ArtifactOwner,
   type TarEntry,
 } from '@tide/artifact';
 import {
@@ -31,7 +30,6 @@ import {
   parseDuration,
   runSubReconcilers,
   type ConditionPolicy,
-  type KubeObject,
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
@@ -40,7 +38,13 @@ import {
 import { gitFailure } from './git-errors.js';
 import { gitRepositoryKind } from './kinds.js';
 import { readSecretData } from './secrets.js';
-import { storeArtifact, storedArtifact } from './storage-step.js';
+import {
+  artifactOwner,
+  reconcileStorage,
+  removeArtifacts,
+  sourceName,
+  storeArtifact,
+} from './storage-step.js';
 
 export interface GitRepositoryReconcilerOptions {
   readonly storage: Storage;
@@ -104,7 +108,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     const run = new GitRepositoryRun(obj, context, this.options);
     try {
       return await runSubReconcilers(obj, [
-        run.reconcileStorage,
+        reconcileStorage('GitRepository', obj, this.options.storage),
         run.reconcileSource,
         run.reconcileInclude,
         run.reconcileArtifact,
@@ -114,22 +118,9 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     }
   }
 
-  async finalize(obj: GitRepository): Promise<ReconcileResult> {
-    await this.options.storage.removeAll(ownerOf(obj));
-    return Result.Success;
+  finalize(obj: GitRepository): Promise<ReconcileResult> {
+    return removeArtifacts('GitRepository', obj, this.options.storage);
   }
-}
-
-function ownerOf(obj: KubeObject): ArtifactOwner {
-  return {
-    kind: 'GitRepository',
-    namespace: obj.metadata.namespace ?? '',
-    name: obj.metadata.name ?? '',
-  };
-}
-
-function displayName(obj: KubeObject): string {
-  return `GitRepository ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
 /** One reconcile of one GitRepository: the sub-reconcilers and what they hand each other. */
@@ -144,12 +135,6 @@ class GitRepositoryRun {
     private readonly context: ReconcileContext,
     private readonly options: GitRepositoryReconcilerOptions,
   ) {}
-
-  /** Drops a status artifact that is gone from storage, and collects old artifacts. */
-  readonly reconcileStorage = async (): Promise<ReconcileResult> => {
-    await storedArtifact(this.obj, ownerOf(this.obj), this.options.storage);
-    return Result.Success;
-  };
 
   /** Resolves the ref; fetches the commit only when it differs from the stored artifact's. */
   readonly reconcileSource = async (): Promise<ReconcileResult> => {
@@ -228,7 +213,7 @@ class GitRepositoryRun {
     const previous = this.obj.status?.artifact;
     const artifact = await storeArtifact(
       this.obj,
-      ownerOf(this.obj),
+      artifactOwner('GitRepository', this.obj),
       this.options.storage,
       `${digest.slice('sha256:'.length)}.tar.gz`,
       tarball,
@@ -301,7 +286,7 @@ class GitRepositoryRun {
         this.context.client,
         namespace,
         spec.secretRef.name,
-        displayName(this.obj),
+        sourceName('GitRepository', this.obj),
       ).catch((error: unknown) => {
         if (error instanceof GenericError)
           markTrue(this.obj, ConditionType.FetchFailed, error.reason, error.message);
@@ -310,7 +295,7 @@ class GitRepositoryRun {
       try {
         credentials = credentialsFromSecret(data, `${namespace}/${spec.secretRef.name}`);
       } catch (error) {
-        const message = `${displayName(this.obj)}: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `${sourceName('GitRepository', this.obj)}: ${error instanceof Error ? error.message : String(error)}`;
         markTrue(
           this.obj,
           ConditionType.FetchFailed,
@@ -333,7 +318,7 @@ class GitRepositoryRun {
   private fetchFailed(error: unknown) {
     const failure = gitFailure(
       error,
-      `failed to checkout and determine revision for ${displayName(this.obj)}`,
+      `failed to checkout and determine revision for ${sourceName('GitRepository', this.obj)}`,
     );
     markTrue(this.obj, ConditionType.FetchFailed, failure.reason, failure.message);
     return failure;

@@ -9,7 +9,7 @@ import {
   type HelmChart,
   type HelmRepository,
 } from '@tide/api';
-import { readTarball, sha256Digest, type ArtifactOwner, type Storage } from '@tide/artifact';
+import { readTarball, sha256Digest, type Storage } from '@tide/artifact';
 import {
   HelmError,
   chartDownloadUrl,
@@ -40,7 +40,13 @@ import {
 } from '@tide/runtime';
 import { downloadWith, httpAuth, type HttpAuth } from './http-source.js';
 import { gitRepositoryKind, helmChartKind, helmRepositoryKind } from './kinds.js';
-import { storeArtifact, storedArtifact } from './storage-step.js';
+import {
+  artifactOwner,
+  reconcileStorage,
+  removeArtifacts,
+  sourceName,
+  storeArtifact,
+} from './storage-step.js';
 
 export interface HelmChartReconcilerOptions {
   readonly storage: Storage;
@@ -106,17 +112,13 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
 
   reconcile(obj: HelmChart, context: ReconcileContext): Promise<ReconcileResult> {
     return runSubReconcilers(obj, [
-      async () => {
-        await storedArtifact(obj, ownerOf(obj), this.options.storage);
-        return Result.Success;
-      },
+      reconcileStorage('HelmChart', obj, this.options.storage),
       () => this.reconcileChart(obj, context),
     ]);
   }
 
-  async finalize(obj: HelmChart): Promise<ReconcileResult> {
-    await this.options.storage.removeAll(ownerOf(obj));
-    return Result.Success;
+  finalize(obj: HelmChart): Promise<ReconcileResult> {
+    return removeArtifacts('HelmChart', obj, this.options.storage);
   }
 
   private async reconcileChart(
@@ -143,7 +145,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     const previous = obj.status?.artifact;
     await storeArtifact(
       obj,
-      ownerOf(obj),
+      artifactOwner('HelmChart', obj),
       this.options.storage,
       `${chart.metadata.name}-${chart.metadata.version}.tgz`,
       tgz,
@@ -199,7 +201,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     }
     throw new StallingError(
       ConditionReason.InvalidSourceConfig,
-      `${displayName(obj)}: charts from a ${kind} source are not supported yet`,
+      `${sourceName('HelmChart', obj)}: charts from a ${kind} source are not supported yet`,
     );
   }
 
@@ -257,7 +259,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     if (chartPath.startsWith('..')) {
       throw new StallingError(
         ConditionReason.InvalidSourceConfig,
-        `${displayName(obj)}: spec.chart ${JSON.stringify(obj.spec.chart)} leaves the source`,
+        `${sourceName('HelmChart', obj)}: spec.chart ${JSON.stringify(obj.spec.chart)} leaves the source`,
       );
     }
     const sourceFiles = new Map<string, Buffer>();
@@ -271,7 +273,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
     if (chartFiles.size === 0) {
       throw new GenericError(
         ConditionReason.ChartPackageFailed,
-        `${displayName(obj)}: path '${obj.spec.chart}' not found in GitRepository '${repository.metadata.name ?? ''}' at revision '${artifact.revision}'`,
+        `${sourceName('HelmChart', obj)}: path '${obj.spec.chart}' not found in GitRepository '${repository.metadata.name ?? ''}' at revision '${artifact.revision}'`,
       );
     }
     let chart = chartFromFiles(chartFiles, `${repository.metadata.name ?? ''}/${chartPath}`);
@@ -307,9 +309,13 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
         error.reason === 'ChartNotFound' || error.reason === 'InvalidIndex'
           ? ConditionReason.ChartPullFailed
           : ConditionReason.ChartPackageFailed;
-      const failure = new GenericError(reason, `${displayName(obj)}: ${error.message}`, {
-        cause: error,
-      });
+      const failure = new GenericError(
+        reason,
+        `${sourceName('HelmChart', obj)}: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
       markTrue(
         obj,
         reason === ConditionReason.ChartPullFailed
@@ -395,7 +401,7 @@ function valuesFromFiles(
       if (obj.spec.ignoreMissingValuesFiles === true) continue;
       throw new GenericError(
         ConditionReason.ChartPackageFailed,
-        `${displayName(obj)}: values file '${path}' not found (set ignoreMissingValuesFiles to skip missing files)`,
+        `${sourceName('HelmChart', obj)}: values file '${path}' not found (set ignoreMissingValuesFiles to skip missing files)`,
       );
     }
     files.push({ path, text });
@@ -424,7 +430,7 @@ function checkDependencies(chart: LoadedChart, obj: HelmChart): void {
   if (missing.length > 0) {
     throw new GenericError(
       ConditionReason.ChartPackageFailed,
-      `${displayName(obj)}: dependencies ${missing.join(', ')} are not vendored in charts/; Tide does not download chart dependencies yet (run 'helm dependency build' and commit charts/)`,
+      `${sourceName('HelmChart', obj)}: dependencies ${missing.join(', ')} are not vendored in charts/; Tide does not download chart dependencies yet (run 'helm dependency build' and commit charts/)`,
     );
   }
 }
@@ -438,16 +444,4 @@ function shortRevision(revision: string): string {
   const hex =
     /(?:sha1|sha256):([a-f0-9]+)$/.exec(revision)?.[1] ?? revision.replace(/[^a-zA-Z0-9]/g, '');
   return hex.slice(0, 12);
-}
-
-function ownerOf(obj: KubeObject): ArtifactOwner {
-  return {
-    kind: 'HelmChart',
-    namespace: obj.metadata.namespace ?? '',
-    name: obj.metadata.name ?? '',
-  };
-}
-
-function displayName(obj: KubeObject): string {
-  return `HelmChart ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }

@@ -1,5 +1,5 @@
 import { ConditionReason, ConditionType, type HelmRepository } from '@tide/api';
-import { sha256Digest, type ArtifactOwner, type Storage } from '@tide/artifact';
+import { sha256Digest, type Storage } from '@tide/artifact';
 import { HelmError, parseRepositoryIndex } from '@tide/helm';
 import {
   GenericError,
@@ -10,14 +10,19 @@ import {
   parseDuration,
   runSubReconcilers,
   type ConditionPolicy,
-  type KubeObject,
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
 } from '@tide/runtime';
 import { downloadWith, httpAuth } from './http-source.js';
 import { helmRepositoryKind } from './kinds.js';
-import { storeArtifact, storedArtifact } from './storage-step.js';
+import {
+  artifactOwner,
+  reconcileStorage,
+  removeArtifacts,
+  sourceName,
+  storeArtifact,
+} from './storage-step.js';
 
 export interface HelmRepositoryReconcilerOptions {
   readonly storage: Storage;
@@ -56,24 +61,20 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
 
   reconcile(obj: HelmRepository, context: ReconcileContext): Promise<ReconcileResult> {
     return runSubReconcilers(obj, [
-      async () => {
-        await storedArtifact(obj, ownerOf(obj), this.options.storage);
-        return Result.Success;
-      },
+      reconcileStorage('HelmRepository', obj, this.options.storage),
       () => this.reconcileIndex(obj, context),
     ]);
   }
 
-  async finalize(obj: HelmRepository): Promise<ReconcileResult> {
-    await this.options.storage.removeAll(ownerOf(obj));
-    return Result.Success;
+  finalize(obj: HelmRepository): Promise<ReconcileResult> {
+    return removeArtifacts('HelmRepository', obj, this.options.storage);
   }
 
   private async reconcileIndex(
     obj: HelmRepository,
     context: ReconcileContext,
   ): Promise<ReconcileResult> {
-    const name = displayName(obj);
+    const name = sourceName('HelmRepository', obj);
     if (obj.spec.type === 'oci') {
       throw new StallingError(
         ConditionReason.InvalidSourceConfig,
@@ -118,9 +119,16 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       return Result.Success;
     }
     const hex = digest.slice('sha256:'.length);
-    await storeArtifact(obj, ownerOf(obj), this.options.storage, `index-${hex}.yaml`, index, {
-      revision: digest,
-    });
+    await storeArtifact(
+      obj,
+      artifactOwner('HelmRepository', obj),
+      this.options.storage,
+      `index-${hex}.yaml`,
+      index,
+      {
+        revision: digest,
+      },
+    );
     markTrue(
       obj,
       ConditionType.ArtifactInStorage,
@@ -135,16 +143,4 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
     });
     return Result.Success;
   }
-}
-
-function ownerOf(obj: KubeObject): ArtifactOwner {
-  return {
-    kind: 'HelmRepository',
-    namespace: obj.metadata.namespace ?? '',
-    name: obj.metadata.name ?? '',
-  };
-}
-
-function displayName(obj: KubeObject): string {
-  return `HelmRepository ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }

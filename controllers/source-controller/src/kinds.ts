@@ -1,24 +1,12 @@
 import type { KindRef } from '@tide/runtime';
 import { GitRepositoryGVK, HelmChartGVK, HelmRepositoryGVK } from '@tide/api';
 
-/** The kinds source-controller reconciles, and the core kinds it reads. */
-const sourceKind = (gvk: {
-  group: string;
-  version: string;
-  kind: string;
-  plural: string;
-}): KindRef => ({
-  group: gvk.group,
-  version: gvk.version,
-  kind: gvk.kind,
-  plural: gvk.plural,
-  namespaced: true,
-});
+/** The kinds source-controller reconciles (a GVK of @tide/api is a runtime KindRef). */
+export const gitRepositoryKind: KindRef = GitRepositoryGVK;
+export const helmRepositoryKind: KindRef = HelmRepositoryGVK;
+export const helmChartKind: KindRef = HelmChartGVK;
 
-export const gitRepositoryKind = sourceKind(GitRepositoryGVK);
-export const helmRepositoryKind = sourceKind(HelmRepositoryGVK);
-export const helmChartKind = sourceKind(HelmChartGVK);
-
+/** The core kind it reads credentials from. */
 export const secretKind: KindRef = {
   group: '',
   version: 'v1',

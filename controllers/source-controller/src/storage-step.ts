@@ -1,7 +1,15 @@
 import { basename } from 'node:path';
 import { ConditionReason, ConditionType, type Artifact } from '@tide/api';
 import type { ArtifactOwner, Storage } from '@tide/artifact';
-import { GenericError, deleteCondition, markTrue, type ReconcilableObject } from '@tide/runtime';
+import {
+  GenericError,
+  Result,
+  deleteCondition,
+  markTrue,
+  type KubeObject,
+  type ReconcilableObject,
+  type ReconcileResult,
+} from '@tide/runtime';
 
 /** The part of a source's status the storage step reads and corrects. */
 export interface StoredArtifactStatus {
@@ -62,4 +70,36 @@ export async function storeArtifact(
   deleteCondition(obj, ConditionType.ArtifactOutdated);
   (obj.status ??= {}).artifact = artifact;
   return artifact;
+}
+
+/** Where a source kind's artifacts live in storage, per object. */
+export function artifactOwner(kind: string, obj: KubeObject): ArtifactOwner {
+  return { kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
+}
+
+/** `GitRepository apps/podinfo`: how messages name a source. */
+export function sourceName(kind: string, obj: KubeObject): string {
+  return `${kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+}
+
+/** The storage sub-reconciler every source kind runs first. */
+export function reconcileStorage(
+  kind: string,
+  obj: StoredArtifactStatus & KubeObject,
+  storage: Storage,
+): () => Promise<ReconcileResult> {
+  return async () => {
+    await storedArtifact(obj, artifactOwner(kind, obj), storage);
+    return Result.Success;
+  };
+}
+
+/** Finalizer of every source kind: its artifacts leave storage with it. */
+export async function removeArtifacts(
+  kind: string,
+  obj: KubeObject,
+  storage: Storage,
+): Promise<ReconcileResult> {
+  await storage.removeAll(artifactOwner(kind, obj));
+  return Result.Success;
 }

@@ -58,6 +58,8 @@ export interface GroupVersionKind<
   readonly kind: Kind;
   readonly apiVersion: `${Group}/${Version}`;
   readonly plural: string;
+  /** Every Flux kind is namespaced; with this a GVK is also the runtime's KindRef. */
+  readonly namespaced: true;
 }
 
 function gvk<const G extends string, const V extends string, const K extends string>(
@@ -66,7 +68,7 @@ function gvk<const G extends string, const V extends string, const K extends str
   kind: K,
   plural: string,
 ): GroupVersionKind<G, V, K> {
-  return { group, version, kind, apiVersion: `${group}/${version}`, plural };
+  return { group, version, kind, apiVersion: `${group}/${version}`, plural, namespaced: true };
 }
 
 export const GitRepositoryGVK = gvk(
