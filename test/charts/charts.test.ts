@@ -18,10 +18,11 @@ const charts = readdirSync(chartsDir, { withFileTypes: true })
 /** Value sets each chart must render and apply with, beyond its defaults. */
 const variants: Record<string, string[]> = {
   defaults: [],
-  'persistence, no leader election, namespaced watch': [
+  'no leader election, namespaced watch (and a PVC where the chart has storage)': [
     '--set', 'persistence.enabled=true',
     '--set', 'leaderElection.enabled=false',
     '--set', 'watchAllNamespaces=false',
+    '--set', 'rbac.clusterAdmin=false',
   ],
   'existing service account, no RBAC': ['--set', 'rbac.create=false', '--set', 'serviceAccount.create=false', '--set', 'serviceAccount.name=default'],
 };
