@@ -31,6 +31,7 @@ const controllerArgs: Record<string, (dir: string, ports: Record<string, number>
     `--storage-addr=127.0.0.1:${ports.storage ?? 0}`,
     `--storage-adv-addr=127.0.0.1:${ports.storage ?? 0}`,
   ],
+  'kustomize-controller': () => [],
 };
 
 export const controllerNames = Object.keys(controllerArgs);
