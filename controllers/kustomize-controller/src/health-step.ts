@@ -1,7 +1,5 @@
-import type { Kustomization } from '@tide/api';
-import { parseDuration, type ReconcileContext } from '@tide/runtime';
-import { GenericError } from '@tide/runtime';
-import { ConditionReason } from '@tide/api';
+import { ConditionReason, type Kustomization } from '@tide/api';
+import { GenericError, parseDuration, type ReconcileContext } from '@tide/runtime';
 import type { KubeObject, ObjectRef, ResourceManager, WaitResult } from '@tide/ssa';
 import { sourceKinds } from './kinds.js';
 import { sourceRefOf, type SourceObject } from './source.js';
@@ -19,7 +17,7 @@ export async function waitForHealth(
   obj: Kustomization,
   applied: readonly KubeObject[],
   resources: ResourceManager,
-  options: { context: ReconcileContext; revision: string },
+  options: { context: ReconcileContext; revision: string; intervalMs: number },
 ): Promise<WaitResult> {
   const targets = obj.spec.wait === true ? applied : healthCheckRefs(obj, applied);
   const newRevision = new AbortController();
@@ -34,6 +32,7 @@ export async function waitForHealth(
   try {
     return await resources.wait(targets, {
       timeoutMs: parseDuration(obj.spec.timeout ?? obj.spec.interval),
+      intervalMs: options.intervalMs,
       signal: AbortSignal.any([newRevision.signal, options.context.signal]),
     });
   } finally {

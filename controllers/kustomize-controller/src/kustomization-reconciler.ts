@@ -62,6 +62,8 @@ export interface KustomizationReconcilerOptions {
   readonly workDir?: string;
   /** `StrictPostBuildSubstitutions`: an undefined variable is an error. */
   readonly strictSubstitutions?: boolean;
+  /** How often health is polled during `wait`/`healthChecks`; 2s when omitted. */
+  readonly healthPollIntervalMs?: number;
 }
 
 export const fieldManager = 'kustomize-controller';
@@ -318,6 +320,7 @@ class KustomizationRun {
       const verdict = await waitForHealth(this.obj, this.objects, this.resources, {
         context: this.context,
         revision: source.artifact.revision,
+        intervalMs: this.options.healthPollIntervalMs ?? 2_000,
       });
       if (verdict.outcome === 'Aborted') return Result.Requeue;
       if (verdict.outcome !== 'Current') {

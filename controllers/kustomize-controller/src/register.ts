@@ -16,6 +16,7 @@ export function registerKustomizeReconcilers(
     kubeConfig: KubeConfig;
     options: Pick<KustomizeControllerOptions, 'noCrossNamespaceRefs' | 'artifactFetchRetries'> & {
       strictSubstitutions?: boolean;
+      healthPollIntervalMs?: number;
     };
   },
 ): KustomizationReconciler {
@@ -25,6 +26,9 @@ export function registerKustomizeReconcilers(
     artifactFetchRetries: options.artifactFetchRetries,
     requeueDependencyMs: manager.options.requeueDependencyMs,
     strictSubstitutions: options.strictSubstitutions ?? false,
+    ...(options.healthPollIntervalMs === undefined
+      ? {}
+      : { healthPollIntervalMs: options.healthPollIntervalMs }),
   });
   manager.register(reconciler);
   return reconciler;

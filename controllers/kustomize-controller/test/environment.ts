@@ -81,6 +81,7 @@ export async function startKustomizeEnvironment(
       noCrossNamespaceRefs: false,
       artifactFetchRetries: 1,
       strictSubstitutions: options.strictSubstitutions ?? false,
+      healthPollIntervalMs: 200,
     },
   });
   await manager.start();

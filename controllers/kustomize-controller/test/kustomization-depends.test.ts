@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startGitServer, type GitServer } from '@tide/harness';
+import { PatchType } from '@tide/runtime';
+import { gitRepositoryKind } from '@tide/source-controller';
+import { kustomizationKind } from '../src/index.js';
+import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
+import {
+  conditionOf,
+  configMapKind,
+  getOrUndefined,
+  gitRepository,
+  kustomization,
+  waitNotReady,
+  waitReady,
+} from './fixtures.js';
+
+const configMap = (name: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
+
+describe('Kustomization dependsOn', () => {
+  let env: KustomizeEnvironment;
+  let git: GitServer;
+
+  beforeAll(async () => {
+    env = await startKustomizeEnvironment('ks-depends');
+    git = await startGitServer();
+    const repo = await git.createRepository('app', {
+      files: { 'a/a.yaml': configMap('from-a'), 'b/b.yaml': configMap('from-b') },
+    });
+    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
+  });
+  afterAll(async () => {
+    await env.stop();
+    await git.stop();
+  });
+
+  it('B waits until A is Ready, then applies', async () => {
+    const spec = { targetNamespace: env.namespace };
+    // A starts broken (its path is missing), so it is not Ready.
+    await env.apply(kustomizationKind, kustomization('a', 'app', { ...spec, path: './not-yet' }));
+    await env.apply(
+      kustomizationKind,
+      kustomization('b', 'app', { ...spec, path: './b', dependsOn: [{ name: 'a' }] }),
+    );
+    const waiting = await waitNotReady(env, 'b', 'DependencyNotReady');
+    expect(conditionOf(waiting, 'Ready')?.message).toBe(
+      `dependency '${env.namespace}/a' is not ready`,
+    );
+    expect(await getOrUndefined(env, configMapKind, 'from-b')).toBeUndefined();
+
+    await env.client.patch(
+      kustomizationKind,
+      { namespace: env.namespace, name: 'a' },
+      { spec: { path: './a' } },
+      { type: PatchType.Merge },
+    );
+    await waitReady(env, 'a');
+    const b = await waitReady(env, 'b');
+    expect(b.status?.lastAppliedRevision).toBeDefined();
+    expect(await getOrUndefined(env, configMapKind, 'from-b')).toBeDefined();
+  });
+
+  it('a dependency that does not exist is a wait naming it', async () => {
+    await env.apply(
+      kustomizationKind,
+      kustomization('c', 'app', {
+        targetNamespace: env.namespace,
+        path: './b',
+        dependsOn: [{ name: 'ghost' }],
+      }),
+    );
+    const waiting = await waitNotReady(env, 'c', 'DependencyNotReady');
+    expect(conditionOf(waiting, 'Ready')?.message).toBe(
+      `dependency '${env.namespace}/ghost' not found`,
+    );
+  });
+});
