@@ -127,7 +127,7 @@ describe('Kustomization health checks', () => {
     await env.waitFor<KustomizationObject, boolean>(
       kustomizationKind,
       'slow',
-      (o) => conditionOf(o, 'Reconciling')?.message?.startsWith('health check') === true,
+      (o) => conditionOf(o, 'Reconciling')?.message.startsWith('health check') === true,
       'health check in progress',
     );
     const commit = await repo.commit(
