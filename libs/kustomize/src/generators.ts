@@ -136,10 +136,8 @@ interface Entry {
 
 function collectEntries(args: ValueMap, context: GeneratorContext, where: string): Entry[] {
   const entries: Entry[] = [];
+  // kustomize v5 does not validate key names (a key may even contain spaces): only duplicates.
   const add = (entry: Entry) => {
-    if (!/^[-._a-zA-Z0-9]+$/.test(entry.key)) {
-      throw new KustomizeError(`${where}: "${entry.key}" is not a valid key name`);
-    }
     if (entries.some((existing) => existing.key === entry.key)) {
       throw new KustomizeError(
         `${where}: cannot add key ${entry.key}, another key by that name already exists`,
@@ -149,7 +147,7 @@ function collectEntries(args: ValueMap, context: GeneratorContext, where: string
   };
   for (const file of [...strings(args.envs, where), ...strings(args.env, where)]) {
     const text = context.loader.readFile(context.root, file);
-    for (const entry of parseEnvFile(text, `${where}: ${file}`)) add(entry);
+    for (const entry of parseEnvFile(text)) add(entry);
   }
   for (const literal of strings(args.literals, where)) add(parseLiteral(literal, where));
   for (const source of strings(args.files, where)) {
@@ -191,17 +189,17 @@ function splitFileSource(source: string, where: string): [string, string] {
   return [source.slice(0, equals), source.slice(equals + 1)];
 }
 
-function parseEnvFile(text: string, where: string): Entry[] {
+function parseEnvFile(text: string): Entry[] {
   const entries: Entry[] = [];
   const lines = text.replace(/^\uFEFF/, '').split('\n');
-  lines.forEach((raw, index) => {
+  lines.forEach((raw) => {
     const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
     if (line === '' || line.startsWith('#')) return;
     const equals = line.indexOf('=');
-    if (equals < 0) {
-      throw new KustomizeError(`${where}: line ${index + 1} has no "=": ${JSON.stringify(line)}`);
-    }
-    entries.push({ key: line.slice(0, equals), value: line.slice(equals + 1) });
+    // As kustomize: a line without "=" is a key with an empty value, one without a key is skipped.
+    if (equals < 0) entries.push({ key: line, value: '' });
+    else if (equals > 0)
+      entries.push({ key: line.slice(0, equals), value: line.slice(equals + 1) });
   });
   return entries;
 }
@@ -218,7 +216,8 @@ function fillData(object: ValueMap, kind: 'ConfigMap' | 'Secret', entries: reado
       binaryData[key] = value.toString('base64');
     }
   }
-  if (Object.keys(data).length > 0 || Object.keys(binaryData).length === 0) object.data = data;
+  // An empty ConfigMap has no data field; an empty Secret prints `data: {}` (as kustomize).
+  if (Object.keys(data).length > 0 || kind === 'Secret') object.data = data;
   if (Object.keys(binaryData).length > 0) object.binaryData = binaryData;
 }
 

@@ -18,7 +18,8 @@ function hashInput(resource: Resource): string {
   const fields: ValueMap = Object.create(null) as ValueMap;
   fields.kind = resource.kind;
   fields.name = '';
-  fields.data = isMap(object.data) ? object.data : null;
+  // kustomize reads a missing data field as an empty string here.
+  fields.data = isMap(object.data) ? object.data : '';
   if (resource.kind === 'ConfigMap') {
     if (isMap(object.binaryData) && Object.keys(object.binaryData).length > 0) {
       fields.binaryData = object.binaryData;
