@@ -12,7 +12,13 @@ export interface KustomizeControllerOptions {
   readonly defaultServiceAccount: string | undefined;
   /** Further download attempts after a network error or a 5xx answer. */
   readonly artifactFetchRetries: number;
+  /** `--feature-gates=StrictPostBuildSubstitutions=true`: an undefined variable is an error. */
+  readonly strictSubstitutions: boolean;
 }
+
+/** The feature gates this controller knows, with their defaults. */
+const featureGates = { StrictPostBuildSubstitutions: false } as const;
+type FeatureGate = keyof typeof featureGates;
 
 export const defaultArtifactFetchRetries = 9;
 
@@ -39,6 +45,10 @@ export function addKustomizeFlags(command: Command): Command {
     )
       .default(defaultArtifactFetchRetries)
       .argParser(nonNegative),
+    new Option(
+      '--feature-gates <gates>',
+      `comma-separated Gate=true|false pairs; known gates: ${Object.keys(featureGates).join(', ')}`,
+    ).argParser(parseFeatureGates),
   ];
   for (const option of options) command.addOption(option);
   return command;
@@ -55,7 +65,27 @@ export function kustomizeOptionsFrom(
       typeof values.artifactFetchRetries === 'number'
         ? values.artifactFetchRetries
         : defaultArtifactFetchRetries,
+    strictSubstitutions: gateOf(values.featureGates, 'StrictPostBuildSubstitutions'),
   };
+}
+
+function gateOf(gates: unknown, gate: FeatureGate): boolean {
+  if (gates instanceof Map && typeof gates.get(gate) === 'boolean') return gates.get(gate) === true;
+  return featureGates[gate];
+}
+
+/** `A=true,B=false`; an unknown gate or a value other than a boolean is refused. */
+export function parseFeatureGates(text: string): Map<FeatureGate, boolean> {
+  const gates = new Map<FeatureGate, boolean>();
+  for (const pair of text.split(',').filter((p) => p.trim() !== '')) {
+    const [name = '', value = ''] = pair.split('=').map((part) => part.trim());
+    if (!(name in featureGates))
+      throw new InvalidArgumentError(
+        `unknown feature gate '${name}': known gates are ${Object.keys(featureGates).join(', ')}`,
+      );
+    gates.set(name as FeatureGate, parseBoolean(value));
+  }
+  return gates;
 }
 
 function nonNegative(value: string): number {

@@ -12,6 +12,7 @@ export { registerKustomizeReconcilers } from './register.js';
 export {
   addKustomizeFlags,
   kustomizeOptionsFrom,
+  parseFeatureGates,
   defaultArtifactFetchRetries,
   type KustomizeControllerOptions,
 } from './flags.js';

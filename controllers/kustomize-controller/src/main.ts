@@ -30,6 +30,7 @@ manager.logger.info(
     noCrossNamespaceRefs: options.noCrossNamespaceRefs,
     defaultServiceAccount: options.defaultServiceAccount,
     artifactFetchRetries: options.artifactFetchRetries,
+    strictSubstitutions: options.strictSubstitutions,
   },
   'kustomize-controller options',
 );

@@ -14,10 +14,10 @@ export function registerKustomizeReconcilers(
     options,
   }: {
     kubeConfig: KubeConfig;
-    options: Pick<KustomizeControllerOptions, 'noCrossNamespaceRefs' | 'artifactFetchRetries'> & {
-      strictSubstitutions?: boolean;
-      healthPollIntervalMs?: number;
-    };
+    options: Pick<
+      KustomizeControllerOptions,
+      'noCrossNamespaceRefs' | 'artifactFetchRetries' | 'strictSubstitutions'
+    > & { healthPollIntervalMs?: number };
   },
 ): KustomizationReconciler {
   const reconciler = new KustomizationReconciler({
@@ -25,7 +25,7 @@ export function registerKustomizeReconcilers(
     noCrossNamespaceRefs: options.noCrossNamespaceRefs,
     artifactFetchRetries: options.artifactFetchRetries,
     requeueDependencyMs: manager.options.requeueDependencyMs,
-    strictSubstitutions: options.strictSubstitutions ?? false,
+    strictSubstitutions: options.strictSubstitutions,
     ...(options.healthPollIntervalMs === undefined
       ? {}
       : { healthPollIntervalMs: options.healthPollIntervalMs }),

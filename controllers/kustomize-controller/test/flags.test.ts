@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { Command } from 'commander';
+import { addKustomizeFlags, kustomizeOptionsFrom } from '../src/index.js';
+
+const parse = (args: string[]) => {
+  const command = addKustomizeFlags(new Command('test'))
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined });
+  command.parse(args, { from: 'user' });
+  return kustomizeOptionsFrom(command.opts());
+};
+
+describe('kustomize-controller flags', () => {
+  it('has Flux defaults', () => {
+    expect(parse([])).toEqual({
+      noCrossNamespaceRefs: false,
+      defaultServiceAccount: undefined,
+      artifactFetchRetries: 9,
+      strictSubstitutions: false,
+    });
+  });
+
+  it.each([
+    [['--no-cross-namespace-refs'], true],
+    [['--no-cross-namespace-refs=true'], true],
+    [['--no-cross-namespace-refs=false'], false],
+  ])('%j → noCrossNamespaceRefs %s', (args, expected) => {
+    expect(parse(args).noCrossNamespaceRefs).toBe(expected);
+  });
+
+  it('reads the service account, retries and feature gates', () => {
+    expect(
+      parse([
+        '--default-service-account=deployer',
+        '--artifact-fetch-retries=0',
+        '--feature-gates=StrictPostBuildSubstitutions=true',
+      ]),
+    ).toEqual({
+      noCrossNamespaceRefs: false,
+      defaultServiceAccount: 'deployer',
+      artifactFetchRetries: 0,
+      strictSubstitutions: true,
+    });
+  });
+
+  it('refuses unknown feature gates and bad numbers', () => {
+    expect(() => parse(['--feature-gates=Nope=true'])).toThrow(/unknown feature gate 'Nope'/);
+    expect(() => parse(['--artifact-fetch-retries=-1'])).toThrow(/at least 0/);
+  });
+});

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startGitServer, type GitServer } from '@tide/harness';
+import { gitRepositoryKind } from '@tide/source-controller';
+import { kustomizationKind } from '../src/index.js';
+import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
+import {
+  conditionOf,
+  configMapKind,
+  getOrUndefined,
+  gitRepository,
+  kustomization,
+  waitNotReady,
+} from './fixtures.js';
+
+describe('Kustomization strict post-build substitution', () => {
+  let env: KustomizeEnvironment;
+  let git: GitServer;
+
+  beforeAll(async () => {
+    env = await startKustomizeEnvironment('ks-strict', { strictSubstitutions: true });
+    git = await startGitServer();
+    const repo = await git.createRepository('app', {
+      files: {
+        'app/config.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\ndata:\n  a: ${defined}\n  b: ${undefinedVar}\n',
+      },
+    });
+    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
+  });
+  afterAll(async () => {
+    await env.stop();
+    await git.stop();
+  });
+
+  it('an undefined variable is a BuildFailed naming it, and nothing is applied', async () => {
+    await env.apply(
+      kustomizationKind,
+      kustomization('strict', 'app', {
+        path: './app',
+        targetNamespace: env.namespace,
+        postBuild: { substitute: { defined: 'yes' } },
+      }),
+    );
+    const failed = await waitNotReady(env, 'strict', 'BuildFailed');
+    expect(conditionOf(failed, 'Ready')?.message).toBe(
+      `ConfigMap/${env.namespace}/strict: variable 'undefinedVar' is not defined`,
+    );
+    expect(await getOrUndefined(env, configMapKind, 'strict')).toBeUndefined();
+  });
+});
