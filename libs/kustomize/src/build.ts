@@ -400,7 +400,7 @@ function legacyStrategicPatches(
       if (patch.type !== 'strategic') {
         throw new KustomizeError(`${where}: patchesStrategicMerge entries must be mappings`);
       }
-      return patch;
+      return { ...patch, exactVersion: true };
     });
   });
 }
@@ -417,7 +417,10 @@ function patchesOf(fields: FieldReader, root: string, loader: FileLoader, origin
     if (hasPath === hasPatch) {
       throw new KustomizeError(`${origin}: each patch needs exactly one of path and patch`);
     }
-    const text = hasPath ? loader.readFile(root, entry.path as string) : (entry.patch as string);
+    // kustomize trims inline patches (only these): a block scalar ending one loses its newline.
+    const text = hasPath
+      ? loader.readFile(root, entry.path as string)
+      : (entry.patch as string).trim();
     const where = hasPath ? join(root, entry.path as string) : `${origin}: inline patch`;
     const target = parseTarget(entry.target, origin);
     return parsePatchText(text, where, target, parseOptions(entry.options, origin));

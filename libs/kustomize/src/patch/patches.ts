@@ -6,7 +6,7 @@ import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { KustomizeError } from '../errors.js';
 import type { ResourceIndex } from '../resource-index.js';
-import { formatId, type ResId, type Resource } from '../resource.js';
+import { formatId, sameNamespace, type ResId, type Resource } from '../resource.js';
 import { ResourceMatcher, parseSelector, type Selector } from '../selector.js';
 import { deepCopy, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
 import { parseDocuments } from '../yaml/parse.js';
@@ -21,6 +21,8 @@ export type Patch =
       readonly matcher: ResourceMatcher | undefined;
       readonly options: PatchOptions;
       readonly origin: string;
+      /** Legacy patchesStrategicMerge: the patch's group and version must equal the target's. */
+      readonly exactVersion?: boolean;
     }
   | {
       readonly type: 'json6902';
@@ -59,6 +61,13 @@ export function parsePatchText(
   }
   return documents.map((body) => {
     if (!isMap(body)) throw new KustomizeError(`${origin}: a patch must be a mapping or a list`);
+    const metadata = body.metadata;
+    if (typeof body.kind !== 'string' || !isMap(metadata) || typeof metadata.name !== 'string') {
+      // kustomize cannot read a strategic merge patch without kind and metadata.name either.
+      throw new KustomizeError(
+        `${origin}: unable to parse strategic merge patch: it needs kind and metadata.name`,
+      );
+    }
     return {
       type: 'strategic' as const,
       body,
@@ -122,7 +131,7 @@ export function applyPatches(index: ResourceIndex, patches: readonly Patch[]): v
     }
     const targets =
       patch.matcher === undefined
-        ? [ownTarget(index, patch.body, patch.origin)]
+        ? [ownTarget(index, patch.body, patch.origin, patch.exactVersion === true)]
         : index.select(patch.matcher);
     for (const resource of targets) {
       applyStrategic(index, resource, patch.body, patch.matcher !== undefined, patch.options);
@@ -131,7 +140,12 @@ export function applyPatches(index: ResourceIndex, patches: readonly Patch[]): v
 }
 
 /** A patch without a target patches the one resource its own id names. */
-function ownTarget(index: ResourceIndex, body: ValueMap, origin: string): Resource {
+function ownTarget(
+  index: ResourceIndex,
+  body: ValueMap,
+  origin: string,
+  exactVersion: boolean,
+): Resource {
   const metadata = isMap(body.metadata) ? body.metadata : newMap();
   const selector: Record<string, string> = {};
   if (typeof body.kind === 'string') selector.kind = escapeRegex(body.kind);
@@ -145,7 +159,18 @@ function ownTarget(index: ResourceIndex, body: ValueMap, origin: string): Resour
     selector.version = escapeRegex(body.apiVersion.slice(slash + 1));
   }
   if (selector.group === '') delete selector.group;
-  const matches = index.select(new ResourceMatcher(selector));
+  // Legacy patches name their target by exact id: same apiVersion, and a namespace equal to
+  // one the resource has had (unset and `default` being the same).
+  const apiVersion = typeof body.apiVersion === 'string' ? body.apiVersion : '';
+  const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : '';
+  const matches = index
+    .select(new ResourceMatcher(selector))
+    .filter(
+      (resource) =>
+        !exactVersion ||
+        (resource.apiVersion === apiVersion &&
+          resource.allIds().some((id) => sameNamespace(id.namespace, namespace))),
+    );
   const [only] = matches;
   if (matches.length !== 1 || only === undefined) {
     const id = `${describe(body.kind)} ${describe(metadata.name)}`;

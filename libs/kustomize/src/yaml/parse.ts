@@ -20,6 +20,8 @@ interface Context {
   readonly document: Document.Parsed;
   readonly source: string;
   readonly typing: Typing;
+  /** Where the text ends when it lacks a final newline; -1 otherwise. */
+  readonly unterminatedEnd: number;
 }
 
 /** Every non-empty document of a YAML stream; `source` names the file in errors. */
@@ -37,7 +39,8 @@ export function parseDocuments(text: string, source: string, typing: Typing = 'v
       throw new KustomizeError(`${source}: invalid YAML: ${error.message}`);
     }
     if (document.contents === null) continue;
-    const value = toValue(document.contents, { document, source, typing });
+    const unterminatedEnd = text.endsWith('\n') ? -1 : text.length;
+    const value = toValue(document.contents, { document, source, typing, unterminatedEnd });
     // Documents holding only comments or nothing decode to null; kustomize skips them.
     if (value !== null) values.push(value);
   }
@@ -58,7 +61,16 @@ export function parseMapping(text: string, source: string, typing: Typing = 'v3'
 function toValue(node: unknown, context: Context): Value {
   const { source } = context;
   if (isAlias(node)) return toValue(node.resolve(context.document), context);
-  if (isScalar(node)) return scalarValue(node.value, node.type, node.tag, context);
+  if (isScalar(node)) {
+    const value = scalarValue(node.value, node.type, node.tag, context);
+    // go-yaml gives a block scalar that ends the text without a newline no final line break;
+    // the yaml package adds one.
+    const blockAtEnd =
+      (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') &&
+      node.range?.[1] === context.unterminatedEnd;
+    if (blockAtEnd && typeof value === 'string' && value.endsWith('\n')) return value.slice(0, -1);
+    return value;
+  }
   if (isSeq(node)) return node.items.map((item) => toValue(item, context));
   if (isMap(node)) {
     const map = newMap();
