@@ -1,6 +1,8 @@
 import type { Kustomization } from '@tide/api';
 import {
   Action,
+  ApplyError,
+  inventoryOf,
   diffInventory,
   entriesWith,
   type InventoryEntry,
@@ -43,4 +45,20 @@ export async function pruneInventory(
   if (stale.length === 0) return [];
   const changeSet = await resources.delete(stale, { ownerLabels: ownerLabelsOf(obj) });
   return entriesWith(changeSet, Action.Deleted).map((entry) => entry.summary);
+}
+
+/** What an apply that failed part-way created: ours too, so kept in the inventory. */
+export function appliedBefore(error: unknown): InventoryEntry[] {
+  if (!(error instanceof ApplyError)) return [];
+  const applied = error.changeSet.entries.filter((e) => e.action === 'created').map((e) => e.ref);
+  return inventoryOf(applied);
+}
+
+/** The union of two inventories by id, sorted; `a` wins for the version. */
+export function mergeInventories(
+  a: readonly InventoryEntry[],
+  b: readonly InventoryEntry[],
+): InventoryEntry[] {
+  const byId = new Map([...b, ...a].map((entry) => [entry.id, entry]));
+  return [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }

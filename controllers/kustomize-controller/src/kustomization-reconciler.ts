@@ -5,16 +5,15 @@ import { sha256Digest } from '@tide/artifact';
 import { KustomizeError, build } from '@tide/kustomize';
 import {
   GenericError,
+  ReconcileError,
   Result,
   StallingError,
   deleteCondition,
-  isApiError,
   markFalse,
   markTrue,
   parseDuration,
   runSubReconcilers,
   type ConditionPolicy,
-  type KubeClient,
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
@@ -30,16 +29,22 @@ import {
 } from '@tide/ssa';
 import { checkDependencies } from './dependencies.js';
 import { recordRun } from './history.js';
-import { applyChanges, ownerLabelsOf, pruneInventory } from './apply-step.js';
+import {
+  appliedBefore,
+  applyChanges,
+  mergeInventories,
+  ownerLabelsOf,
+  pruneInventory,
+} from './apply-step.js';
 import { waitForHealth } from './health-step.js';
-import { configMapKind, kustomizationKind, secretKind, sourceKinds } from './kinds.js';
+import { kustomizationKind, sourceKinds } from './kinds.js';
 import { prepareKustomization } from './overlay.js';
 import {
   collectVariables,
   setCommonMetadata,
   substituteResources,
+  readData,
   toKubeObjects,
-  type SubstituteReference,
 } from './postbuild.js';
 import { SubstitutionError } from './substitute.js';
 import {
@@ -147,8 +152,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
         run.reconcileHealth,
       ]);
     } catch (error) {
-      outcome =
-        error instanceof GenericError || error instanceof StallingError ? error.reason : 'Failed';
+      outcome = error instanceof ReconcileError ? error.reason : ConditionReason.Failed;
       throw error;
     } finally {
       run.recordHistory(outcome);
@@ -365,41 +369,6 @@ class KustomizationRun {
   async cleanUp(): Promise<void> {
     if (this.root !== undefined) await rm(this.root, { recursive: true, force: true });
   }
-}
-
-/** The data of a ConfigMap or Secret `substituteFrom` names, as text; undefined if missing. */
-async function readData(
-  client: KubeClient,
-  namespace: string,
-  reference: SubstituteReference,
-): Promise<Record<string, string> | undefined> {
-  const kind = reference.kind === 'Secret' ? secretKind : configMapKind;
-  let found: { metadata: object; data?: Record<string, string> };
-  try {
-    found = await client.get<typeof found>(kind, namespace, reference.name);
-  } catch (error) {
-    if (isApiError(error, 404)) return undefined;
-    throw error;
-  }
-  const data = found.data ?? {};
-  if (reference.kind !== 'Secret') return { ...data };
-  return Object.fromEntries(
-    Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
-  );
-}
-
-function appliedBefore(error: unknown): InventoryEntry[] {
-  if (!(error instanceof ApplyError)) return [];
-  const applied = error.changeSet.entries.filter((e) => e.action === 'created').map((e) => e.ref);
-  return inventoryOf(applied);
-}
-
-function mergeInventories(
-  a: readonly InventoryEntry[],
-  b: readonly InventoryEntry[],
-): InventoryEntry[] {
-  const byId = new Map([...b, ...a].map((entry) => [entry.id, entry]));
-  return [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,8 @@
 import type { KustomizationSpec } from '@tide/api';
+import { isApiError, type KubeClient } from '@tide/runtime';
 import { emitDocument, parseDocuments, type ValueMap } from '@tide/kustomize';
 import type { KubeObject } from '@tide/ssa';
+import { configMapKind, secretKind } from './kinds.js';
 import { jsonSafe } from './overlay.js';
 import {
   SubstitutionError,
@@ -122,4 +124,25 @@ function subjectOfValue(resource: ValueMap): string {
     (part): part is string => typeof part === 'string' && part !== '',
   );
   return parts.join('/');
+}
+
+/** The data of a ConfigMap or Secret `substituteFrom` names, as text; undefined if missing. */
+export async function readData(
+  client: KubeClient,
+  namespace: string,
+  reference: SubstituteReference,
+): Promise<Record<string, string> | undefined> {
+  const kind = reference.kind === 'Secret' ? secretKind : configMapKind;
+  let found: { metadata: object; data?: Record<string, string> };
+  try {
+    found = await client.get<typeof found>(kind, namespace, reference.name);
+  } catch (error) {
+    if (isApiError(error, 404)) return undefined;
+    throw error;
+  }
+  const data = found.data ?? {};
+  if (reference.kind !== 'Secret') return { ...data };
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()]),
+  );
 }

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
+import { PatchType, type ReconcilableObject } from '@tide/runtime';
+import { gitRepositoryKind } from '@tide/source-controller';
+import { kustomizationKind } from '../src/index.js';
+import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
+import {
+  conditionOf,
+  deploymentKind,
+  fetchNow,
+  getOrUndefined,
+  gitRepository,
+  kustomization,
+  mainRevision,
+  waitNotReady,
+  waitReady,
+} from './fixtures.js';
+
+interface DeploymentObject extends ReconcilableObject {
+  spec?: { selector?: { matchLabels?: Record<string, string> } };
+}
+
+const deployment = (app: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: ${app}}
+  template:
+    metadata:
+      labels: {app: ${app}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25
+`;
+
+describe('Kustomization immutable fields', () => {
+  let env: KustomizeEnvironment;
+  let git: GitServer;
+  let repo: GitRepositoryFixture;
+
+  beforeAll(async () => {
+    env = await startKustomizeEnvironment('ks-force');
+    git = await startGitServer();
+    repo = await git.createRepository('app', { files: { 'app/web.yaml': deployment('v1') } });
+    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
+  });
+  afterAll(async () => {
+    await env.stop();
+    await git.stop();
+  });
+
+  it('without force: a clear error naming the object and field; with force: recreated', async () => {
+    await env.apply(
+      kustomizationKind,
+      kustomization('web', 'app', { path: './app', targetNamespace: env.namespace }),
+    );
+    await waitReady(env, 'web');
+    const commit = await repo.commit({ 'app/web.yaml': deployment('v2') }, 'new selector');
+    await fetchNow(env, 'app');
+    const failed = await waitNotReady(env, 'web', 'ReconciliationFailed');
+    const message = conditionOf(failed, 'Ready')?.message ?? '';
+    expect(message).toContain(`Deployment/${env.namespace}/web`);
+    expect(message).toContain('immutable field spec.selector');
+
+    await env.client.patch(
+      kustomizationKind,
+      { namespace: env.namespace, name: 'web' },
+      { spec: { force: true } },
+      { type: PatchType.Merge },
+    );
+    await waitReady(env, 'web', mainRevision(commit));
+    const live = await getOrUndefined<DeploymentObject>(env, deploymentKind, 'web');
+    expect(live?.spec?.selector?.matchLabels).toEqual({ app: 'v2' });
+  });
+});
