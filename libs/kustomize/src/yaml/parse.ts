@@ -62,7 +62,8 @@ function toValue(node: unknown, context: Context): Value {
   const { source } = context;
   if (isAlias(node)) return toValue(node.resolve(context.document), context);
   if (isScalar(node)) {
-    const value = scalarValue(node.value, node.type, node.tag, context);
+    let value = scalarValue(node.value, node.type, node.tag, context);
+    if (node.type === 'BLOCK_FOLDED' && typeof value === 'string') value = foldLikeGoYaml(value);
     // go-yaml gives a block scalar that ends the text without a newline no final line break;
     // the yaml package adds one.
     const blockAtEnd =
@@ -87,6 +88,23 @@ function toValue(node: unknown, context: Context): Value {
   }
   if (node === null || node === undefined) return null;
   throw new KustomizeError(`${source}: unsupported YAML node`);
+}
+
+/**
+ * go-yaml keeps one more line break than the YAML spec (and the yaml package) where a folded
+ * scalar goes from a normal line to a more-indented one.
+ */
+function foldLikeGoYaml(value: string): string {
+  const lines = value.split('\n');
+  let previousNormal = false;
+  const out: string[] = [];
+  for (const line of lines) {
+    const moreIndented = line.startsWith(' ') || line.startsWith('\t');
+    if (moreIndented && previousNormal) out.push('');
+    out.push(line);
+    if (line !== '') previousNormal = !moreIndented;
+  }
+  return out.join('\n');
 }
 
 /** `<<: *anchor` merge keys: keys already present win, as in go-yaml. */
