@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ConditionReason, ConditionType, type Artifact, type GitRepository } from '@tide/api';
@@ -12,10 +11,10 @@ import {
   sourceIgnoreFile,
   type TarEntry,
 } from '@tide/artifact';
+import type { GitObjectStore } from '@tide/git';
 import {
   credentialsFromSecret,
   fetchCommit,
-  GitObjectStore,
   resolveReference,
   type GitCredentials,
   type RemoteOptions,
@@ -50,8 +49,6 @@ export interface GitRepositoryReconcilerOptions {
   readonly storage: Storage;
   /** Refuse repositories whose fetch downloads more than this many bytes. */
   readonly maxRepositorySize?: number;
-  /** Where temporary bare repositories are fetched into. */
-  readonly workDir?: string;
 }
 
 const defaultTimeoutMs = 60_000;
@@ -104,18 +101,14 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
     return `stored artifact for revision '${obj.status?.artifact?.revision ?? ''}'`;
   }
 
-  async reconcile(obj: GitRepository, context: ReconcileContext): Promise<ReconcileResult> {
+  reconcile(obj: GitRepository, context: ReconcileContext): Promise<ReconcileResult> {
     const run = new GitRepositoryRun(obj, context, this.options);
-    try {
-      return await runSubReconcilers(obj, [
-        reconcileStorage('GitRepository', obj, this.options.storage),
-        run.reconcileSource,
-        run.reconcileInclude,
-        run.reconcileArtifact,
-      ]);
-    } finally {
-      await run.cleanUp();
-    }
+    return runSubReconcilers(obj, [
+      reconcileStorage('GitRepository', obj, this.options.storage),
+      run.reconcileSource,
+      run.reconcileInclude,
+      run.reconcileArtifact,
+    ]);
   }
 
   finalize(obj: GitRepository): Promise<ReconcileResult> {
@@ -126,7 +119,8 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
 /** One reconcile of one GitRepository: the sub-reconcilers and what they hand each other. */
 class GitRepositoryRun {
   private resolved: ResolvedReference | undefined;
-  private gitdir: string | undefined;
+  /** The fetched commit's objects, once fetched (in memory; nothing is written to disk). */
+  private fetched: GitObjectStore | undefined;
   private remote: RemoteOptions | undefined;
   private includes: { include: Include; artifact: Artifact; entries: TarEntry[] }[] = [];
 
@@ -201,12 +195,12 @@ class GitRepositoryRun {
   readonly reconcileArtifact = async (): Promise<ReconcileResult> => {
     const resolved = this.resolved;
     if (resolved === undefined) return Result.Empty;
-    if (this.gitdir === undefined) {
+    if (this.fetched === undefined) {
       deleteCondition(this.obj, ConditionType.ArtifactOutdated);
       this.markInStorage();
       return Result.Success;
     }
-    const store = await GitObjectStore.open(this.gitdir);
+    const store = this.fetched;
     const entries = await this.treeEntries(store, resolved.commit);
     const tarball = buildTarball(entries);
     const digest = sha256Digest(tarball);
@@ -245,7 +239,7 @@ class GitRepositoryRun {
   private async fetch(): Promise<void> {
     const resolved = this.resolved;
     const remote = this.remote;
-    if (resolved === undefined || remote === undefined || this.gitdir !== undefined) return;
+    if (resolved === undefined || remote === undefined || this.fetched !== undefined) return;
     const message = `building artifact: new upstream revision '${resolved.revision}'`;
     const current = this.obj.status?.artifact;
     if (current !== undefined && current.revision !== resolved.revision) {
@@ -253,16 +247,11 @@ class GitRepositoryRun {
     }
     markTrue(this.obj, ConditionType.Reconciling, ConditionReason.Progressing, message);
     await this.context.patchStatus();
-    this.gitdir = await mkdtemp(join(this.options.workDir ?? tmpdir(), 'tide-gitrepository-'));
     try {
-      await fetchCommit(remote, resolved, this.gitdir);
+      this.fetched = (await fetchCommit(remote, resolved)).store;
     } catch (error) {
       throw this.fetchFailed(error);
     }
-  }
-
-  async cleanUp(): Promise<void> {
-    if (this.gitdir !== undefined) await rm(this.gitdir, { recursive: true, force: true });
   }
 
   private markInStorage(): void {

@@ -19,4 +19,4 @@ export {
 } from './repository.js';
 export { highestMatchingTag } from './semver.js';
 export { GitObjectStore, type TreeFile } from './tree.js';
-export { PackReader, type GitObject } from './pack.js';
+export { PackError, PackReader, objectId, type GitObject } from './pack.js';

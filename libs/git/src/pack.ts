@@ -1,5 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 
 /** A Git object's type and bytes (no header). */
@@ -8,122 +7,160 @@ export interface GitObject {
   readonly data: Buffer;
 }
 
-const objectTypes = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' } as const;
+const objectTypes: Readonly<Record<number, GitObject['type'] | undefined>> = {
+  1: 'commit',
+  2: 'tree',
+  3: 'blob',
+  4: 'tag',
+};
 const ofsDelta = 6;
 const refDelta = 7;
 
-interface Pack {
-  readonly bytes: Buffer;
-  /** Object offsets in ascending order, to know where each compressed object ends. */
-  readonly sortedOffsets: readonly number[];
-  readonly ends: ReadonlyMap<number, number>;
-}
+/** One object as the pack stores it: whole, or a delta against another object. */
+type PackedEntry =
+  | { readonly kind: 'whole'; readonly object: GitObject }
+  | { readonly kind: 'ofs'; readonly baseOffset: number; readonly delta: Buffer }
+  | { readonly kind: 'ref'; readonly baseOid: string; readonly delta: Buffer };
 
 /**
- * Reads objects straight from the packfiles of a fetched repository (`objects/pack/*.pack`
- * with their v2 `.idx`): one read of each file, then inflate and delta resolution in
- * memory. Reading a 10,000-file tree this way avoids a file-system lookup per object.
+ * The objects of a packfile held in memory: read once front to back with native zlib,
+ * deltas (offset and reference) resolved, every object named by its SHA-1. A fetched pack
+ * is used as is — no index is written, nothing touches the disk.
  */
 export class PackReader {
-  private readonly locations = new Map<string, { pack: Pack; offset: number }>();
-  private readonly resolved = new Map<Pack, Map<number, GitObject>>();
+  private readonly byOid = new Map<string, GitObject>();
+  /** How many objects came as deltas (a measure of how the server packed). */
+  private deltaCount = 0;
 
   private constructor() {
-    // Built by open(), which reads the packs.
+    // Built by parse(), which reads the whole pack.
   }
 
-  /** Every pack of `gitdir`; an empty reader when there are none. */
-  static async open(gitdir: string): Promise<PackReader> {
-    const reader = new PackReader();
-    const dir = join(gitdir, 'objects', 'pack');
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names.filter((n) => n.endsWith('.idx'))) {
-      const index = await readFile(join(dir, name));
-      const bytes = await readFile(join(dir, name.replace(/\.idx$/, '.pack')));
-      reader.add(index, bytes, name);
+  /** Reads a version 2 or 3 packfile (`PACK`, version, count, objects, SHA-1 trailer). */
+  static parse(pack: Buffer): PackReader {
+    if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') {
+      throw new PackError('not a Git packfile (no PACK signature)');
     }
+    const version = pack.readUInt32BE(4);
+    if (version !== 2 && version !== 3)
+      throw new PackError(`unsupported packfile version ${version}`);
+    const count = pack.readUInt32BE(8);
+    const entries = new Map<number, PackedEntry>();
+    let pos = 12;
+    for (let i = 0; i < count; i++) {
+      const offset = pos;
+      const { entry, next } = readEntry(pack, pos);
+      entries.set(offset, entry);
+      pos = next;
+    }
+    const reader = new PackReader();
+    reader.resolveAll(entries);
     return reader;
   }
 
+  get size(): number {
+    return this.byOid.size;
+  }
+
+  get deltas(): number {
+    return this.deltaCount;
+  }
+
   has(oid: string): boolean {
-    return this.locations.has(oid);
+    return this.byOid.has(oid);
   }
 
-  /** The object, or undefined when no pack holds it. */
+  oids(): IterableIterator<string> {
+    return this.byOid.keys();
+  }
+
+  /** The object, or undefined when the pack does not hold it. */
   read(oid: string): GitObject | undefined {
-    const location = this.locations.get(oid);
-    return location === undefined ? undefined : this.readAt(location.pack, location.offset);
+    return this.byOid.get(oid);
   }
 
-  private add(index: Buffer, bytes: Buffer, name: string): void {
-    if (index.readUInt32BE(0) !== 0xff744f63 || index.readUInt32BE(4) !== 2) {
-      throw new Error(`${name}: not a version 2 pack index`);
+  private resolveAll(entries: ReadonlyMap<number, PackedEntry>): void {
+    const byOffset = new Map<number, GitObject>();
+    const pending: [number, PackedEntry][] = [];
+    const settle = (offset: number, object: GitObject): void => {
+      byOffset.set(offset, object);
+      this.byOid.set(objectId(object), object);
+    };
+    for (const [offset, entry] of entries) {
+      if (entry.kind === 'whole') settle(offset, entry.object);
+      else pending.push([offset, entry]);
     }
-    if (bytes.toString('latin1', 0, 4) !== 'PACK')
-      throw new Error(`${name}: pack file has no PACK signature`);
-    const count = index.readUInt32BE(8 + 255 * 4);
-    const namesAt = 8 + 256 * 4;
-    const offsetsAt = namesAt + count * 20 + count * 4;
-    const largeAt = offsetsAt + count * 4;
-    const offsets: number[] = [];
-    const byOid: [string, number][] = [];
-    for (let i = 0; i < count; i++) {
-      const oid = index.toString('hex', namesAt + i * 20, namesAt + i * 20 + 20);
-      let offset = index.readUInt32BE(offsetsAt + i * 4);
-      if ((offset & 0x80000000) !== 0) {
-        offset = Number(index.readBigUInt64BE(largeAt + (offset & 0x7fffffff) * 8));
+    // Offset deltas point backwards, so one pass in pack order resolves them; reference
+    // deltas may name a later object, so passes repeat while they make progress.
+    this.deltaCount = pending.length;
+    let unresolved = pending;
+    while (unresolved.length > 0) {
+      const next: [number, PackedEntry][] = [];
+      for (const [offset, entry] of unresolved) {
+        const base =
+          entry.kind === 'ofs'
+            ? byOffset.get(entry.baseOffset)
+            : entry.kind === 'ref'
+              ? this.byOid.get(entry.baseOid)
+              : undefined;
+        if (base === undefined || entry.kind === 'whole') next.push([offset, entry]);
+        else settle(offset, { type: base.type, data: applyDelta(base.data, entry.delta) });
       }
-      offsets.push(offset);
-      byOid.push([oid, offset]);
-    }
-    const sortedOffsets = [...offsets].sort((a, b) => a - b);
-    const ends = new Map<number, number>();
-    const trailer = bytes.length - 20;
-    sortedOffsets.forEach((offset, i) => ends.set(offset, sortedOffsets[i + 1] ?? trailer));
-    const pack: Pack = { bytes, sortedOffsets, ends };
-    this.resolved.set(pack, new Map());
-    for (const [oid, offset] of byOid) this.locations.set(oid, { pack, offset });
-  }
-
-  private readAt(pack: Pack, offset: number): GitObject {
-    const cache = this.resolved.get(pack);
-    const cached = cache?.get(offset);
-    if (cached !== undefined) return cached;
-    const { bytes } = pack;
-    let pos = offset;
-    let byte = bytes[pos++] ?? 0;
-    const type = (byte >> 4) & 7;
-    while ((byte & 0x80) !== 0) byte = bytes[pos++] ?? 0;
-    let object: GitObject;
-    if (type === ofsDelta) {
-      byte = bytes[pos++] ?? 0;
-      let distance = byte & 0x7f;
-      while ((byte & 0x80) !== 0) {
-        byte = bytes[pos++] ?? 0;
-        distance = ((distance + 1) * 128) | (byte & 0x7f);
+      if (next.length === unresolved.length) {
+        throw new PackError(
+          `${next.length} delta object(s) have a base the pack does not hold (a thin pack?)`,
+        );
       }
-      const base = this.readAt(pack, offset - distance);
-      object = { type: base.type, data: applyDelta(base.data, this.inflate(pack, offset, pos)) };
-    } else if (type === refDelta) {
-      const baseOid = bytes.toString('hex', pos, pos + 20);
-      pos += 20;
-      const base = this.read(baseOid);
-      if (base === undefined)
-        throw new Error(`pack object at ${offset}: delta base ${baseOid} is not in any pack`);
-      object = { type: base.type, data: applyDelta(base.data, this.inflate(pack, offset, pos)) };
-    } else {
-      const name = (objectTypes as Record<number, GitObject['type'] | undefined>)[type];
-      if (name === undefined) throw new Error(`pack object at ${offset}: unknown type ${type}`);
-      object = { type: name, data: this.inflate(pack, offset, pos) };
+      unresolved = next;
     }
-    cache?.set(offset, object);
-    return object;
   }
+}
 
-  private inflate(pack: Pack, offset: number, dataStart: number): Buffer {
-    const end = pack.ends.get(offset) ?? pack.bytes.length - 20;
-    return inflateSync(pack.bytes.subarray(dataStart, end));
+export class PackError extends Error {
+  override readonly name = 'PackError';
+}
+
+function readEntry(pack: Buffer, start: number): { entry: PackedEntry; next: number } {
+  let pos = start;
+  let byte = pack[pos++] ?? 0;
+  const type = (byte >> 4) & 7;
+  while ((byte & 0x80) !== 0) byte = pack[pos++] ?? 0;
+  if (type === ofsDelta) {
+    byte = pack[pos++] ?? 0;
+    let distance = byte & 0x7f;
+    while ((byte & 0x80) !== 0) {
+      byte = pack[pos++] ?? 0;
+      distance = (distance + 1) * 128 + (byte & 0x7f);
+    }
+    const { data, next } = inflateAt(pack, pos);
+    return { entry: { kind: 'ofs', baseOffset: start - distance, delta: data }, next };
   }
+  if (type === refDelta) {
+    const baseOid = pack.toString('hex', pos, pos + 20);
+    const { data, next } = inflateAt(pack, pos + 20);
+    return { entry: { kind: 'ref', baseOid, delta: data }, next };
+  }
+  const name = objectTypes[type];
+  if (name === undefined) throw new PackError(`object at offset ${start} has unknown type ${type}`);
+  const { data, next } = inflateAt(pack, pos);
+  return { entry: { kind: 'whole', object: { type: name, data } }, next };
+}
+
+/** Inflates the zlib stream at `pos`; zlib reports how much input it used. */
+function inflateAt(pack: Buffer, pos: number): { data: Buffer; next: number } {
+  const { buffer, engine } = inflateSync(pack.subarray(pos), { info: true }) as unknown as {
+    buffer: Buffer;
+    engine: { bytesWritten: number };
+  };
+  return { data: buffer, next: pos + engine.bytesWritten };
+}
+
+/** SHA-1 of `<type> <size>\0<data>`: the object's name. */
+export function objectId(object: GitObject): string {
+  return createHash('sha1')
+    .update(`${object.type} ${object.data.length}\0`)
+    .update(object.data)
+    .digest('hex');
 }
 
 /** Git's delta format: source and target sizes, then copy and insert instructions. */
@@ -142,7 +179,7 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
   };
   const sourceSize = varint();
   if (sourceSize !== base.length)
-    throw new Error(`delta expects a base of ${sourceSize} bytes, got ${base.length}`);
+    throw new PackError(`delta expects a base of ${sourceSize} bytes, got ${base.length}`);
   const target = Buffer.allocUnsafe(varint());
   let out = 0;
   while (pos < delta.length) {
@@ -162,10 +199,10 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
       out += command;
       pos += command;
     } else {
-      throw new Error('delta instruction 0 is reserved');
+      throw new PackError('delta instruction 0 is reserved');
     }
   }
   if (out !== target.length)
-    throw new Error(`delta produced ${out} bytes, expected ${target.length}`);
+    throw new PackError(`delta produced ${out} bytes, expected ${target.length}`);
   return target;
 }

@@ -1,8 +1,9 @@
-import fs from 'node:fs';
 import git from 'isomorphic-git';
 import { authorizationHeaders, type GitCredentials } from './auth.js';
 import { GitError, redactUrl } from './errors.js';
 import { createTransport, type Transport } from './http-client.js';
+import { GitObjectStore } from './tree.js';
+import { fetchPackfile } from './upload-pack.js';
 import { highestMatchingTag } from './semver.js';
 
 /** The `spec.ref` of a GitRepository. Precedence: commit, name, semver, tag, branch. */
@@ -194,66 +195,65 @@ export async function resolveReference(
 }
 
 export interface FetchResult {
+  /** The fetched objects, in memory. */
+  readonly store: GitObjectStore;
   /** Bytes downloaded from the remote. */
   readonly bytes: number;
 }
 
 /**
- * Fetches the resolved commit into a bare `gitdir` (no working tree): shallow for a branch,
- * tag or named ref; the branch's history (or every branch) for a pinned commit.
+ * Fetches the resolved commit in one upload-pack exchange and reads the pack in memory:
+ * depth 1 for a branch, tag or named ref; the branch's history (or every branch's) for a
+ * pinned commit, whose presence is then checked. Nothing is written to disk.
  */
 export async function fetchCommit(
   remote: RemoteOptions,
   resolved: ResolvedReference,
-  gitdir: string,
 ): Promise<FetchResult> {
   return withTransport(remote, async (http) => {
-    await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
-    // One refspec for every ref, so branches, tags and names like refs/pull/1/head all land.
-    await git.setConfig({ fs, gitdir, path: 'remote.origin.url', value: remote.url });
-    await git.setConfig({
-      fs,
-      gitdir,
-      path: 'remote.origin.fetch',
-      value: '+refs/*:refs/remotes/origin/*',
+    const wants = resolved.pinned
+      ? await pinnedWants(http, remote.url, resolved)
+      : [resolved.commit];
+    const pack = await fetchPackfile(http, remote.url, {
+      wants,
+      ...(resolved.pinned ? {} : { depth: 1 }),
     });
-    const common = { fs, http, gitdir, remote: 'origin', tags: false, prune: false };
-    if (resolved.refName === undefined) {
-      await git.fetch({ ...common, singleBranch: false });
-    } else if (resolved.pinned) {
-      await git.fetch({
-        ...common,
-        ref: resolved.refName,
-        remoteRef: resolved.refName,
-        singleBranch: true,
-      });
-    } else {
-      await git.fetch({
-        ...common,
-        ref: resolved.refName,
-        remoteRef: resolved.refName,
-        singleBranch: true,
-        depth: 1,
-      });
+    let store: GitObjectStore;
+    try {
+      store = GitObjectStore.fromPack(pack);
+    } catch (error) {
+      throw new GitError(
+        'OperationFailed',
+        `${redactUrl(remote.url)}: unreadable packfile: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
-    await ensureCommit(gitdir, resolved, remote.url);
-    return { bytes: http.bytesReceived() };
+    if (!store.has(resolved.commit)) {
+      const where = resolved.refName === undefined ? '' : ` on ${resolved.refName}`;
+      throw new GitError(
+        'NotFound',
+        `commit ${resolved.commit} not found${where} in ${redactUrl(remote.url)}`,
+      );
+    }
+    return { store, bytes: http.bytesReceived() };
   });
 }
 
-async function ensureCommit(
-  gitdir: string,
-  resolved: ResolvedReference,
+/** A pinned commit is reached through the tip of its branch, or of every branch. */
+async function pinnedWants(
+  http: Transport,
   url: string,
-): Promise<void> {
-  try {
-    await git.readCommit({ fs, gitdir, oid: resolved.commit });
-  } catch (error) {
-    const where = resolved.refName === undefined ? '' : ` on ${resolved.refName}`;
+  resolved: ResolvedReference,
+): Promise<string[]> {
+  const refs = await git.listServerRefs({ http, url, protocolVersion: 1 });
+  const heads = refs.filter((r) =>
+    resolved.refName === undefined ? r.ref.startsWith('refs/heads/') : r.ref === resolved.refName,
+  );
+  if (heads.length === 0) {
     throw new GitError(
       'NotFound',
-      `commit ${resolved.commit} not found${where} in ${redactUrl(url)}`,
-      { cause: error },
+      `${resolved.refName ?? 'no branch'} not found in ${redactUrl(url)}`,
     );
   }
+  return [...new Set(heads.map((r) => r.oid))];
 }

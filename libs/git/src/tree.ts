@@ -1,6 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import { PackReader, type GitObject } from './pack.js';
 
 /** A file of a commit's tree. */
@@ -11,21 +8,33 @@ export interface TreeFile {
   readonly oid: string;
 }
 
-/** The objects of a fetched repository: from its packs in memory, or stored loose. */
+/** The objects of a fetch, in memory: what a commit's tree holds, read without a checkout. */
 export class GitObjectStore {
-  private constructor(
-    private readonly gitdir: string,
-    private readonly packs: PackReader,
-  ) {}
+  constructor(private readonly pack: PackReader) {}
 
-  static async open(gitdir: string): Promise<GitObjectStore> {
-    return new GitObjectStore(gitdir, await PackReader.open(gitdir));
+  static fromPack(pack: Buffer): GitObjectStore {
+    return new GitObjectStore(PackReader.parse(pack));
   }
 
-  async read(oid: string): Promise<GitObject> {
-    const packed = this.packs.read(oid);
-    if (packed !== undefined) return packed;
-    return readLooseObject(this.gitdir, oid);
+  has(oid: string): boolean {
+    return this.pack.has(oid);
+  }
+
+  /** Objects fetched, and how many of them came as deltas. */
+  packStats(): { objects: number; deltas: number } {
+    return { objects: this.pack.size, deltas: this.pack.deltas };
+  }
+
+  /** Every object id the fetch brought. */
+  oids(): IterableIterator<string> {
+    return this.pack.oids();
+  }
+
+  read(oid: string): Promise<GitObject> {
+    const object = this.pack.read(oid);
+    if (object === undefined)
+      return Promise.reject(new Error(`object ${oid} is not in the fetched pack`));
+    return Promise.resolve(object);
   }
 
   /** Every file of a commit's tree (submodule entries are left out), depth first. */
@@ -68,17 +77,6 @@ export class GitObjectStore {
     if (object.type !== type) throw new Error(`object ${oid} is a ${object.type}, not a ${type}`);
     return object;
   }
-}
-
-/** A loose object: zlib of `<type> <size>\0<data>` at objects/<2 hex>/<38 hex>. */
-async function readLooseObject(gitdir: string, oid: string): Promise<GitObject> {
-  const raw = inflateSync(await readFile(join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2))));
-  const nul = raw.indexOf(0);
-  const type = raw.toString('latin1', 0, raw.indexOf(0x20));
-  if (type !== 'commit' && type !== 'tree' && type !== 'blob' && type !== 'tag') {
-    throw new Error(`object ${oid} has unknown type ${JSON.stringify(type)}`);
-  }
-  return { type, data: raw.subarray(nul + 1) };
 }
 
 /** Tree entries: `<mode> <name>\0<20-byte oid>`, repeated. */

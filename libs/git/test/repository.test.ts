@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   gitEnv,
@@ -13,15 +12,13 @@ import {
   type TempDir,
 } from '@tide/harness';
 import type { GitError } from '../src/index.js';
-import { fetchCommit, GitObjectStore, resolveReference, type GitReference } from '../src/index.js';
+import { fetchCommit, resolveReference, type GitReference } from '../src/index.js';
 
 describe('resolve and fetch against git http-backend', () => {
   let server: GitServer;
   let temp: TempDir;
   let repo: GitRepositoryFixture;
   const commits: Record<string, string> = {};
-  let gitdirs = 0;
-  const newGitdir = () => join(temp.path, `gitdir-${++gitdirs}`);
 
   beforeAll(async () => {
     server = await startGitServer();
@@ -75,26 +72,24 @@ describe('resolve and fetch against git http-backend', () => {
     const resolved = await resolveReference(remote(), ref);
     expect(resolved.commit).toBe(commit);
     expect(resolved.revision).toBe(`${label}@sha1:${commit}`);
-    const gitdir = newGitdir();
-    await fetchCommit(remote(), resolved, gitdir);
-    const files = await (await GitObjectStore.open(gitdir)).listTree(resolved.commit);
+    const { store } = await fetchCommit(remote(), resolved);
+    const files = await store.listTree(resolved.commit);
     expect(files.map((f) => f.path).sort()).toEqual(await repo.files(commit));
   });
 
   it('fetches a branch tip shallow, and a pinned commit with history', async () => {
     const tip = await resolveReference(remote(), { branch: 'main' });
-    const shallowDir = newGitdir();
-    await fetchCommit(remote(), tip, shallowDir);
-    expect(existsSync(join(shallowDir, 'shallow'))).toBe(true);
+    // Depth 1: the tip's commit and tree, none of its ancestors.
+    const shallow = await fetchCommit(remote(), tip);
+    expect(shallow.store.has(tip.commit)).toBe(true);
+    expect(shallow.store.has(commits.second ?? '')).toBe(false);
 
     const pinned = await resolveReference(remote(), {
       branch: 'main',
       commit: commits.first ?? '',
     });
     expect(pinned.revision).toBe(`main@sha1:${commits.first ?? ''}`);
-    const pinnedDir = newGitdir();
-    await fetchCommit(remote(), pinned, pinnedDir);
-    const pinnedStore = await GitObjectStore.open(pinnedDir);
+    const { store: pinnedStore } = await fetchCommit(remote(), pinned);
     const readme = (await pinnedStore.listTree(pinned.commit)).find(
       (f) => f.path === 'deploy/app.yaml',
     );
@@ -104,18 +99,15 @@ describe('resolve and fetch against git http-backend', () => {
   it('fetches a commit pinned without a branch and names it sha1:<hex>', async () => {
     const resolved = await resolveReference(remote(), { commit: commits.pr ?? '' });
     expect(resolved.revision).toBe(`sha1:${commits.pr ?? ''}`);
-    await fetchCommit(remote(), resolved, newGitdir());
+    await fetchCommit(remote(), resolved);
   });
 
   it('reads blobs byte for byte', async () => {
     const resolved = await resolveReference(remote(), { branch: 'main' });
-    const gitdir = newGitdir();
-    await fetchCommit(remote(), resolved, gitdir);
-    const files = await (await GitObjectStore.open(gitdir)).listTree(resolved.commit);
+    const { store } = await fetchCommit(remote(), resolved);
+    const files = await store.listTree(resolved.commit);
     const app = files.find((f) => f.path === 'deploy/app.yaml');
-    expect((await (await GitObjectStore.open(gitdir)).readBlob(app?.oid ?? '')).toString()).toBe(
-      'replicas: 2\n',
-    );
+    expect((await store.readBlob(app?.oid ?? '')).toString()).toBe('replicas: 2\n');
   });
 
   it.each<[string, GitReference, RegExp]>([
@@ -138,7 +130,7 @@ describe('resolve and fetch against git http-backend', () => {
 
   it('reports NotFound for a pinned commit the branch does not have', async () => {
     const resolved = await resolveReference(remote(), { branch: 'main', commit: 'f'.repeat(40) });
-    await expect(fetchCommit(remote(), resolved, newGitdir())).rejects.toMatchObject({
+    await expect(fetchCommit(remote(), resolved)).rejects.toMatchObject({
       reason: 'NotFound',
     });
   });
@@ -167,11 +159,7 @@ describe('resolve and fetch against git http-backend', () => {
       { url: big.url, timeoutMs: 10_000 },
       { branch: 'main' },
     );
-    const failure = fetchCommit(
-      { url: big.url, timeoutMs: 10_000, maxBytes: 10_000 },
-      resolved,
-      newGitdir(),
-    );
+    const failure = fetchCommit({ url: big.url, timeoutMs: 10_000, maxBytes: 10_000 }, resolved);
     await expect(failure).rejects.toMatchObject({ reason: 'TooLarge' });
     await expect(failure).rejects.toThrow(/larger than the limit of 10000 bytes/);
   });
