@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { realpath, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
 import { sha256Digest } from '@tide/artifact';
@@ -245,7 +247,10 @@ class KustomizationRun {
         nameSuffix: spec.nameSuffix,
         patches: spec.patches,
         images: spec.images,
-        components: spec.components,
+        components:
+          spec.ignoreMissingComponents === true
+            ? spec.components?.filter((component) => existsSync(join(dir, component)))
+            : spec.components,
       });
       let resources = build(dir).resources;
       if (spec.postBuild !== undefined) {

@@ -28,6 +28,8 @@ describe('Kustomization build failures and refusals', () => {
       files: {
         'app/config.yaml':
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: one\n',
+        'good/config.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\ndata:\n  mode: one\n',
       },
     });
     await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
@@ -85,6 +87,26 @@ describe('Kustomization build failures and refusals', () => {
       `source 'GitRepository/${env.namespace}/no-such-repo' not found`,
     );
     expect(conditionOf(waiting, 'Reconciling')?.status).toBe('True');
+  });
+
+  it('a missing component fails the build unless ignoreMissingComponents', async () => {
+    const spec = { path: './good', targetNamespace: env.namespace, components: ['no-such'] };
+    await env.apply(
+      kustomizationKind,
+      kustomization('strict-components', 'app', { ...spec, namePrefix: 'a-' }),
+    );
+    await env.apply(
+      kustomizationKind,
+      kustomization('lenient-components', 'app', {
+        ...spec,
+        namePrefix: 'b-',
+        ignoreMissingComponents: true,
+      }),
+    );
+    const failed = await waitNotReady(env, 'strict-components', 'BuildFailed');
+    expect(conditionOf(failed, 'Ready')?.message).toContain('no-such');
+    await waitReady(env, 'lenient-components');
+    expect(await getOrUndefined(env, configMapKind, 'b-good')).toBeDefined();
   });
 
   it('decryption is refused: DecryptionFailed, SOPS not supported yet', async () => {
