@@ -19,6 +19,21 @@ import {
   type ConfigMapObject,
 } from './fixtures.js';
 
+interface EventObject extends ReconcilableObject {
+  involvedObject: { name: string };
+  reason: string;
+  type: string;
+  message: string;
+}
+
+const eventKind: KindRef = {
+  group: '',
+  version: 'v1',
+  kind: 'Event',
+  plural: 'events',
+  namespaced: true,
+};
+
 interface DeploymentObject extends ReconcilableObject {
   spec?: { replicas?: number; template?: { spec?: { containers?: { image?: string }[] } } };
 }
@@ -126,6 +141,21 @@ describe('Kustomization apply', () => {
       metadata: { revision: ready.status?.lastAppliedRevision },
     });
     expect(conditionOfReady(ready)).toMatch(/^Applied revision: main@sha1:/);
+    // One Normal event for the revision, a line per change.
+    const events = await env.client.list<EventObject>(eventKind, { namespace: ns });
+    const applied = events.items.filter(
+      (e) => e.involvedObject.name === 'prod' && e.reason === 'ReconciliationSucceeded',
+    );
+    expect(applied).toHaveLength(1);
+    expect(applied[0]?.type).toBe('Normal');
+    expect(applied[0]?.message.split('\n').sort()).toEqual([
+      `ConfigMap/${ns}/prod-settings created`,
+      `Deployment/${ns}/prod-web created`,
+      `Service/${ns}/prod-web created`,
+    ]);
+    expect(applied[0]?.metadata.annotations).toEqual({
+      'kustomize.toolkit.fluxcd.io/revision': ready.status?.lastAppliedRevision,
+    });
   });
 
   it('applies a commit that changes a field', async () => {

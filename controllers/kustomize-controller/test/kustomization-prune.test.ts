@@ -34,6 +34,7 @@ describe('Kustomization prune and deletion policy', () => {
         'kept/b.yaml': configMap('kept-b'),
         'deleted/a.yaml': configMap('deleted-a'),
         'orphaned/a.yaml': configMap('orphaned-a'),
+        'waited/a.yaml': configMap('waited-a'),
       },
     });
     await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
@@ -73,7 +74,7 @@ describe('Kustomization prune and deletion policy', () => {
     ]);
   });
 
-  it('on deletion: MirrorPrune follows prune, Delete deletes, Orphan keeps', async () => {
+  it('on deletion: MirrorPrune follows prune, Delete and WaitForTermination delete, Orphan keeps', async () => {
     const spec = { targetNamespace: env.namespace, prune: false };
     await env.apply(
       kustomizationKind,
@@ -88,14 +89,25 @@ describe('Kustomization prune and deletion policy', () => {
         deletionPolicy: 'Orphan',
       }),
     );
+    await env.apply(
+      kustomizationKind,
+      kustomization('waited', 'app', {
+        ...spec,
+        path: 'waited',
+        deletionPolicy: 'WaitForTermination',
+        timeout: '20s',
+      }),
+    );
     await waitReady(env, 'deleted');
     await waitReady(env, 'orphaned');
-    for (const name of ['pruned', 'kept', 'deleted', 'orphaned'])
+    await waitReady(env, 'waited');
+    for (const name of ['pruned', 'kept', 'deleted', 'orphaned', 'waited'])
       await deleteKustomization(env, name);
     // MirrorPrune with prune: true deletes; with prune: false keeps.
     expect(await exists('pruned-a')).toBe(false);
     expect(await exists('kept-a')).toBe(true);
     expect(await exists('deleted-a')).toBe(false);
     expect(await exists('orphaned-a')).toBe(true);
+    expect(await exists('waited-a')).toBe(false);
   });
 });

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Artifact } from '@tide/api';
+import { startGitServer, type GitServer } from '@tide/harness';
+import { PatchType, type KindRef, type ReconcilableObject } from '@tide/runtime';
+import { gitRepositoryKind } from '@tide/source-controller';
+import { kustomizationKind } from '../src/index.js';
+import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
+import {
+  configMapKind,
+  getOrUndefined,
+  gitRepository,
+  kustomization,
+  waitNotReady,
+  waitReady,
+} from './fixtures.js';
+
+const ociRepositoryKind: KindRef = {
+  group: 'source.toolkit.fluxcd.io',
+  version: 'v1',
+  kind: 'OCIRepository',
+  plural: 'ocirepositories',
+  namespaced: true,
+};
+const bucketKind: KindRef = { ...ociRepositoryKind, kind: 'Bucket', plural: 'buckets' };
+
+interface SourceObject extends ReconcilableObject {
+  status?: { artifact?: Artifact };
+}
+
+describe('Kustomization from OCIRepository and Bucket artifacts', () => {
+  let env: KustomizeEnvironment;
+  let git: GitServer;
+  let artifact: Artifact;
+
+  beforeAll(async () => {
+    env = await startKustomizeEnvironment('ks-sources');
+    git = await startGitServer();
+    const repo = await git.createRepository('app', {
+      files: {
+        'app/config.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  k: v\n',
+      },
+    });
+    // No OCI registry or bucket here: the GitRepository's artifact stands in for theirs,
+    // published in their status as their controllers would.
+    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
+    artifact = await env.waitFor<SourceObject, Artifact>(
+      gitRepositoryKind,
+      'app',
+      (o) => o.status?.artifact,
+      'artifact',
+    );
+  });
+  afterAll(async () => {
+    await env.stop();
+    await git.stop();
+  });
+
+  const publish = async (kind: KindRef, name: string, spec: Record<string, unknown>) => {
+    await env.apply(kind, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: kind.kind,
+      metadata: { name },
+      spec,
+    });
+    await env.client.patch(
+      kind,
+      { namespace: env.namespace, name },
+      { status: { artifact } },
+      { type: PatchType.Merge, subresource: 'status' },
+    );
+  };
+
+  it.each([
+    ['OCIRepository', ociRepositoryKind, { url: 'oci://registry.example/app', interval: '1h' }],
+    ['Bucket', bucketKind, { bucketName: 'app', endpoint: 'minio.example', interval: '1h' }],
+  ])('builds and applies the artifact of a %s', async (_what, kind, spec) => {
+    const name = kind.kind.toLowerCase();
+    await env.apply(
+      kustomizationKind,
+      kustomization(name, name, {
+        sourceRef: { kind: kind.kind as 'OCIRepository' | 'Bucket', name },
+        path: './app',
+        targetNamespace: env.namespace,
+        namePrefix: `${name}-`,
+      }),
+    );
+    // Before the source exists: a wait, not a failure of the spec.
+    await waitNotReady(env, name, 'ArtifactFailed');
+    await publish(kind, name, spec);
+    const ready = await waitReady(env, name, artifact.revision);
+    expect(ready.status?.inventory?.entries).toEqual([
+      { id: `${env.namespace}_${name}-settings__ConfigMap`, v: 'v1' },
+    ]);
+    expect(await getOrUndefined(env, configMapKind, `${name}-settings`)).toBeDefined();
+  });
+});
