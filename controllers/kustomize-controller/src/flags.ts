@@ -5,10 +5,7 @@ import { parseBoolean } from '@tide/runtime';
 export interface KustomizeControllerOptions {
   /** Refuse `sourceRef`s and `dependsOn` entries that name another namespace. */
   readonly noCrossNamespaceRefs: boolean;
-  /**
-   * The ServiceAccount to impersonate when a Kustomization names none. Accepted and
-   * recorded; impersonation is not implemented yet, so nothing reads it.
-   */
+  /** The ServiceAccount to impersonate when a Kustomization names none. */
   readonly defaultServiceAccount: string | undefined;
   /** Further download attempts after a network error or a 5xx answer. */
   readonly artifactFetchRetries: number;
@@ -37,7 +34,7 @@ export function addKustomizeFlags(command: Command): Command {
     noCrossNamespaceRefs,
     new Option(
       '--default-service-account <name>',
-      'ServiceAccount to impersonate when a Kustomization names none (recorded; impersonation is not implemented yet)',
+      "ServiceAccount (in the Kustomization's namespace) to impersonate when a Kustomization names none",
     ),
     new Option(
       '--artifact-fetch-retries <n>',

@@ -23,8 +23,8 @@ import {
 } from '@tide/runtime';
 import {
   ApplyError,
-  ResourceManager,
   inventoryOf,
+  type ResourceManager,
   refOf,
   type InventoryEntry,
   type KubeObject,
@@ -57,6 +57,7 @@ import {
   type ResolvedSource,
 } from './source.js';
 import { finalizeInventory } from './finalize.js';
+import { ApplyIdentities } from './identity.js';
 
 export interface KustomizationReconcilerOptions {
   /** Whom the apply manager talks to the API server as. */
@@ -71,13 +72,14 @@ export interface KustomizationReconcilerOptions {
   readonly strictSubstitutions?: boolean;
   /** How often health is polled during `wait`/`healthChecks`; 2s when omitted. */
   readonly healthPollIntervalMs?: number;
+  /** Impersonated when a Kustomization names no `serviceAccountName`. */
+  readonly defaultServiceAccount?: string | undefined;
 }
 
 export const fieldManager = 'kustomize-controller';
 
 /** Spec fields this increment does not implement; a Kustomization using one is refused. */
 const unsupportedFields = [
-  'serviceAccountName',
   'kubeConfig',
   'healthCheckExprs',
   'driftIgnoreRules',
@@ -131,10 +133,14 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     },
   ];
 
-  private readonly resources: ResourceManager;
+  private readonly identities: ApplyIdentities;
 
   constructor(private readonly options: KustomizationReconcilerOptions) {
-    this.resources = new ResourceManager({ kubeConfig: options.kubeConfig, fieldManager });
+    this.identities = new ApplyIdentities({
+      kubeConfig: options.kubeConfig,
+      fieldManager,
+      defaultServiceAccount: options.defaultServiceAccount,
+    });
   }
 
   successMessage(obj: Kustomization): string {
@@ -142,7 +148,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   }
 
   async reconcile(obj: Kustomization, context: ReconcileContext): Promise<ReconcileResult> {
-    const run = new KustomizationRun(obj, context, this.options, this.resources);
+    const run = new KustomizationRun(obj, context, this.options, this.identities.for(obj));
     let outcome = ConditionReason.ReconciliationSucceeded as string;
     try {
       return await runSubReconcilers(obj, [
@@ -163,13 +169,13 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   }
 
   async finalize(obj: Kustomization): Promise<ReconcileResult> {
-    await finalizeInventory(obj, this.resources);
+    await finalizeInventory(obj, this.identities.for(obj));
     return Result.Success;
   }
 
-  /** Drops the apply manager's pooled connections. */
+  /** Drops the apply managers' pooled connections. */
   close(): void {
-    this.resources.close();
+    this.identities.close();
   }
 }
 

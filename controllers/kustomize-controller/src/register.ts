@@ -17,7 +17,10 @@ export function registerKustomizeReconcilers(
     options: Pick<
       KustomizeControllerOptions,
       'noCrossNamespaceRefs' | 'artifactFetchRetries' | 'strictSubstitutions'
-    > & { healthPollIntervalMs?: number };
+    > &
+      Partial<Pick<KustomizeControllerOptions, 'defaultServiceAccount'>> & {
+        healthPollIntervalMs?: number;
+      };
   },
 ): KustomizationReconciler {
   const reconciler = new KustomizationReconciler({
@@ -26,6 +29,7 @@ export function registerKustomizeReconcilers(
     artifactFetchRetries: options.artifactFetchRetries,
     requeueDependencyMs: manager.options.requeueDependencyMs,
     strictSubstitutions: options.strictSubstitutions,
+    defaultServiceAccount: options.defaultServiceAccount,
     ...(options.healthPollIntervalMs === undefined
       ? {}
       : { healthPollIntervalMs: options.healthPollIntervalMs }),

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startGitServer, type GitServer } from '@tide/harness';
+import type { KindRef } from '@tide/runtime';
+import { gitRepositoryKind } from '@tide/source-controller';
+import { kustomizationKind } from '../src/index.js';
+import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
+import {
+  conditionOf,
+  configMapKind,
+  getOrUndefined,
+  gitRepository,
+  kustomization,
+  requestReconcile,
+  waitNotReady,
+  waitReady,
+} from './fixtures.js';
+
+const rbac = (kind: string, plural: string): KindRef => ({
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  kind,
+  plural,
+  namespaced: true,
+});
+const serviceAccountKind: KindRef = {
+  group: '',
+  version: 'v1',
+  kind: 'ServiceAccount',
+  plural: 'serviceaccounts',
+  namespaced: true,
+};
+
+describe('Kustomization serviceAccountName', () => {
+  let env: KustomizeEnvironment;
+  let git: GitServer;
+
+  beforeAll(async () => {
+    env = await startKustomizeEnvironment('ks-impersonate');
+    git = await startGitServer();
+    const repo = await git.createRepository('app', {
+      files: {
+        'app/config.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  k: v\n',
+      },
+    });
+    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
+    await env.client.create(serviceAccountKind, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'deployer', namespace: env.namespace },
+    });
+  });
+  afterAll(async () => {
+    await env.stop();
+    await git.stop();
+  });
+
+  it('applies as the ServiceAccount: forbidden without rights, applied once granted', async () => {
+    await env.apply(
+      kustomizationKind,
+      kustomization('as-deployer', 'app', {
+        path: './app',
+        targetNamespace: env.namespace,
+        serviceAccountName: 'deployer',
+      }),
+    );
+    const denied = await waitNotReady(env, 'as-deployer', 'ReconciliationFailed');
+    const message = conditionOf(denied, 'Ready')?.message ?? '';
+    expect(message).toContain('Forbidden');
+    expect(message).toContain(`system:serviceaccount:${env.namespace}:deployer`);
+    expect(await getOrUndefined(env, configMapKind, 'settings')).toBeUndefined();
+
+    await env.client.create(rbac('Role', 'roles'), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'configmaps', namespace: env.namespace },
+      rules: [
+        {
+          apiGroups: [''],
+          resources: ['configmaps'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+      ],
+    });
+    await env.client.create(rbac('RoleBinding', 'rolebindings'), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'deployer', namespace: env.namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmaps' },
+      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: env.namespace }],
+    });
+    await requestReconcile(env, kustomizationKind, 'as-deployer');
+    await waitReady(env, 'as-deployer');
+    expect(await getOrUndefined(env, configMapKind, 'settings')).toBeDefined();
+  });
+});
