@@ -32,9 +32,7 @@ const optional = Type.Optional;
 // GitRepository
 
 const GitRepositoryRefSchema = Type.Object({
-  branch: optional(
-    Str({ description: 'Branch to check out; master when no ref is set.' }),
-  ),
+  branch: optional(Str({ description: 'Branch to check out; master when no ref is set.' })),
   tag: optional(Str({ description: 'Tag to check out; wins over branch.' })),
   semver: optional(Str({ description: 'SemVer range of tags; wins over tag.' })),
   name: optional(
