@@ -204,7 +204,7 @@ class KustomizationRun {
     private readonly resources: ResourceManager,
   ) {}
 
-  /** Refuses what cannot work yet: SOPS decryption and the fields not implemented. */
+  /** Refuses SOPS decryption and the spec fields this controller does not handle, naming them. */
   readonly reconcileSpec = (): Promise<ReconcileResult> => {
     const spec = this.obj.spec;
     if (spec.decryption !== undefined)
