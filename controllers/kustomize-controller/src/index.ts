@@ -20,11 +20,14 @@ export {
   kustomizationFileNames,
   kustomizationFileIn,
   manifestResources,
-  generateKustomization,
-  applyOverlay,
-  prepareKustomization,
+  generatedKustomization,
+  withOverlay,
+  kustomizationText,
   type OverlayFields,
 } from './overlay.js';
+export { renderKustomization, type RenderOptions } from './render.js';
+export { ArtifactCache, type ArtifactLease, type ArtifactCacheOptions } from './artifact-cache.js';
+export { buildDirectory } from './source.js';
 export {
   substitute,
   substituteAnnotation,

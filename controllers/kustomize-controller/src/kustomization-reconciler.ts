@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs';
-import { realpath, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { realpath } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
 import { sha256Digest } from '@tide/artifact';
-import { KustomizeError, build } from '@tide/kustomize';
+import { KustomizeError } from '@tide/kustomize';
 import {
   GenericError,
   ReconcileError,
@@ -31,31 +29,14 @@ import {
 } from '@tide/ssa';
 import { checkDependencies } from './dependencies.js';
 import { recordRun } from './history.js';
-import {
-  appliedBefore,
-  applyChanges,
-  mergeInventories,
-  ownerLabelsOf,
-  pruneInventory,
-} from './apply-step.js';
+import { appliedBefore, applyChanges, mergeInventories, pruneInventory } from './apply-step.js';
 import { waitForHealth } from './health-step.js';
 import { kustomizationKind, sourceKinds } from './kinds.js';
-import { prepareKustomization } from './overlay.js';
-import {
-  collectVariables,
-  setCommonMetadata,
-  substituteResources,
-  readData,
-  toKubeObjects,
-} from './postbuild.js';
+import { readData } from './postbuild.js';
+import { renderKustomization } from './render.js';
+import { ArtifactCache, type ArtifactLease } from './artifact-cache.js';
 import { SubstitutionError } from './substitute.js';
-import {
-  buildDirectory,
-  fetchSource,
-  resolveSource,
-  sourceRefOf,
-  type ResolvedSource,
-} from './source.js';
+import { buildDirectory, resolveSource, sourceRefOf, type ResolvedSource } from './source.js';
 import { finalizeInventory } from './finalize.js';
 import { ApplyIdentities } from './identity.js';
 
@@ -79,13 +60,7 @@ export interface KustomizationReconcilerOptions {
 export const fieldManager = 'kustomize-controller';
 
 /** Spec fields this increment does not implement; a Kustomization using one is refused. */
-const unsupportedFields = [
-  'kubeConfig',
-  'healthCheckExprs',
-  'driftIgnoreRules',
-  'patchesStrategicMerge',
-  'patchesJson6902',
-] as const;
+const unsupportedFields = ['kubeConfig', 'healthCheckExprs', 'driftIgnoreRules'] as const;
 
 /**
  * Kustomization: the source's artifact, built with the spec's overlay and post-build
@@ -134,12 +109,17 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   ];
 
   private readonly identities: ApplyIdentities;
+  private readonly artifacts: ArtifactCache;
 
   constructor(private readonly options: KustomizationReconcilerOptions) {
     this.identities = new ApplyIdentities({
       kubeConfig: options.kubeConfig,
       fieldManager,
       defaultServiceAccount: options.defaultServiceAccount,
+    });
+    this.artifacts = new ArtifactCache({
+      workDir: options.workDir,
+      retries: options.artifactFetchRetries ?? 9,
     });
   }
 
@@ -148,7 +128,13 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   }
 
   async reconcile(obj: Kustomization, context: ReconcileContext): Promise<ReconcileResult> {
-    const run = new KustomizationRun(obj, context, this.options, this.identities.for(obj));
+    const run = new KustomizationRun(
+      obj,
+      context,
+      this.options,
+      this.identities.for(obj),
+      this.artifacts,
+    );
     let outcome = ConditionReason.ReconciliationSucceeded as string;
     try {
       return await runSubReconcilers(obj, [
@@ -164,7 +150,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       throw error;
     } finally {
       run.recordHistory(outcome);
-      await run.cleanUp();
+      run.cleanUp();
     }
   }
 
@@ -173,9 +159,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     return Result.Success;
   }
 
-  /** Drops the apply managers' pooled connections. */
-  close(): void {
+  /** Drops the apply managers' pooled connections and the extracted artifacts. */
+  async close(): Promise<void> {
     this.identities.close();
+    await this.artifacts.close();
   }
 }
 
@@ -192,7 +179,7 @@ function retryIntervalOf(obj: Kustomization): number {
 class KustomizationRun {
   private readonly startedAt = new Date();
   private source: ResolvedSource | undefined;
-  private root: string | undefined;
+  private lease: ArtifactLease | undefined;
   private objects: KubeObject[] = [];
   private digest: string | undefined;
   private inventory: InventoryEntry[] = [];
@@ -202,6 +189,7 @@ class KustomizationRun {
     private readonly context: ReconcileContext,
     private readonly options: KustomizationReconcilerOptions,
     private readonly resources: ResourceManager,
+    private readonly artifacts: ArtifactCache,
   ) {}
 
   /** Refuses SOPS decryption and the spec fields this controller does not handle, naming them. */
@@ -236,38 +224,18 @@ class KustomizationRun {
     return Promise.resolve(Result.Empty);
   };
 
-  /** Fetches and extracts the artifact, prepares the kustomization and builds it. */
+  /** Takes the artifact's extracted tree from the cache and renders the Kustomization. */
   readonly reconcileBuild = async (): Promise<ReconcileResult> => {
     const source = this.source;
     if (source === undefined) return Result.Empty;
-    this.root = await fetchSource(source, {
-      retries: this.options.artifactFetchRetries ?? 9,
-      workDir: this.options.workDir,
-    });
-    const dir = await buildDirectory(this.root, this.obj.spec.path);
-    const spec = this.obj.spec;
+    this.lease = await this.artifacts.acquire(source);
+    const dir = await buildDirectory(this.lease.root, this.obj.spec.path);
     try {
-      await prepareKustomization(dir, {
-        targetNamespace: spec.targetNamespace,
-        namePrefix: spec.namePrefix,
-        nameSuffix: spec.nameSuffix,
-        patches: spec.patches,
-        images: spec.images,
-        components:
-          spec.ignoreMissingComponents === true
-            ? spec.components?.filter((component) => existsSync(join(dir, component)))
-            : spec.components,
-      });
-      let resources = build(dir).resources;
-      if (spec.postBuild !== undefined) {
-        const variables = await collectVariables(spec.postBuild, (reference) =>
+      this.objects = await renderKustomization(this.obj, dir, {
+        readData: (reference) =>
           readData(this.context.client, this.obj.metadata.namespace ?? '', reference),
-        );
-        resources = substituteResources(resources, variables, {
-          strict: this.options.strictSubstitutions ?? false,
-        });
-      }
-      this.objects = toKubeObjects(resources);
+        strictSubstitutions: this.options.strictSubstitutions ?? false,
+      });
     } catch (error) {
       if (error instanceof KustomizeError || error instanceof SubstitutionError)
         throw new GenericError(ConditionReason.BuildFailed, await this.relative(error.message), {
@@ -275,10 +243,6 @@ class KustomizationRun {
         });
       throw error;
     }
-    setCommonMetadata(this.objects, spec.commonMetadata);
-    const labels = ownerLabelsOf(this.obj);
-    for (const object of this.objects)
-      object.metadata.labels = { ...object.metadata.labels, ...labels };
     this.digest = sha256Digest(Buffer.from(JSON.stringify(this.objects)));
     this.inventory = inventoryOf(this.objects.map(refOf));
     return Result.Empty;
@@ -357,7 +321,7 @@ class KustomizationRun {
 
   /** The engine names files by absolute path in the temp directory; users know them relative. */
   private async relative(message: string): Promise<string> {
-    const root = this.root;
+    const root = this.lease?.root;
     if (root === undefined) return message;
     let text = message;
     for (const prefix of new Set([await realpath(root), root]))
@@ -377,8 +341,8 @@ class KustomizationRun {
     });
   }
 
-  async cleanUp(): Promise<void> {
-    if (this.root !== undefined) await rm(this.root, { recursive: true, force: true });
+  cleanUp(): void {
+    this.lease?.release();
   }
 }
 

@@ -35,5 +35,5 @@ manager.logger.info(
   'kustomize-controller options',
 );
 const code = await runManager(manager);
-reconciler.close();
+await reconciler.close();
 process.exitCode = code;

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import type { KustomizationSpec } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
 
 /**
- * Preparing the directory a Kustomization builds: a kustomization file generated when the
- * path has none (as Flux does), then the spec's overlay fields written into it.
+ * The top-level kustomization a Kustomization builds: the path's own file, or one generated
+ * when the path has none (as Flux does), with the spec's overlay fields set on it, kept in
+ * memory so the extracted artifact is never written to.
  */
 
 /** The names kustomize looks for, in its order of preference. */
@@ -16,7 +17,14 @@ const manifestExtensions = new Set(['.yaml', '.yml', '.json']);
 
 /** The spec fields that become fields of the top-level kustomization. */
 type OverlayKeys =
-  'targetNamespace' | 'namePrefix' | 'nameSuffix' | 'patches' | 'images' | 'components';
+  | 'targetNamespace'
+  | 'namePrefix'
+  | 'nameSuffix'
+  | 'patches'
+  | 'images'
+  | 'components'
+  | 'patchesStrategicMerge'
+  | 'patchesJson6902';
 export type OverlayFields = { readonly [K in OverlayKeys]?: KustomizationSpec[K] | undefined };
 
 /** The kustomization file in `dir`, or undefined when there is none. */
@@ -67,43 +75,66 @@ async function holdsObjects(path: string): Promise<boolean> {
   );
 }
 
-/** Writes `kustomization.yaml` listing every manifest under `dir`; returns its path. */
-export async function generateKustomization(dir: string): Promise<string> {
-  const file = join(dir, 'kustomization.yaml');
-  const kustomization = {
+/** A kustomization listing every manifest under `dir` (as Flux generates one). */
+export async function generatedKustomization(dir: string): Promise<Record<string, unknown>> {
+  return {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     resources: await manifestResources(dir),
   };
-  await writeFile(file, `${JSON.stringify(kustomization, null, 2)}\n`);
-  return file;
 }
 
 /**
- * Sets the spec's overlay fields on the kustomization file: `namespace`, `namePrefix` and
- * `nameSuffix` replace the file's own (the spec wins, as in Flux); `patches`, `images` and
- * `components` are added after the file's. The file is rewritten as JSON, which kustomize
- * reads as YAML.
+ * Sets the spec's overlay fields on a kustomization: `namespace`, `namePrefix` and
+ * `nameSuffix` replace its own (the spec wins, as in Flux); `patches`, `images`,
+ * `components` and the legacy patch fields are added after its own.
  */
-export async function applyOverlay(file: string, fields: OverlayFields): Promise<void> {
-  const documents = parseDocuments(await readFile(file, 'utf8'), file, 'v2');
-  const [first] = documents;
-  const kustomization: Record<string, unknown> =
-    first === undefined ? {} : isRecord(first) ? { ...first } : notAMap(file);
-  if (fields.targetNamespace !== undefined) kustomization.namespace = fields.targetNamespace;
-  if (fields.namePrefix !== undefined) kustomization.namePrefix = fields.namePrefix;
-  if (fields.nameSuffix !== undefined) kustomization.nameSuffix = fields.nameSuffix;
-  append(kustomization, 'patches', fields.patches);
-  append(kustomization, 'images', fields.images);
-  append(kustomization, 'components', fields.components);
-  await writeFile(file, `${JSON.stringify(kustomization, jsonSafe, 2)}\n`);
+export function withOverlay(
+  kustomization: Readonly<Record<string, unknown>>,
+  fields: OverlayFields,
+): Record<string, unknown> {
+  const result = { ...kustomization };
+  if (fields.targetNamespace !== undefined) result.namespace = fields.targetNamespace;
+  if (fields.namePrefix !== undefined) result.namePrefix = fields.namePrefix;
+  if (fields.nameSuffix !== undefined) result.nameSuffix = fields.nameSuffix;
+  append(result, 'patches', fields.patches);
+  append(result, 'images', fields.images);
+  append(result, 'components', fields.components);
+  append(
+    result,
+    'patchesStrategicMerge',
+    fields.patchesStrategicMerge?.map((patch) => JSON.stringify(patch, jsonSafe, 2)),
+  );
+  append(
+    result,
+    'patchesJson6902',
+    fields.patchesJson6902?.map(({ target, patch }) => ({ target, patch: JSON.stringify(patch) })),
+  );
+  return result;
 }
 
-/** Generates a kustomization when `dir` has none, then applies the overlay fields. */
-export async function prepareKustomization(dir: string, fields: OverlayFields): Promise<void> {
-  const file = kustomizationFileIn(dir) ?? (await generateKustomization(dir));
-  if (Object.values(fields).every((value) => value === undefined)) return;
-  await applyOverlay(file, fields);
+/**
+ * The text of the top-level kustomization to build `dir` with: its own file (or a generated
+ * one when it has none) with the overlay fields set, as JSON (which kustomize reads as
+ * YAML). Undefined when the file on disk is to be used as it is. Nothing is written, so
+ * `dir` may be a shared, read-only tree.
+ */
+export async function kustomizationText(
+  dir: string,
+  fields: OverlayFields,
+): Promise<string | undefined> {
+  const file = kustomizationFileIn(dir);
+  const noOverlay = Object.values(fields).every((value) => value === undefined);
+  if (file !== undefined && noOverlay) return undefined;
+  const base =
+    file === undefined ? await generatedKustomization(dir) : await readKustomization(file);
+  return `${JSON.stringify(withOverlay(base, fields), jsonSafe, 2)}\n`;
+}
+
+async function readKustomization(file: string): Promise<Record<string, unknown>> {
+  const [first] = parseDocuments(await readFile(file, 'utf8'), file, 'v2');
+  if (first === undefined) return {};
+  return isRecord(first) ? { ...first } : notAMap(file);
 }
 
 function append(target: Record<string, unknown>, key: string, items: readonly unknown[] = []) {

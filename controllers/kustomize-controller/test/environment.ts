@@ -103,7 +103,7 @@ export async function startKustomizeEnvironment(
       ),
     async stop() {
       await manager.stop();
-      reconciler.close();
+      await reconciler.close();
       client.close();
       await server.close();
       await temp.remove();

@@ -1,9 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeTempDir, type TempDir } from '@tide/harness';
 import { build } from '@tide/kustomize';
-import { manifestResources, prepareKustomization } from '../src/index.js';
+import { kustomizationText, manifestResources, type OverlayFields } from '../src/index.js';
+
+/** Builds `dir` as the controller does: the overlaid kustomization given in memory. */
+async function buildWith(dir: string, fields: OverlayFields) {
+  const text = await kustomizationText(dir, fields);
+  return build(dir, text === undefined ? {} : { kustomization: text });
+}
 
 const configMap = (name: string, namespace?: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n${namespace === undefined ? '' : `  namespace: ${namespace}\n`}data:\n  k: v\n`;
@@ -46,9 +52,10 @@ describe('kustomization generation and overlay', () => {
   it('generates a kustomization that builds every object', async () => {
     await write('a.yaml', configMap('a'));
     await write('sub/b.yaml', configMap('b'));
-    await prepareKustomization(temp.path, {});
-    const names = build(temp.path).resources.map((r) => (r.metadata as { name: string }).name);
+    const { resources } = await buildWith(temp.path, {});
+    const names = resources.map((r) => (r.metadata as { name: string }).name);
     expect(names.sort()).toEqual(['a', 'b']);
+    expect(await readdir(temp.path)).toEqual(['a.yaml', 'sub']);
   });
 
   it('applies targetNamespace, namePrefix, nameSuffix, patches, images and components over the file', async () => {
@@ -65,7 +72,7 @@ describe('kustomization generation and overlay', () => {
       'extra/kustomization.yaml',
       'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonAnnotations:\n  component: added\n',
     );
-    await prepareKustomization(temp.path, {
+    const { resources } = await buildWith(temp.path, {
       targetNamespace: 'ours',
       namePrefix: 'p-',
       nameSuffix: '-s',
@@ -79,7 +86,6 @@ describe('kustomization generation and overlay', () => {
       images: [{ name: 'nginx', newTag: '1.27' }],
       components: ['extra'],
     });
-    const { resources } = build(temp.path);
     expect(resources).toEqual([
       {
         apiVersion: 'v1',
@@ -97,5 +103,38 @@ describe('kustomization generation and overlay', () => {
       }),
     ]);
     expect(JSON.stringify(resources[1])).toContain('nginx:1.27');
+  });
+
+  it('applies the legacy patchesStrategicMerge and patchesJson6902 fields', async () => {
+    await write('a.yaml', configMap('a'));
+    const { resources } = await buildWith(temp.path, {
+      namePrefix: 'p-',
+      patchesStrategicMerge: [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { k: 'merged' } },
+      ],
+      patchesJson6902: [
+        {
+          target: { version: 'v1', kind: 'ConfigMap', name: 'a' },
+          patch: [{ op: 'add', path: '/data/extra', value: 'json' }],
+        },
+      ],
+    });
+    expect(resources).toEqual([
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'p-a' },
+        data: { k: 'merged', extra: 'json' },
+      },
+    ]);
+  });
+
+  it('leaves the directory as it is: no kustomization is written', async () => {
+    await write('kustomization.yaml', 'resources: [a.yaml]\n');
+    await write('a.yaml', configMap('a'));
+    expect(await kustomizationText(temp.path, {})).toBeUndefined();
+    const text = await kustomizationText(temp.path, { namePrefix: 'x-' });
+    expect(JSON.parse(text ?? '')).toEqual({ resources: ['a.yaml'], namePrefix: 'x-' });
+    expect(await readdir(temp.path)).toEqual(['a.yaml', 'kustomization.yaml']);
   });
 });

@@ -56,6 +56,12 @@ import { parseDocuments } from './yaml/parse.js';
 export interface BuildOptions {
   /** `rootOnly` (the default) refuses files outside each kustomization's directory. */
   readonly loadRestrictor?: LoadRestrictor;
+  /**
+   * The top-level kustomization's text, used instead of a file in `directory` (which may then
+   * have none). Lets a caller overlay fields without writing into a shared, read-only tree;
+   * messages name it as `directory/kustomization.yaml`.
+   */
+  readonly kustomization?: string;
 }
 
 export interface BuildResult {
@@ -69,7 +75,10 @@ export interface BuildResult {
 export function build(directory: string, options: BuildOptions = {}): BuildResult {
   const loader = new FileLoader(options.loadRestrictor ?? 'rootOnly');
   const root = resolve(directory);
-  const top = readKustomizationIn(root);
+  const top =
+    options.kustomization === undefined
+      ? readKustomizationIn(root)
+      : kustomizationFromText(root, options.kustomization);
   const index = new ResourceIndex();
   const metadata = buildMetadataOf(top);
   const session: Session = {
@@ -171,6 +180,13 @@ function readKustomizationIn(directory: string): Kustomization {
   }
   const path = join(directory, name);
   return parseKustomization(new FileLoader('none').readFile(directory, path), path);
+}
+
+function kustomizationFromText(directory: string, text: string): Kustomization {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new KustomizeError(`'${directory}' is not a directory`);
+  }
+  return parseKustomization(text, join(directory, 'kustomization.yaml'));
 }
 
 /** One kustomization level: resources, generators, components, transformers. */

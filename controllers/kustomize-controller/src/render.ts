@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Kustomization } from '@tide/api';
+import { build } from '@tide/kustomize';
+import type { KubeObject } from '@tide/ssa';
+import { ownerLabelsOf } from './apply-step.js';
+import { kustomizationText } from './overlay.js';
+import {
+  collectVariables,
+  setCommonMetadata,
+  substituteResources,
+  toKubeObjects,
+  type DataReader,
+} from './postbuild.js';
+
+/**
+ * Rendering a Kustomization: what the controller applies for it from a directory, computed
+ * the same way for the reconciler and for `tide build kustomization`.
+ */
+
+export interface RenderOptions {
+  /** Reads a `postBuild.substituteFrom` ConfigMap or Secret. */
+  readonly readData: DataReader;
+  /** An undefined variable without a default is an error. */
+  readonly strictSubstitutions: boolean;
+}
+
+/**
+ * Builds `dir` (the Kustomization's path in its source) with the spec's overlay fields,
+ * substitutes the post-build variables, and sets common metadata and the owner labels.
+ * Throws KustomizeError or SubstitutionError for a broken input.
+ */
+export async function renderKustomization(
+  obj: Kustomization,
+  dir: string,
+  options: RenderOptions,
+): Promise<KubeObject[]> {
+  const spec = obj.spec;
+  const text = await kustomizationText(dir, {
+    targetNamespace: spec.targetNamespace,
+    namePrefix: spec.namePrefix,
+    nameSuffix: spec.nameSuffix,
+    patches: spec.patches,
+    images: spec.images,
+    components:
+      spec.ignoreMissingComponents === true
+        ? spec.components?.filter((component) => existsSync(join(dir, component)))
+        : spec.components,
+    patchesStrategicMerge: spec.patchesStrategicMerge,
+    patchesJson6902: spec.patchesJson6902,
+  });
+  let resources = build(dir, text === undefined ? {} : { kustomization: text }).resources;
+  if (spec.postBuild !== undefined) {
+    const variables = await collectVariables(spec.postBuild, options.readData);
+    resources = substituteResources(resources, variables, {
+      strict: options.strictSubstitutions,
+    });
+  }
+  const objects = toKubeObjects(resources);
+  setCommonMetadata(objects, spec.commonMetadata);
+  const labels = ownerLabelsOf(obj);
+  for (const object of objects) object.metadata.labels = { ...object.metadata.labels, ...labels };
+  return objects;
+}
