@@ -11,6 +11,10 @@ export interface KustomizeControllerOptions {
   readonly artifactFetchRetries: number;
   /** `--feature-gates=StrictPostBuildSubstitutions=true`: an undefined variable is an error. */
   readonly strictSubstitutions: boolean;
+  /** A `spec.kubeConfig` may run exec and auth-provider plugins. */
+  readonly insecureKubeConfigExec: boolean;
+  /** A `spec.kubeConfig` may skip TLS verification. */
+  readonly insecureKubeConfigTls: boolean;
 }
 
 /** The feature gates this controller knows, with their defaults. */
@@ -20,13 +24,10 @@ type FeatureGate = keyof typeof featureGates;
 export const defaultArtifactFetchRetries = 9;
 
 export function addKustomizeFlags(command: Command): Command {
-  const noCrossNamespaceRefs = new Option(
+  const noCrossNamespaceRefs = booleanFlag(
     '--no-cross-namespace-refs [bool]',
     'refuse references to sources and dependencies in other namespaces',
-  )
-    .default(false)
-    .preset(true)
-    .argParser((text: string | boolean) => (typeof text === 'boolean' ? text : parseBoolean(text)));
+  );
   // commander reads a `--no-` prefix as the negation of another flag; this one is its own.
   noCrossNamespaceRefs.negate = false;
   noCrossNamespaceRefs.attributeName = () => 'noCrossNamespaceRefs';
@@ -46,6 +47,14 @@ export function addKustomizeFlags(command: Command): Command {
       '--feature-gates <gates>',
       `comma-separated Gate=true|false pairs; known gates: ${Object.keys(featureGates).join(', ')}`,
     ).argParser(parseFeatureGates),
+    booleanFlag(
+      '--insecure-kubeconfig-exec [bool]',
+      'let the kubeconfig of spec.kubeConfig run exec and auth-provider plugins',
+    ),
+    booleanFlag(
+      '--insecure-kubeconfig-tls [bool]',
+      'let the kubeconfig of spec.kubeConfig skip TLS verification',
+    ),
   ];
   for (const option of options) command.addOption(option);
   return command;
@@ -63,7 +72,17 @@ export function kustomizeOptionsFrom(
         ? values.artifactFetchRetries
         : defaultArtifactFetchRetries,
     strictSubstitutions: gateOf(values.featureGates, 'StrictPostBuildSubstitutions'),
+    insecureKubeConfigExec: values.insecureKubeconfigExec === true,
+    insecureKubeConfigTls: values.insecureKubeconfigTls === true,
   };
+}
+
+/** `--flag`, `--flag=true` or `--flag=false`; off when absent (Go's boolean flags). */
+function booleanFlag(flags: string, description: string): Option {
+  return new Option(flags, description)
+    .default(false)
+    .preset(true)
+    .argParser((text: string | boolean) => (typeof text === 'boolean' ? text : parseBoolean(text)));
 }
 
 function gateOf(gates: unknown, gate: FeatureGate): boolean {

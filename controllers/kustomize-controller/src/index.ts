@@ -43,6 +43,7 @@ export {
   type DataReader,
   type SubstituteReference,
 } from './postbuild.js';
+export { readData } from './postbuild.js';
 export { recordRun, historyLimit, type RunRecord, type Snapshot } from './history.js';
 export { ownerLabelsOf } from './apply-step.js';
 export { kustomizationKind } from './kinds.js';

@@ -55,12 +55,16 @@ export interface KustomizationReconcilerOptions {
   readonly healthPollIntervalMs?: number;
   /** Impersonated when a Kustomization names no `serviceAccountName`. */
   readonly defaultServiceAccount?: string | undefined;
+  /** `--insecure-kubeconfig-exec`: a `spec.kubeConfig` may run exec plugins. */
+  readonly insecureKubeConfigExec?: boolean;
+  /** `--insecure-kubeconfig-tls`: a `spec.kubeConfig` may skip TLS verification. */
+  readonly insecureKubeConfigTls?: boolean;
 }
 
 export const fieldManager = 'kustomize-controller';
 
 /** Spec fields this increment does not implement; a Kustomization using one is refused. */
-const unsupportedFields = ['kubeConfig', 'healthCheckExprs', 'driftIgnoreRules'] as const;
+const unsupportedFields = ['healthCheckExprs', 'driftIgnoreRules'] as const;
 
 /**
  * Kustomization: the source's artifact, built with the spec's overlay and post-build
@@ -116,6 +120,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       kubeConfig: options.kubeConfig,
       fieldManager,
       defaultServiceAccount: options.defaultServiceAccount,
+      remote: {
+        allowExec: options.insecureKubeConfigExec ?? false,
+        allowInsecureTls: options.insecureKubeConfigTls ?? false,
+      },
     });
     this.artifacts = new ArtifactCache({
       workDir: options.workDir,
@@ -128,13 +136,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
   }
 
   async reconcile(obj: Kustomization, context: ReconcileContext): Promise<ReconcileResult> {
-    const run = new KustomizationRun(
-      obj,
-      context,
-      this.options,
-      this.identities.for(obj),
-      this.artifacts,
-    );
+    const run = new KustomizationRun(obj, context, this.options, this.identities, this.artifacts);
     let outcome = ConditionReason.ReconciliationSucceeded as string;
     try {
       return await runSubReconcilers(obj, [
@@ -154,8 +156,25 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     }
   }
 
-  async finalize(obj: Kustomization): Promise<ReconcileResult> {
-    await finalizeInventory(obj, this.identities.for(obj));
+  /**
+   * Deletes the inventory by `deletionPolicy`. When the remote cluster's kubeconfig can no
+   * longer be read, its objects are left there (with a warning event) rather than keeping
+   * the Kustomization from being deleted forever.
+   */
+  async finalize(obj: Kustomization, context: ReconcileContext): Promise<ReconcileResult> {
+    let resources: ResourceManager;
+    try {
+      resources = await this.identities.for(obj, context.client);
+    } catch (error) {
+      if (!(error instanceof ReconcileError) || obj.spec.kubeConfig === undefined) throw error;
+      await context.event({
+        type: 'Warning',
+        reason: 'PruneFailed',
+        message: `objects in the remote cluster were not deleted: ${error.message}`,
+      });
+      return Result.Success;
+    }
+    await finalizeInventory(obj, resources);
     return Result.Success;
   }
 
@@ -183,12 +202,14 @@ class KustomizationRun {
   private objects: KubeObject[] = [];
   private digest: string | undefined;
   private inventory: InventoryEntry[] = [];
+  /** The apply manager of the Kustomization's cluster and identity, once resolved. */
+  private resources: ResourceManager | undefined;
 
   constructor(
     private readonly obj: Kustomization,
     private readonly context: ReconcileContext,
     private readonly options: KustomizationReconcilerOptions,
-    private readonly resources: ResourceManager,
+    private readonly identities: ApplyIdentities,
     private readonly artifacts: ArtifactCache,
   ) {}
 
@@ -254,9 +275,11 @@ class KustomizationRun {
     if (source === undefined) return Result.Empty;
     const status = (this.obj.status ??= {});
     const previous = status.inventory?.entries ?? [];
+    const resources = await this.identities.for(this.obj, this.context.client);
+    this.resources = resources;
     let changes: string[];
     try {
-      changes = await applyChanges(this.resources, this.objects, this.obj.spec.force ?? false);
+      changes = await applyChanges(resources, this.objects, this.obj.spec.force ?? false);
     } catch (error) {
       const message = error instanceof ApplyError ? error.message : describe(error);
       // Objects created before the failure are ours too: keep them in the inventory.
@@ -265,7 +288,7 @@ class KustomizationRun {
     }
     if (this.obj.spec.prune) {
       try {
-        changes.push(...(await pruneInventory(this.resources, this.obj, previous, this.inventory)));
+        changes.push(...(await pruneInventory(resources, this.obj, previous, this.inventory)));
       } catch (error) {
         status.inventory = { entries: mergeInventories(this.inventory, previous) };
         throw new GenericError(ConditionReason.PruneFailed, describe(error), { cause: error });
@@ -286,7 +309,8 @@ class KustomizationRun {
   /** `wait` / `healthChecks`: Healthy, or HealthCheckFailed; then the revision is applied. */
   readonly reconcileHealth = async (): Promise<ReconcileResult> => {
     const source = this.source;
-    if (source === undefined) return Result.Empty;
+    const resources = this.resources;
+    if (source === undefined || resources === undefined) return Result.Empty;
     const spec = this.obj.spec;
     if (spec.wait === true || (spec.healthChecks ?? []).length > 0) {
       markTrue(
@@ -296,7 +320,7 @@ class KustomizationRun {
         `health check of revision '${source.artifact.revision}' in progress`,
       );
       await this.context.patchStatus();
-      const verdict = await waitForHealth(this.obj, this.objects, this.resources, {
+      const verdict = await waitForHealth(this.obj, this.objects, resources, {
         context: this.context,
         revision: source.artifact.revision,
         intervalMs: this.options.healthPollIntervalMs ?? 2_000,

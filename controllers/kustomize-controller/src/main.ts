@@ -31,6 +31,8 @@ manager.logger.info(
     defaultServiceAccount: options.defaultServiceAccount,
     artifactFetchRetries: options.artifactFetchRetries,
     strictSubstitutions: options.strictSubstitutions,
+    insecureKubeConfigExec: options.insecureKubeConfigExec,
+    insecureKubeConfigTls: options.insecureKubeConfigTls,
   },
   'kustomize-controller options',
 );

@@ -18,7 +18,12 @@ export function registerKustomizeReconcilers(
       KustomizeControllerOptions,
       'noCrossNamespaceRefs' | 'artifactFetchRetries' | 'strictSubstitutions'
     > &
-      Partial<Pick<KustomizeControllerOptions, 'defaultServiceAccount'>> & {
+      Partial<
+        Pick<
+          KustomizeControllerOptions,
+          'defaultServiceAccount' | 'insecureKubeConfigExec' | 'insecureKubeConfigTls'
+        >
+      > & {
         healthPollIntervalMs?: number;
       };
   },
@@ -30,6 +35,8 @@ export function registerKustomizeReconcilers(
     requeueDependencyMs: manager.options.requeueDependencyMs,
     strictSubstitutions: options.strictSubstitutions,
     defaultServiceAccount: options.defaultServiceAccount,
+    insecureKubeConfigExec: options.insecureKubeConfigExec ?? false,
+    insecureKubeConfigTls: options.insecureKubeConfigTls ?? false,
     ...(options.healthPollIntervalMs === undefined
       ? {}
       : { healthPollIntervalMs: options.healthPollIntervalMs }),

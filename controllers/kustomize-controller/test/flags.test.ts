@@ -17,6 +17,8 @@ describe('kustomize-controller flags', () => {
       defaultServiceAccount: undefined,
       artifactFetchRetries: 9,
       strictSubstitutions: false,
+      insecureKubeConfigExec: false,
+      insecureKubeConfigTls: false,
     });
   });
 
@@ -40,7 +42,19 @@ describe('kustomize-controller flags', () => {
       defaultServiceAccount: 'deployer',
       artifactFetchRetries: 0,
       strictSubstitutions: true,
+      insecureKubeConfigExec: false,
+      insecureKubeConfigTls: false,
     });
+  });
+
+  it.each([
+    [['--insecure-kubeconfig-exec'], true, false],
+    [['--insecure-kubeconfig-tls=true'], false, true],
+    [['--insecure-kubeconfig-exec=false', '--insecure-kubeconfig-tls'], false, true],
+  ])('%j → exec %s, tls %s', (args, exec, tls) => {
+    const options = parse(args);
+    expect(options.insecureKubeConfigExec).toBe(exec);
+    expect(options.insecureKubeConfigTls).toBe(tls);
   });
 
   it('refuses unknown feature gates and bad numbers', () => {

@@ -54,6 +54,7 @@ export async function startController(
     name,
     command: process.execPath,
     args: [
+      ...nodeArgs(),
       join(repoRoot(), 'controllers', name, 'dist', 'src', 'main.js'),
       `--kubeconfig=${options.kubeconfigPath}`,
       `--metrics-addr=127.0.0.1:${ports.metrics}`,
@@ -92,4 +93,12 @@ export async function startController(
     addresses: name === 'source-controller' ? { storage: `127.0.0.1:${ports.storage}` } : {},
     stop: () => process_.stop(35_000),
   };
+}
+
+/**
+ * Node options for controller processes from TIDE_CONTROLLER_NODE_ARGS (space-separated),
+ * for profiling: `--cpu-prof --cpu-prof-dir=/tmp/prof` is refused in NODE_OPTIONS.
+ */
+function nodeArgs(): string[] {
+  return (process.env.TIDE_CONTROLLER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
