@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { buildCommand } from './commands/build.js';
 import { kustomizeCommand } from './commands/kustomize.js';
 
 /** The version of this CLI, from its package.json (found from src/ and from dist/src/). */
@@ -54,5 +55,6 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(kustomizeCommand());
+  program.addCommand(buildCommand());
   return program;
 }

@@ -1,0 +1,92 @@
+/**
+ * The flags that say which cluster and namespace a command talks to (flux's names:
+ * `-n/--namespace`, `--kubeconfig`, `--context`), and a connection made only when needed,
+ * so `tide build kustomization --dry-run` never touches the network.
+ */
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '@tide/runtime';
+import { CommandError } from './command-error.js';
+
+/** Where Flux's own objects live, and so the namespace flux's CLI assumes. */
+export const defaultNamespace = 'flux-system';
+
+export interface ClusterFlags {
+  readonly namespace: string;
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+export function addClusterFlags(command: Command): Command {
+  return command
+    .option('-n, --namespace <namespace>', 'the namespace of the Kustomization', defaultNamespace)
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use (default: its current context)');
+}
+
+/** Loads the kubeconfig the flags name, or the default one, and selects the context. */
+export function loadKubeConfig(flags: ClusterFlags): KubeConfig {
+  const where = kubeConfigSource(flags);
+  if (flags.kubeconfig !== undefined && !existsSync(flags.kubeconfig))
+    throw new CommandError(`--kubeconfig ${flags.kubeconfig}: no such file`);
+  const kubeConfig = new KubeConfig();
+  try {
+    if (flags.kubeconfig === undefined) kubeConfig.loadFromDefault();
+    else kubeConfig.loadFromFile(flags.kubeconfig);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CommandError(`reading the kubeconfig ${where}: ${message}`, { cause: error });
+  }
+  if (flags.context !== undefined) selectContext(kubeConfig, flags.context, where);
+  const cluster = kubeConfig.getCurrentCluster();
+  // client-node falls back to http://localhost:8080 when it finds no kubeconfig at all.
+  if (cluster?.server.startsWith('https://') !== true)
+    throw new CommandError(
+      `no cluster to talk to: the kubeconfig ${where} has no current context with an https server; ` +
+        'pass --kubeconfig FILE or --context NAME, or set KUBECONFIG',
+    );
+  return kubeConfig;
+}
+
+function kubeConfigSource(flags: ClusterFlags): string {
+  if (flags.kubeconfig !== undefined) return flags.kubeconfig;
+  const fromEnv = process.env.KUBECONFIG;
+  return fromEnv !== undefined && fromEnv !== '' ? `${fromEnv} (KUBECONFIG)` : '~/.kube/config';
+}
+
+function selectContext(kubeConfig: KubeConfig, context: string, where: string): void {
+  const names = kubeConfig.getContexts().map((entry) => entry.name);
+  if (!names.includes(context))
+    throw new CommandError(
+      `--context ${context}: the kubeconfig ${where} has no such context; it has: ` +
+        (names.length === 0 ? '(none)' : names.join(', ')),
+    );
+  kubeConfig.setCurrentContext(context);
+}
+
+/** The kubeconfig and API client of one command run, each made on first use. */
+export class ClusterConnection {
+  readonly #flags: ClusterFlags;
+  #kubeConfig: KubeConfig | undefined;
+  #client: KubeClient | undefined;
+
+  constructor(flags: ClusterFlags) {
+    this.#flags = flags;
+  }
+
+  kubeConfig(): KubeConfig {
+    this.#kubeConfig ??= loadKubeConfig(this.#flags);
+    return this.#kubeConfig;
+  }
+
+  client(): KubeClient {
+    this.#client ??= new KubeClient({ kubeConfig: this.kubeConfig() });
+    return this.#client;
+  }
+
+  /** Closes pooled connections so the process can end. */
+  close(): void {
+    this.#client?.close();
+  }
+}
