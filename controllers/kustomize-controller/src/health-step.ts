@@ -1,6 +1,6 @@
 import { ConditionReason, type Kustomization } from '@tide/api';
 import { GenericError, parseDuration, type ReconcileContext } from '@tide/runtime';
-import type { KubeObject, ObjectRef, ResourceManager, WaitResult } from '@tide/ssa';
+import type { CustomHealth, KubeObject, ObjectRef, ResourceManager, WaitResult } from '@tide/ssa';
 import { sourceKinds } from './kinds.js';
 import { sourceRefOf, type SourceObject } from './source.js';
 
@@ -11,13 +11,19 @@ const revisionPollMs = 250;
  * Waits until the objects to check are healthy: every applied object with `wait: true`,
  * else the `healthChecks` references. Bounded by `spec.timeout` (the interval when unset);
  * a new artifact revision of the source ends the wait at once (outcome `Aborted`) so the
- * new revision is applied without waiting out the timeout.
+ * new revision is applied without waiting out the timeout. `customHealth` (the compiled
+ * `healthCheckExprs`) judges the kinds it names instead of kstatus.
  */
 export async function waitForHealth(
   obj: Kustomization,
   applied: readonly KubeObject[],
   resources: ResourceManager,
-  options: { context: ReconcileContext; revision: string; intervalMs: number },
+  options: {
+    context: ReconcileContext;
+    revision: string;
+    intervalMs: number;
+    customHealth?: CustomHealth | undefined;
+  },
 ): Promise<WaitResult> {
   const targets = obj.spec.wait === true ? applied : healthCheckRefs(obj, applied);
   const newRevision = new AbortController();
@@ -34,6 +40,7 @@ export async function waitForHealth(
       timeoutMs: parseDuration(obj.spec.timeout ?? obj.spec.interval),
       intervalMs: options.intervalMs,
       signal: AbortSignal.any([newRevision.signal, options.context.signal]),
+      ...(options.customHealth === undefined ? {} : { customHealth: options.customHealth }),
     });
   } finally {
     clearInterval(timer);

@@ -31,6 +31,7 @@ import { checkDependencies } from './dependencies.js';
 import { recordRun } from './history.js';
 import { appliedBefore, applyChanges, mergeInventories, pruneInventory } from './apply-step.js';
 import { waitForHealth } from './health-step.js';
+import { compileHealthCheckExprs } from './health-exprs.js';
 import { kustomizationKind, sourceKinds } from './kinds.js';
 import { readData } from './postbuild.js';
 import { renderKustomization } from './render.js';
@@ -64,7 +65,7 @@ export interface KustomizationReconcilerOptions {
 export const fieldManager = 'kustomize-controller';
 
 /** Spec fields this increment does not implement; a Kustomization using one is refused. */
-const unsupportedFields = ['healthCheckExprs', 'driftIgnoreRules'] as const;
+const unsupportedFields = ['driftIgnoreRules'] as const;
 
 /**
  * Kustomization: the source's artifact, built with the spec's overlay and post-build
@@ -202,6 +203,8 @@ class KustomizationRun {
   private objects: KubeObject[] = [];
   private digest: string | undefined;
   private inventory: InventoryEntry[] = [];
+  /** `spec.healthCheckExprs`, compiled once per reconcile by reconcileSpec. */
+  private customHealth: ReturnType<typeof compileHealthCheckExprs>;
   /** The apply manager of the Kustomization's cluster and identity, once resolved. */
   private resources: ResourceManager | undefined;
 
@@ -213,7 +216,7 @@ class KustomizationRun {
     private readonly artifacts: ArtifactCache,
   ) {}
 
-  /** Refuses SOPS decryption and the spec fields this controller does not handle, naming them. */
+  /** Refuses SOPS decryption and unhandled spec fields; compiles `healthCheckExprs` (once). */
   readonly reconcileSpec = (): Promise<ReconcileResult> => {
     const spec = this.obj.spec;
     if (spec.decryption !== undefined)
@@ -224,6 +227,7 @@ class KustomizationRun {
         ConditionReason.ReconciliationFailed,
         `spec fields not supported yet: ${used.join(', ')}`,
       );
+    this.customHealth = compileHealthCheckExprs(spec);
     return Promise.resolve(Result.Empty);
   };
 
@@ -324,6 +328,7 @@ class KustomizationRun {
         context: this.context,
         revision: source.artifact.revision,
         intervalMs: this.options.healthPollIntervalMs ?? 2_000,
+        customHealth: this.customHealth,
       });
       if (verdict.outcome === 'Aborted') return Result.Requeue;
       if (verdict.outcome !== 'Current') {

@@ -32,7 +32,14 @@ export {
 export { secretMask, changedSecretMask, type ObjectDiff } from './diff.js';
 export { keepReason, type DeleteOptions } from './prune.js';
 export { computeHealth, HealthStatus, type Health } from './health.js';
-export { WaitOutcome, type ObjectStatus, type WaitOptions, type WaitResult } from './wait.js';
+export {
+  WaitOutcome,
+  type CustomHealth,
+  type ObjectStatus,
+  type StatusOptions,
+  type WaitOptions,
+  type WaitResult,
+} from './wait.js';
 export {
   objectId,
   inventoryEntry,

@@ -8,7 +8,14 @@ import { ResourceMapper } from './discovery.js';
 import type { KubeObject, ObjectRef } from './object.js';
 import type { PlanOptions } from './plan.js';
 import { deleteAll, type DeleteOptions } from './prune.js';
-import { statusOf, waitFor, type ObjectStatus, type WaitOptions, type WaitResult } from './wait.js';
+import {
+  statusOf,
+  waitFor,
+  type ObjectStatus,
+  type StatusOptions,
+  type WaitOptions,
+  type WaitResult,
+} from './wait.js';
 
 export interface ResourceManagerOptions {
   /** Whose credentials every request carries; pass an impersonating one to act as a ServiceAccount. */
@@ -73,9 +80,9 @@ export class ResourceManager {
     return deleteAll(this.#context, refs, options);
   }
 
-  /** Each object's health right now. */
-  status(refs: readonly ObjectRef[]): Promise<ObjectStatus[]> {
-    return statusOf(this.#context, refs);
+  /** Each object's health right now (kstatus, or `customHealth` where it answers). */
+  status(refs: readonly ObjectRef[], options: StatusOptions = {}): Promise<ObjectStatus[]> {
+    return statusOf(this.#context, refs, options);
   }
 
   /** Polls until all objects are Current, one Failed, the timeout or the abort signal. */

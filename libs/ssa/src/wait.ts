@@ -30,7 +30,17 @@ export interface WaitResult {
   readonly message: string;
 }
 
-export interface WaitOptions {
+/**
+ * Health an object's kind is judged by instead of kstatus (Flux's `healthCheckExprs`);
+ * undefined leaves the object to kstatus. Not called for objects being deleted.
+ */
+export type CustomHealth = (object: KubeObject) => Health | undefined;
+
+export interface StatusOptions {
+  readonly customHealth?: CustomHealth;
+}
+
+export interface WaitOptions extends StatusOptions {
   readonly timeoutMs: number;
   readonly intervalMs?: number;
   /** Aborting ends the wait at once with outcome Aborted (a new revision arrived). */
@@ -41,6 +51,7 @@ export interface WaitOptions {
 export async function statusOf(
   context: ManagerContext,
   refs: readonly ObjectRef[],
+  options: StatusOptions = {},
 ): Promise<ObjectStatus[]> {
   return mapAll(refs, readConcurrency, async (ref) => {
     const live = await getLive(context, ref).catch((error: unknown) => {
@@ -51,9 +62,15 @@ export async function statusOf(
     const health: Health =
       live === undefined
         ? { status: HealthStatus.NotFound, message: 'not found' }
-        : computeHealth(live);
+        : healthOf(live, options.customHealth);
     return { subject: subjectOf(ref), ref, ...health };
   });
+}
+
+function healthOf(live: KubeObject, customHealth: CustomHealth | undefined): Health {
+  if (customHealth === undefined || live.metadata.deletionTimestamp !== undefined)
+    return computeHealth(live);
+  return customHealth(live) ?? computeHealth(live);
 }
 
 /**
@@ -69,7 +86,11 @@ export async function waitFor(
   let last: ObjectStatus[] = [];
   const ended = await pollUntil(
     async () => {
-      last = await statusOf(context, refs);
+      last = await statusOf(
+        context,
+        refs,
+        options.customHealth === undefined ? {} : { customHealth: options.customHealth },
+      );
       if (last.some((status) => status.status === HealthStatus.Failed)) return WaitOutcome.Failed;
       if (last.every((status) => status.status === HealthStatus.Current))
         return WaitOutcome.Current;

@@ -379,6 +379,35 @@ describe('health of live objects, and wait', () => {
     );
   });
 
+  it('customHealth judges the kinds it answers for; kstatus judges the rest', async () => {
+    const custom = w('w-custom');
+    await place(custom, { phase: 'Sealed' });
+    await place(deployment(ns, 'd-new'));
+    const sealed = (object: KubeObject) =>
+      object.kind !== 'Widget'
+        ? undefined
+        : {
+            status: HealthStatus.Failed,
+            message: `phase ${JSON.stringify((object.status as { phase?: string }).phase)}`,
+          };
+    const statuses = await manager.status([refOf(custom), refOf(deployment(ns, 'd-new'))], {
+      customHealth: sealed,
+    });
+    expect(statuses.map(({ status, message }) => [status, message])).toEqual([
+      ['Failed', 'phase "Sealed"'],
+      ['InProgress', 'no status reported yet'],
+    ]);
+    const result = await manager.wait([custom], {
+      timeoutMs: 5_000,
+      intervalMs: 150,
+      customHealth: sealed,
+    });
+    expect(result.outcome).toBe(WaitOutcome.Failed);
+    expect(result.message).toBe(
+      `health check failed: Widget/${ns}/w-custom Failed: phase "Sealed"`,
+    );
+  });
+
   it('wait ends at once when its signal aborts (a new revision arrived)', async () => {
     await place(deployment(ns, 'd-new'));
     const controller = new AbortController();

@@ -1,0 +1,103 @@
+import type { KustomizationSpec } from '@tide/api';
+import { CelError, compile, type CelProgram } from '@tide/cel';
+import { StallingError } from '@tide/runtime';
+import { HealthStatus, groupOf, type CustomHealth, type Health, type KubeObject } from '@tide/ssa';
+import { invalidCELExpression } from './cel-reasons.js';
+
+type HealthCheckExpr = NonNullable<KustomizationSpec['healthCheckExprs']>[number];
+
+/** One `healthCheckExprs` entry, compiled; it judges objects of its group and kind. */
+interface CompiledHealthCheck {
+  readonly group: string;
+  readonly kind: string;
+  /** In Flux's evaluation order: inProgress, failed, current (the first true one wins). */
+  readonly checks: readonly (readonly [
+    Exclude<keyof HealthCheckExpr, 'apiVersion' | 'kind'>,
+    CelProgram,
+  ])[];
+}
+
+const statusOf = {
+  inProgress: HealthStatus.InProgress,
+  failed: HealthStatus.Failed,
+  current: HealthStatus.Current,
+} as const;
+
+/**
+ * Compiles `spec.healthCheckExprs` once per reconcile into the health function the wait
+ * uses for those kinds (undefined when there are none). An expression that does not compile
+ * stalls the Kustomization with InvalidCELExpression, naming the field and the expression.
+ */
+export function compileHealthCheckExprs(spec: KustomizationSpec): CustomHealth | undefined {
+  const entries = spec.healthCheckExprs ?? [];
+  if (entries.length === 0) return undefined;
+  const compiled = entries.map(compileEntry);
+  return (object) => healthByExprs(compiled, object);
+}
+
+function compileEntry(entry: HealthCheckExpr, index: number): CompiledHealthCheck {
+  const checks = (['inProgress', 'failed', 'current'] as const).flatMap((field) => {
+    const expression = entry[field];
+    if (expression === undefined || (field !== 'current' && expression === '')) return [];
+    try {
+      return [[field, compile(expression)] as const];
+    } catch (error) {
+      if (!(error instanceof CelError)) throw error;
+      throw new StallingError(
+        invalidCELExpression,
+        `spec.healthCheckExprs[${index}].${field} (${entry.kind}): ${error.message}`,
+        { cause: error },
+      );
+    }
+  });
+  return { group: groupOf(entry.apiVersion), kind: entry.kind, checks };
+}
+
+/**
+ * Flux's evaluation: a status.observedGeneration behind metadata.generation is InProgress;
+ * then the first of inProgress, failed, current that is true decides; none true is
+ * InProgress. An expression failing on this object (a field it reads is missing) is
+ * InProgress with the error, so the wait goes on until the object has it or the timeout.
+ */
+function healthByExprs(
+  compiled: readonly CompiledHealthCheck[],
+  object: KubeObject,
+): Health | undefined {
+  const group = groupOf(object.apiVersion);
+  const entry = compiled.find((c) => c.group === group && c.kind === object.kind);
+  if (entry === undefined) return undefined;
+  const stale = staleGeneration(object);
+  if (stale !== undefined) return stale;
+  for (const [field, program] of entry.checks) {
+    let result: boolean;
+    try {
+      result = program.evaluateBoolean(object);
+    } catch (error) {
+      if (!(error instanceof CelError)) throw error;
+      return {
+        status: HealthStatus.InProgress,
+        message: `healthCheckExprs ${field}: ${error.message}`,
+      };
+    }
+    if (result) return { status: statusOf[field], message: `healthCheckExprs ${field} is true` };
+  }
+  return {
+    status: HealthStatus.InProgress,
+    message: 'healthCheckExprs: no expression is true yet',
+  };
+}
+
+function staleGeneration(object: KubeObject): Health | undefined {
+  const status = object.status;
+  const observed =
+    typeof status === 'object' && status !== null && 'observedGeneration' in status
+      ? status.observedGeneration
+      : undefined;
+  const generation = object.metadata.generation;
+  if (typeof observed !== 'number' || typeof generation !== 'number' || observed === generation)
+    return undefined;
+  return {
+    status: HealthStatus.InProgress,
+    message: `generation ${generation} not observed yet (observed ${observed})`,
+  };
+}
