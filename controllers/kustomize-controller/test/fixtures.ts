@@ -26,6 +26,20 @@ export const deploymentKind: KindRef = {
   namespaced: true,
 };
 export const serviceKind: KindRef = { ...configMapKind, kind: 'Service', plural: 'services' };
+export const serviceAccountKind: KindRef = {
+  ...configMapKind,
+  kind: 'ServiceAccount',
+  plural: 'serviceaccounts',
+};
+
+/** A namespaced kind of rbac.authorization.k8s.io/v1 (Role, RoleBinding). */
+export const rbacKind = (kind: string, plural: string): KindRef => ({
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  kind,
+  plural,
+  namespaced: true,
+});
 
 export interface ConfigMapObject extends ReconcilableObject {
   data?: Record<string, string>;

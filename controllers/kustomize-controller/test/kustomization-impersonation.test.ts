@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
-import type { KindRef } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
@@ -9,26 +8,13 @@ import {
   configMapKind,
   getOrUndefined,
   gitRepository,
+  rbacKind,
+  serviceAccountKind,
   kustomization,
   requestReconcile,
   waitNotReady,
   waitReady,
 } from './fixtures.js';
-
-const rbac = (kind: string, plural: string): KindRef => ({
-  group: 'rbac.authorization.k8s.io',
-  version: 'v1',
-  kind,
-  plural,
-  namespaced: true,
-});
-const serviceAccountKind: KindRef = {
-  group: '',
-  version: 'v1',
-  kind: 'ServiceAccount',
-  plural: 'serviceaccounts',
-  namespaced: true,
-};
 
 describe('Kustomization serviceAccountName', () => {
   let env: KustomizeEnvironment;
@@ -70,7 +56,7 @@ describe('Kustomization serviceAccountName', () => {
     expect(message).toContain(`system:serviceaccount:${env.namespace}:deployer`);
     expect(await getOrUndefined(env, configMapKind, 'settings')).toBeUndefined();
 
-    await env.client.create(rbac('Role', 'roles'), {
+    await env.client.create(rbacKind('Role', 'roles'), {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'configmaps', namespace: env.namespace },
@@ -82,7 +68,7 @@ describe('Kustomization serviceAccountName', () => {
         },
       ],
     });
-    await env.client.create(rbac('RoleBinding', 'rolebindings'), {
+    await env.client.create(rbacKind('RoleBinding', 'rolebindings'), {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
       metadata: { name: 'deployer', namespace: env.namespace },

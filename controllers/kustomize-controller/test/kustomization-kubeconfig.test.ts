@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { startGitServer, type GitServer } from '@tide/harness';
-import type { KindRef } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
@@ -16,20 +15,13 @@ import {
   deleteKustomization,
   getOrUndefined,
   gitRepository,
+  rbacKind,
   kustomization,
   requestReconcile,
   secretKind,
   waitNotReady,
   waitReady,
 } from './fixtures.js';
-
-const rbac = (kind: string, plural: string): KindRef => ({
-  group: 'rbac.authorization.k8s.io',
-  version: 'v1',
-  kind,
-  plural,
-  namespaced: true,
-});
 
 describe('Kustomization kubeConfig', () => {
   let env: KustomizeEnvironment;
@@ -83,13 +75,13 @@ describe('Kustomization kubeConfig', () => {
     expect(message).toContain(remoteUser);
     expect(await getOrUndefined(env, configMapKind, 'remote-settings')).toBeUndefined();
 
-    await env.client.create(rbac('Role', 'roles'), {
+    await env.client.create(rbacKind('Role', 'roles'), {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'remote-configmaps', namespace: env.namespace },
       rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['*'] }],
     });
-    await env.client.create(rbac('RoleBinding', 'rolebindings'), {
+    await env.client.create(rbacKind('RoleBinding', 'rolebindings'), {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',
       metadata: { name: 'remote-user', namespace: env.namespace },
