@@ -137,14 +137,67 @@ describe('strategic merge patch', () => {
     expect(key in (result.spec as ValueMap)).toBe(true);
   });
 
-  it('refuses merging ports once a protocol is set (kustomize orders and drops them otherwise)', () => {
-    const patch =
-      'spec:\n  containers:\n  - name: a\n    ports:\n    - containerPort: 80\n      protocol: TCP\n';
-    expect(() => strategicMerge(pod, yaml(patch), podSchema)).toThrow(/use a JSON 6902 patch/);
+  const podWith = (ports: string) =>
+    yaml(
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: a\n    ports:\n${ports}`,
+    );
+  const portsOf = (result: ValueMap | typeof deleted) => {
+    if (result === deleted) throw new Error('unexpected delete');
+    const [container] = (result.spec as { containers: ValueMap[] }).containers;
+    return container?.ports;
+  };
+
+  it.each([
+    [
+      'keys ports by port and protocol: another protocol is another port, put first',
+      '    - containerPort: 80\n      protocol: TCP\n',
+      '    - containerPort: 80\n      protocol: UDP\n',
+      [
+        { containerPort: 80, protocol: 'UDP' },
+        { containerPort: 80, protocol: 'TCP' },
+      ],
+    ],
+    [
+      'does not default the protocol: a patch port without one names the TCP port and is ignored',
+      '    - containerPort: 80\n      protocol: TCP\n      name: web\n',
+      '    - containerPort: 80\n      name: http\n',
+      [{ containerPort: 80, protocol: 'TCP', name: 'web' }],
+    ],
+    [
+      'moves original ports behind new ones once a protocol is set anywhere in the list',
+      '    - containerPort: 80\n      protocol: TCP\n    - containerPort: 81\n',
+      '    - containerPort: 82\n',
+      [{ containerPort: 82 }, { containerPort: 80, protocol: 'TCP' }, { containerPort: 81 }],
+    ],
+  ])('%s', (_name, original, patch, want) => {
+    const result = strategicMerge(
+      podWith(original),
+      yaml(`spec:\n  containers:\n  - name: a\n    ports:\n${patch}`),
+      podSchema,
+    );
+    expect(portsOf(result)).toEqual(want);
   });
 
-  it('refuses $patch: replace on a single list element', () => {
-    const patch = 'spec:\n  containers:\n  - name: a\n    $patch: replace\n';
-    expect(() => strategicMerge(pod, yaml(patch), podSchema)).toThrow(/not supported/);
+  it('collapses duplicate keys of lists the patch does not name, keeping the last', () => {
+    const original = yaml(
+      'spec:\n  containers:\n  - name: a\n    env:\n    - name: X\n      value: "1"\n    - name: X\n      value: "2"\n',
+    );
+    const result = strategicMerge(original, yaml('spec:\n  hostname: h\n'), podSchema);
+    if (result === deleted) throw new Error('unexpected delete');
+    const [container] = (result.spec as { containers: ValueMap[] }).containers;
+    expect(container?.env).toEqual([{ name: 'X', value: '2' }]);
+  });
+
+  it('keeps an existing element marked $patch: replace as it was, and adds a new one', () => {
+    const patch =
+      'spec:\n  containers:\n  - name: a\n    $patch: replace\n    image: x\n  - name: c\n    $patch: replace\n    image: c\n';
+    const result = strategicMerge(pod, yaml(patch), podSchema);
+    if (result === deleted) throw new Error('unexpected delete');
+    const containers = (result.spec as { containers: ValueMap[] }).containers;
+    expect(containers.map((container) => [container.name, container.image])).toEqual([
+      ['a', 'a:1'],
+      ['c', 'c'],
+      ['b', 'b:1'],
+    ]);
   });
 });

@@ -1,13 +1,15 @@
 /**
- * Strategic merge patch: maps merge recursively, `null` deletes a field, lists with a merge key
- * merge element by element (matched by key, new elements appended), other lists are replaced.
- * Directives: `$patch: replace|delete|merge` on maps and list elements. Like kustomize (whose
- * kyaml merge does not implement them), `$deleteFromPrimitiveList/<field>`,
- * `$setElementOrder/<field>` and `$retainKeys` are kept as ordinary fields. Kinds without a schema (custom resources) get the same rules with every list replaced,
- * which is a JSON merge patch.
+ * Strategic merge patch as kustomize applies it (kyaml's merge with the patch's list elements
+ * first): maps merge recursively, `null` deletes a field, keyed lists merge element by element
+ * (associative-list.ts), other lists are replaced. Directives: `$patch: replace|delete|merge` on
+ * maps and list elements. Like kustomize, `$deleteFromPrimitiveList/<field>`,
+ * `$setElementOrder/<field>` and `$retainKeys` are kept as ordinary fields. Kinds without a
+ * schema (custom resources) get the same rules with every list replaced, which is a JSON merge
+ * patch.
  */
 import { KustomizeError } from '../errors.js';
-import { deepEqual, isMap, newMap, type Value, type ValueMap } from '../value.js';
+import { deepEqual, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
+import { mergeAssociativeList, type ElementMerge } from './associative-list.js';
 import type { FieldSchema, TypeSchema } from './schema.js';
 
 /** What a merge returns when a `$patch: delete` removes the whole value. */
@@ -57,6 +59,11 @@ function mergeMap(
       result[key] = value;
     }
   }
+  if (original !== undefined && schema !== undefined) {
+    for (const key of Object.keys(original)) {
+      if (!(key in patch)) result[key] = walkOriginal(original[key] as Value, schema[key]);
+    }
+  }
   return result;
 }
 
@@ -65,23 +72,16 @@ function mergeList(
   patch: readonly Value[],
   field: FieldSchema | undefined,
 ): Value[] {
-  const replacing = patch.filter((item) => isMap(item) && item[patchDirective] === 'replace');
-  if (replacing.some((item) => Object.keys(item as ValueMap).length > 1)) {
-    // kustomize's own handling of `$patch: replace` on one list element is not a plain
-    // replacement, and this engine does not reproduce it.
-    throw new KustomizeError(
-      "$patch: replace on a single list element is not supported by tide's kustomize yet",
-    );
-  }
+  // A lone `- $patch: replace` element replaces the whole list with the patch's other elements.
+  const replacing = patch.filter(
+    (item) => isMap(item) && item[patchDirective] === 'replace' && Object.keys(item).length === 1,
+  );
   if (replacing.length > 0) {
-    return patch
-      .filter((item) => !(isMap(item) && item[patchDirective] === 'replace'))
-      .map(stripDirectives);
+    return patch.filter((item) => !replacing.includes(item)).map(stripDirectives);
   }
   const keys = field?.mergeKeys;
   if (keys !== undefined) {
-    refuseSecondaryKeys(original ?? [], patch, keys);
-    return mergeKeyedList(original ?? [], patch, keys, field?.type);
+    return mergeAssociativeList(original, patch, keys, elementMerge(field?.type));
   }
   if (field?.mergePrimitives === true) {
     // As with keyed lists: the patch's values first, then the original values it lacks.
@@ -95,76 +95,65 @@ function mergeList(
 }
 
 /**
- * Keyed lists come out as kubectl's patch logic orders them: the patch's elements first, in
- * patch order (merged into their originals), then the untouched originals in their order.
+ * How kyaml merges one element of a keyed list. An original element is merged in place (see
+ * associative-list.ts for why identity matters); `$patch: replace` yields a new element, which
+ * the original later displaces.
  */
-function mergeKeyedList(
-  original: readonly Value[],
-  patch: readonly Value[],
-  keys: readonly string[],
+function elementMerge(type: TypeSchema | undefined): ElementMerge {
+  return (original, patch) => {
+    if (patch === undefined) {
+      if (original === undefined) return undefined;
+      return mergeInPlace(original, newMap(), type);
+    }
+    // kyaml consumes the directive from the (copied) patch element: looked up again for another
+    // tuple, the element merges plainly.
+    const directive = patch[patchDirective];
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- the directive is consumed
+    delete patch[patchDirective];
+    if (directive !== undefined && !['delete', 'replace', 'merge'].includes(describe(directive))) {
+      throw new KustomizeError(`unknown patch directive $patch: ${describe(directive)}`);
+    }
+    if (directive === 'delete') return undefined;
+    // The original list came from the patch: the element is merged with itself.
+    if (original === patch) return mergeInPlace(original, shallowCopy(original), type, true);
+    if (original === undefined || directive === 'replace') {
+      const fresh = mergeMap(undefined, patch, type);
+      return fresh === deleted ? undefined : fresh;
+    }
+    return mergeInPlace(original, patch, type);
+  };
+}
+
+function mergeInPlace(
+  target: ValueMap,
+  patch: ValueMap,
   type: TypeSchema | undefined,
-): Value[] {
-  const consumed = new Set<number>();
-  const result: Value[] = [];
-  for (const item of patch) {
-    if (!isMap(item)) {
-      result.push(item);
-      continue;
-    }
-    const matching = original.flatMap((existing, index) =>
-      !consumed.has(index) && sameElement(existing, item, keys) ? [index] : [],
-    );
-    if (item[patchDirective] === 'delete') {
-      for (const index of matching) consumed.add(index);
-      continue;
-    }
-    const [index] = matching;
-    const current = index === undefined ? undefined : original[index];
-    if (index !== undefined) consumed.add(index);
-    const merged = mergeMap(isMap(current) ? current : undefined, item, type);
-    if (merged !== deleted) result.push(merged);
+  fresh = false,
+): ValueMap | undefined {
+  const merged = mergeMap(fresh ? undefined : target, patch, type);
+  if (merged === deleted) return undefined;
+  for (const key of Object.keys(target)) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- replacing the contents
+    delete target[key];
   }
-  original.forEach((existing, index) => {
-    if (!consumed.has(index)) result.push(existing);
-  });
-  return result;
+  for (const key of Object.keys(merged)) target[key] = merged[key] as Value;
+  return target;
 }
 
 /**
- * Lists keyed by two fields (ports by port and protocol, spread constraints by topology key and
- * policy) merge in kustomize in ways this engine does not reproduce once the second field is
- * set (element order, elements dropped), so those merges are refused rather than guessed.
+ * kyaml also walks the fields a patch does not name, which re-merges their keyed lists on their
+ * own (collapsing duplicate keys, reordering two-key lists).
  */
-function refuseSecondaryKeys(
-  original: readonly Value[],
-  patch: readonly Value[],
-  keys: readonly string[],
-): void {
-  const secondary = keys.slice(1);
-  if (secondary.length === 0) return;
-  const sets = (item: Value) => isMap(item) && secondary.some((key) => key in item);
-  if (original.some(sets) || patch.some(sets)) {
-    throw new KustomizeError(
-      `strategic merge of list elements keyed by ${keys.join(' and ')} with ${secondary.join(', ')} ` +
-        `set is not supported by tide's kustomize yet; use a JSON 6902 patch`,
-    );
+function walkOriginal(value: Value, field: FieldSchema | undefined): Value {
+  if (field === undefined) return value;
+  if (Array.isArray(value) && field.mergeKeys !== undefined) {
+    return mergeAssociativeList(value, undefined, field.mergeKeys, elementMerge(field.type));
   }
-}
-
-/** Elements match on the first key, and on the others where both sides set them. */
-function sameElement(
-  existing: Value | undefined,
-  item: ValueMap,
-  keys: readonly string[],
-): boolean {
-  if (!isMap(existing)) return false;
-  const [first, ...rest] = keys;
-  if (first === undefined || !(first in item) || !deepEqual(existing[first], item[first])) {
-    return false;
+  if (isMap(value) && field.type !== undefined) {
+    const walked = mergeMap(value, newMap(), field.type);
+    return walked === deleted ? value : walked;
   }
-  return rest.every(
-    (key) => !(key in item) || !(key in existing) || deepEqual(existing[key], item[key]),
-  );
+  return value;
 }
 
 /** A patch value placed as-is: directives and nulls removed. */
