@@ -1,5 +1,7 @@
 import { ConditionReason, type Kustomization } from '@tide/api';
+import { CelError, compile, type CelProgram } from '@tide/cel';
 import { StallingError, WaitingError, type Informer } from '@tide/runtime';
+import { invalidCELExpression } from './cel-reasons.js';
 import { sourceRefOf, type SourceLookup } from './source.js';
 import { kustomizationKind, sourceKinds } from './kinds.js';
 import type { SourceObject } from './source.js';
@@ -7,7 +9,9 @@ import type { SourceObject } from './source.js';
 /**
  * `dependsOn`: every dependency must exist and be Ready at its current generation; one that
  * builds from the same source must also have applied that source's current revision (so B
- * never runs ahead of A on a new commit). Otherwise a wait of `requeueMs`.
+ * never runs ahead of A on a new commit). A `readyExpr` replaces those checks, as in Flux:
+ * the dependency is ready when the expression (over `self` and `dep`) is true. Otherwise a
+ * wait of `requeueMs`; a readyExpr that does not compile stalls with InvalidCELExpression.
  */
 export function checkDependencies(
   obj: Kustomization,
@@ -16,18 +20,15 @@ export function checkDependencies(
 ): void {
   const cache: Informer<Kustomization> = lookup.cache(kustomizationKind);
   const ownNamespace = obj.metadata.namespace ?? '';
-  for (const dependency of obj.spec.dependsOn ?? []) {
+  const dependencies = obj.spec.dependsOn ?? [];
+  const readyExprs = dependencies.map(compileReadyExpr);
+  for (const [index, dependency] of dependencies.entries()) {
     const namespace = dependency.namespace ?? ownNamespace;
     const display = `${namespace}/${dependency.name}`;
     if (options.noCrossNamespaceRefs && namespace !== ownNamespace)
       throw new StallingError(
         ConditionReason.AccessDenied,
         `cannot depend on Kustomization ${display}: cross-namespace references have been disabled`,
-      );
-    if (dependency.readyExpr !== undefined)
-      throw new StallingError(
-        ConditionReason.DependencyNotReady,
-        `dependency ${display}: readyExpr is not supported yet`,
       );
     const notReady = (why: string) =>
       new WaitingError(
@@ -37,12 +38,51 @@ export function checkDependencies(
       );
     const found = cache.get(namespace, dependency.name);
     if (found === undefined) throw notReady('not found');
+    const readyExpr = readyExprs[index];
+    if (readyExpr !== undefined) {
+      if (!evaluateReadyExpr(readyExpr, obj, found, notReady))
+        throw notReady('is not ready according to readyExpr');
+      continue;
+    }
     const ready = found.status?.conditions?.find((c) => c.type === 'Ready');
     if (ready?.status !== 'True' || found.status?.observedGeneration !== found.metadata.generation)
       throw notReady('is not ready');
     const revision = sameSourceRevision(obj, found, lookup);
     if (revision !== undefined && found.status?.lastAppliedRevision !== revision)
       throw notReady(`has not applied revision '${revision}' yet`);
+  }
+}
+
+/** `dependsOn[i].readyExpr` compiled with the variables Flux gives it: `self` and `dep`. */
+function compileReadyExpr(
+  dependency: NonNullable<Kustomization['spec']['dependsOn']>[number],
+  index: number,
+): CelProgram | undefined {
+  if (dependency.readyExpr === undefined || dependency.readyExpr === '') return undefined;
+  try {
+    return compile(dependency.readyExpr, { variables: ['self', 'dep'] });
+  } catch (error) {
+    if (!(error instanceof CelError)) throw error;
+    throw new StallingError(
+      invalidCELExpression,
+      `spec.dependsOn[${index}].readyExpr (${dependency.name}): ${error.message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** An expression failing on this dependency (a field it reads is missing) is a wait too. */
+function evaluateReadyExpr(
+  readyExpr: CelProgram,
+  self: Kustomization,
+  dep: Kustomization,
+  notReady: (why: string) => WaitingError,
+): boolean {
+  try {
+    return readyExpr.evaluateBoolean({ self, dep });
+  } catch (error) {
+    if (!(error instanceof CelError)) throw error;
+    throw notReady(`is not ready: ${error.message}`);
   }
 }
 
