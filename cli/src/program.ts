@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { buildCommand } from './commands/build.js';
+import { diffCommand } from './commands/diff.js';
 import { kustomizeCommand } from './commands/kustomize.js';
 
 /** The version of this CLI, from its package.json (found from src/ and from dist/src/). */
@@ -56,5 +57,6 @@ export function buildProgram(): Command {
 
   program.addCommand(kustomizeCommand());
   program.addCommand(buildCommand());
+  program.addCommand(diffCommand());
   return program;
 }
