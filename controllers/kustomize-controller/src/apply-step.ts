@@ -25,9 +25,9 @@ export function ownerLabelsOf(obj: Kustomization): Record<string, string> {
 export async function applyChanges(
   resources: ResourceManager,
   objects: readonly KubeObject[],
-  force: boolean,
+  options: { readonly force: boolean; readonly signal?: AbortSignal | undefined },
 ): Promise<string[]> {
-  const changeSet = await resources.apply(objects, { force });
+  const changeSet = await resources.apply(objects, options);
   return entriesWith(changeSet, Action.Created, Action.Configured).map((entry) => entry.summary);
 }
 
@@ -40,10 +40,11 @@ export async function pruneInventory(
   obj: Kustomization,
   previous: readonly InventoryEntry[],
   next: readonly InventoryEntry[],
+  signal?: AbortSignal,
 ): Promise<string[]> {
   const stale = diffInventory(previous, next);
   if (stale.length === 0) return [];
-  const changeSet = await resources.delete(stale, { ownerLabels: ownerLabelsOf(obj) });
+  const changeSet = await resources.delete(stale, { ownerLabels: ownerLabelsOf(obj), signal });
   return entriesWith(changeSet, Action.Deleted).map((entry) => entry.summary);
 }
 

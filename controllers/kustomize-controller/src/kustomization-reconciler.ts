@@ -281,23 +281,42 @@ class KustomizationRun {
     const previous = status.inventory?.entries ?? [];
     const resources = await this.identities.for(this.obj, this.context.client);
     this.resources = resources;
+    const deadline = new Deadline(this.obj, 'apply and prune');
     let changes: string[];
     try {
-      changes = await applyChanges(resources, this.objects, this.obj.spec.force ?? false);
+      changes = await applyChanges(resources, this.objects, {
+        force: this.obj.spec.force ?? false,
+        signal: AbortSignal.any([deadline.signal, this.context.signal]),
+      });
     } catch (error) {
+      deadline.clear();
+      // Objects created before the failure are ours too: keep them in the inventory. When
+      // the apply was cut short, which ones is unknown: keep every one it may have created
+      // (prune deletes only what carries our owner labels, and skips what is not there).
+      const created = error instanceof ApplyError ? appliedBefore(error) : this.inventory;
+      status.inventory = { entries: mergeInventories(previous, created) };
       const message = error instanceof ApplyError ? error.message : describe(error);
-      // Objects created before the failure are ours too: keep them in the inventory.
-      status.inventory = { entries: mergeInventories(previous, appliedBefore(error)) };
       throw new GenericError(ConditionReason.ReconciliationFailed, message, { cause: error });
     }
     if (this.obj.spec.prune) {
       try {
-        changes.push(...(await pruneInventory(resources, this.obj, previous, this.inventory)));
+        changes.push(
+          ...(await pruneInventory(
+            resources,
+            this.obj,
+            previous,
+            this.inventory,
+            AbortSignal.any([deadline.signal, this.context.signal]),
+          )),
+        );
       } catch (error) {
         status.inventory = { entries: mergeInventories(this.inventory, previous) };
         throw new GenericError(ConditionReason.PruneFailed, describe(error), { cause: error });
+      } finally {
+        deadline.clear();
       }
     }
+    deadline.clear();
     status.inventory = { entries: this.inventory };
     if (changes.length > 0) {
       await this.context.event({
@@ -377,4 +396,31 @@ class KustomizationRun {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * `spec.timeout` (else `spec.interval`) as an abort signal: apply and prune of one reconcile
+ * must finish within it, and what is in flight when it passes is ended with a message
+ * saying so.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(obj: Kustomization, what: string) {
+    const text = obj.spec.timeout ?? obj.spec.interval;
+    const field = obj.spec.timeout === undefined ? 'spec.interval' : 'spec.timeout';
+    this.timer = setTimeout(() => {
+      this.controller.abort(new Error(`${what} did not finish within ${field} (${text})`));
+    }, parseDuration(text));
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
 }

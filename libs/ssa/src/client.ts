@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest, type Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { apiErrorFrom, transportError } from './errors.js';
+import { RequestAborted, apiErrorFrom, transportError } from './errors.js';
 
 export interface KubeRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -16,6 +16,12 @@ export interface KubeRequest {
 export interface KubeResponse {
   readonly status: number;
   readonly body: unknown;
+}
+
+/** Options of a verb that a caller may cut short. */
+export interface Cancellable {
+  /** Ends the verb's requests in flight and refuses new ones once aborted. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** How long one request may take when the caller gives no timeout. */
@@ -32,15 +38,32 @@ export class KubeClient {
   readonly #timeoutMs: number;
   readonly #usesProxy: boolean;
   /** Keep-alive agents by TLS identity, so requests reuse connections instead of handshaking. */
-  readonly #agents = new Map<string, HttpsAgent>();
+  readonly #agents: Map<string, HttpsAgent>;
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(kubeConfig: KubeConfig, options: { readonly timeoutMs?: number } = {}) {
+  /** `shared` is the agent pool of the client a `withSignal` view was made from. */
+  constructor(
+    kubeConfig: KubeConfig,
+    options: { readonly timeoutMs?: number; readonly signal?: AbortSignal | undefined } = {},
+    shared = new Map<string, HttpsAgent>(),
+  ) {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error('the kubeconfig has no current cluster');
     this.#kubeConfig = kubeConfig;
     this.#server = new URL(cluster.server);
     this.#timeoutMs = options.timeoutMs ?? defaultRequestTimeoutMs;
     this.#usesProxy = cluster.proxyUrl !== undefined && cluster.proxyUrl !== '';
+    this.#signal = options.signal;
+    this.#agents = shared;
+  }
+
+  /**
+   * This client with every request bound to `signal`: aborting it ends requests in flight
+   * and fails new ones. Connections stay shared with this client.
+   */
+  withSignal(signal: AbortSignal | undefined): KubeClient {
+    if (signal === undefined) return this;
+    return new KubeClient(this.#kubeConfig, { timeoutMs: this.#timeoutMs, signal }, this.#agents);
   }
 
   /** Closes pooled connections; the client stays usable and opens new ones on demand. */
@@ -98,7 +121,9 @@ export class KubeClient {
       headers['content-length'] = Buffer.byteLength(payload);
     }
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const signal = this.#signal;
     try {
+      if (signal?.aborted === true) throw new RequestAborted(signal.reason);
       return await new Promise<KubeResponse>((resolve, reject) => {
         const outgoing = send(
           url,
@@ -124,6 +149,9 @@ export class KubeClient {
             new Error(`${req.method} ${url.pathname} timed out after ${timeoutMs}ms`),
           );
         });
+        const onAbort = () => outgoing.destroy(new RequestAborted(signal?.reason));
+        signal?.addEventListener('abort', onAbort, { once: true });
+        outgoing.on('close', () => signal?.removeEventListener('abort', onAbort));
         outgoing.on('error', reject);
         outgoing.end(payload);
       });

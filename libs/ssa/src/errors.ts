@@ -70,9 +70,18 @@ export function apiErrorFrom(
 }
 
 /** A request that got no answer: refused, reset, or past its timeout. */
+/** A request ended (or never sent) because its signal aborted; `cause` is the signal's reason. */
+export class RequestAborted extends Error {
+  override readonly name = 'RequestAborted';
+  constructor(reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+  }
+}
+
 export function transportError(error: unknown, action: string, subject: string): KubeApiError {
+  const aborted = error instanceof RequestAborted;
   const detail = error instanceof Error ? error.message : String(error);
-  const reason = detail.includes('timed out') ? 'Timeout' : 'Unreachable';
+  const reason = aborted ? 'Aborted' : detail.includes('timed out') ? 'Timeout' : 'Unreachable';
   return new KubeApiError(0, reason, subject, detail, [], `${action} ${subject}: ${detail}`, {
     cause: error,
   });

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { applyAll, applyObject, type ApplyOptions } from './apply.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
-import { KubeClient } from './client.js';
+import { KubeClient, type Cancellable } from './client.js';
 import { getLive, type ManagerContext } from './context.js';
 import { diffAll, diffObject, type ObjectDiff } from './diff.js';
 import { ResourceMapper } from './discovery.js';
@@ -56,13 +56,19 @@ export class ResourceManager {
   }
 
   /** Applies a set in stages (definitions, classes, the rest); see applyAll. */
-  apply(objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<ChangeSet> {
-    return applyAll(this.#context, objects, options);
+  apply(
+    objects: readonly KubeObject[],
+    options: ApplyOptions & Cancellable = {},
+  ): Promise<ChangeSet> {
+    return abortable(() => applyAll(this.#bound(options.signal), objects, options), options.signal);
   }
 
   /** Applies one object on its own, without stages. */
-  applyOne(object: KubeObject, options: ApplyOptions = {}): Promise<ChangeSetEntry> {
-    return applyObject(this.#context, object, options);
+  applyOne(object: KubeObject, options: ApplyOptions & Cancellable = {}): Promise<ChangeSetEntry> {
+    return abortable(
+      () => applyObject(this.#bound(options.signal), object, options),
+      options.signal,
+    );
   }
 
   /** What applying `object` would change, as a unified YAML diff with Secrets masked. */
@@ -76,8 +82,17 @@ export class ResourceManager {
   }
 
   /** Deletes (prunes) objects, honouring `prune: disabled` and owner labels. */
-  delete(refs: readonly ObjectRef[], options: DeleteOptions = {}): Promise<ChangeSet> {
-    return deleteAll(this.#context, refs, options);
+  delete(
+    refs: readonly ObjectRef[],
+    options: DeleteOptions & Cancellable = {},
+  ): Promise<ChangeSet> {
+    return abortable(() => deleteAll(this.#bound(options.signal), refs, options), options.signal);
+  }
+
+  /** The context with its client's requests bound to `signal`. */
+  #bound(signal: AbortSignal | undefined): ManagerContext {
+    if (signal === undefined) return this.#context;
+    return { ...this.#context, client: this.#context.client.withSignal(signal) };
   }
 
   /** Each object's health right now (kstatus, or `customHealth` where it answers). */
@@ -94,4 +109,27 @@ export class ResourceManager {
   get(ref: ObjectRef): Promise<KubeObject | undefined> {
     return getLive(this.#context, ref);
   }
+}
+
+/**
+ * Runs `work`, ending with the signal's reason as soon as it aborts (and not starting when it
+ * already has). The verb's own requests end with it (their client is bound to the signal);
+ * this also ends waits on what is shared, such as discovery, which carries on for others.
+ */
+function abortable<T>(work: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work();
+  const reason = () =>
+    signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
+  if (signal.aborted) return Promise.reject(reason());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(reason());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work()
+      .then(resolve, reject)
+      .finally(() => {
+        signal.removeEventListener('abort', onAbort);
+      });
+  });
 }

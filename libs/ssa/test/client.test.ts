@@ -63,6 +63,48 @@ describe('KubeClient transport failures', () => {
     manager.close();
   });
 
+  it('ends requests in flight when the signal of a verb aborts, saying why', async () => {
+    const manager = new ResourceManager({
+      kubeConfig: kubeConfigFor(`https://127.0.0.1:${silentPort}`),
+      fieldManager: 'test',
+    });
+    const deadline = new AbortController();
+    setTimeout(() => {
+      deadline.abort(new Error('apply did not finish within spec.timeout (0.2s)'));
+    }, 200);
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' } };
+    const started = Date.now();
+    const error = await manager
+      .apply([object], { signal: deadline.signal })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toContain('apply did not finish within spec.timeout (0.2s)');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // Already aborted: nothing is sent.
+    const refused = await manager
+      .delete([{ apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'n' }], {
+        signal: deadline.signal,
+      })
+      .catch((e: unknown) => e);
+    expect((refused as Error).message).toContain('spec.timeout');
+    manager.close();
+  });
+
+  it('reports a request its signal ended as Aborted, with the reason', async () => {
+    const deadline = new AbortController();
+    const client = new KubeClient(kubeConfigFor(`https://127.0.0.1:${silentPort}`)).withSignal(
+      deadline.signal,
+    );
+    setTimeout(() => {
+      deadline.abort(new Error('out of time'));
+    }, 200);
+    const error = await client
+      .send({ method: 'GET', path: '/api/v1' }, 'discovering', 'API v1')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 0, reason: 'Aborted' });
+    expect((error as Error).message).toBe('discovering API v1: out of time');
+    client.close();
+  });
+
   it('reports a refused connection as Unreachable', async () => {
     const closedPort = await freePort();
     const client = new KubeClient(kubeConfigFor(`https://127.0.0.1:${closedPort}`));
