@@ -330,6 +330,20 @@ describe('tide build kustomization', () => {
     });
 
     it('prints plain Secrets as built and masks SOPS-encrypted ones, as flux does', async () => {
+      const sops = await writeKustomizationFile(
+        'sops.yaml',
+        [
+          'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+          'kind: Kustomization',
+          'metadata: {name: app}',
+          'spec:',
+          '  interval: 5m',
+          '  prune: true',
+          '  sourceRef: {kind: GitRepository, name: repo}',
+          '  decryption: {provider: sops}',
+          '',
+        ].join('\n'),
+      );
       const run = await runTide(
         [
           'build',
@@ -338,7 +352,7 @@ describe('tide build kustomization', () => {
           '--path',
           join(dir.path, 'secrets'),
           '--kustomization-file',
-          file,
+          sops,
           '--dry-run',
           '-n',
           namespace,
@@ -356,6 +370,11 @@ describe('tide build kustomization', () => {
       expect(byName.get('encrypted')).toMatchObject({ stringData: { password: '**SOPS**' } });
       expect(byName.get('encrypted')).not.toHaveProperty('sops');
       expect(run.stdout).not.toContain('ENC[');
+      // The controller refuses spec.decryption for now; the build says so.
+      expect(run.stderr).toBe(
+        `warning: Kustomization ${namespace}/app sets spec.decryption: kustomize-controller does ` +
+          'not decrypt SOPS yet and would not apply it (Ready=False, reason DecryptionFailed)\n',
+      );
     });
   });
 

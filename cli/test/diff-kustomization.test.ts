@@ -208,6 +208,43 @@ describe('tide diff kustomization', () => {
     expect(run.stderr).toBe('1 created, 2 configured, 1 unchanged\n');
   });
 
+  it('warns where the controller would apply differently from this diff', async () => {
+    const file = join(dir.path, 'remote.yaml');
+    await writeFile(
+      file,
+      [
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+        'kind: Kustomization',
+        'metadata: {name: app}',
+        'spec:',
+        '  interval: 10m',
+        '  prune: true',
+        `  targetNamespace: ${namespace}`,
+        '  serviceAccountName: deployer',
+        '  kubeConfig: {secretRef: {name: remote}}',
+        '  sourceRef: {kind: GitRepository, name: repo}',
+        '',
+      ].join('\n'),
+    );
+    const run = await diff(
+      'app',
+      '--path',
+      join(dir.path, 'applied'),
+      '--kustomization-file',
+      file,
+      ...cluster,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr.split('\n')).toEqual([
+      `warning: Kustomization ${namespace}/app sets spec.kubeConfig: the controller applies to ` +
+        "that kubeconfig's cluster; this diff is against the cluster of --kubeconfig/--context",
+      `warning: Kustomization ${namespace}/app sets spec.serviceAccountName: the controller ` +
+        'applies as ServiceAccount deployer; this diff runs with your own credentials',
+      '5 unchanged',
+      '',
+    ]);
+  });
+
   describe('a Kustomization that does not exist yet', () => {
     it('is diffed from the --kustomization-file spec', async () => {
       const file = join(dir.path, 'preview.yaml');

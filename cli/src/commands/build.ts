@@ -14,6 +14,7 @@ import type { KubeObject } from '@tide/ssa';
 import { addClusterFlags, ClusterConnection, type ClusterFlags } from './cluster.js';
 import { CommandError, reportFailure } from './command-error.js';
 import {
+  buildNotices,
   getLiveKustomization,
   readKustomizationFile,
   resolveBuildPath,
@@ -55,7 +56,9 @@ export function buildCommand(): Command {
     );
   addClusterFlags(kustomization).action(async (name: string, flags: BuildKustomizationFlags) => {
     try {
-      process.stdout.write(await buildKustomization(name, flags));
+      const output = await buildKustomization(name, flags);
+      for (const notice of output.notices) process.stderr.write(`${notice}\n`);
+      process.stdout.write(output.yaml);
     } catch (error) {
       reportFailure(error, 1);
     }
@@ -64,11 +67,16 @@ export function buildCommand(): Command {
   return command;
 }
 
-/** The YAML stream `tide build kustomization` prints. */
+/** What `tide build kustomization` prints: the YAML stream, and warnings for stderr. */
+export interface BuildOutput {
+  readonly yaml: string;
+  readonly notices: readonly string[];
+}
+
 export async function buildKustomization(
   name: string,
   flags: BuildKustomizationFlags,
-): Promise<string> {
+): Promise<BuildOutput> {
   const dir = await resolveBuildPath(flags.path);
   const connection = new ClusterConnection(flags);
   try {
@@ -77,7 +85,7 @@ export async function buildKustomization(
       readData: substituteDataReader(connection, kustomization, flags.dryRun),
       strictSubstitutions: flags.strictSubstitute,
     });
-    return toYamlStream(maskSopsData(objects));
+    return { yaml: toYamlStream(maskSopsData(objects)), notices: buildNotices(kustomization) };
   } finally {
     connection.close();
   }

@@ -28,6 +28,7 @@ import {
 import { addClusterFlags, ClusterConnection, type ClusterFlags } from './cluster.js';
 import { reportFailure } from './command-error.js';
 import {
+  diffNotices,
   getLiveKustomization,
   newKustomization,
   readKustomizationFile,
@@ -101,6 +102,7 @@ export async function diffKustomization(
     const notices: string[] = [];
     const live = await getLiveKustomization(connection, name, flags.namespace);
     const kustomization = await kustomizationToDiff(name, flags, live, notices);
+    notices.push(...diffNotices(kustomization));
     const objects = await renderKustomization(kustomization, dir, {
       readData: substituteDataReader(connection, kustomization, false),
       strictSubstitutions: flags.strictSubstitute,

@@ -167,3 +167,36 @@ export function substituteDataReader(
     }
   };
 }
+
+/** What a render cannot show about how the controller treats this Kustomization. */
+export function buildNotices(kustomization: Kustomization): string[] {
+  if (kustomization.spec.decryption === undefined) return [];
+  return [
+    `warning: ${subjectOf(kustomization)} sets spec.decryption: kustomize-controller does not ` +
+      'decrypt SOPS yet and would not apply it (Ready=False, reason DecryptionFailed)',
+  ];
+}
+
+/** buildNotices, and where the controller's apply differs from the diff's dry run. */
+export function diffNotices(kustomization: Kustomization): string[] {
+  const { kubeConfig, serviceAccountName } = kustomization.spec;
+  return [
+    ...buildNotices(kustomization),
+    ...(kubeConfig === undefined
+      ? []
+      : [
+          `warning: ${subjectOf(kustomization)} sets spec.kubeConfig: the controller applies to ` +
+            "that kubeconfig's cluster; this diff is against the cluster of --kubeconfig/--context",
+        ]),
+    ...(serviceAccountName === undefined
+      ? []
+      : [
+          `warning: ${subjectOf(kustomization)} sets spec.serviceAccountName: the controller ` +
+            `applies as ServiceAccount ${serviceAccountName}; this diff runs with your own credentials`,
+        ]),
+  ];
+}
+
+function subjectOf(kustomization: Kustomization): string {
+  return `Kustomization ${kustomization.metadata.namespace ?? ''}/${kustomization.metadata.name ?? ''}`;
+}
