@@ -5,6 +5,7 @@ import {
   inventoryOf,
   diffInventory,
   entriesWith,
+  type DriftIgnoreRules,
   type InventoryEntry,
   type KubeObject,
   type ResourceManager,
@@ -25,7 +26,12 @@ export function ownerLabelsOf(obj: Kustomization): Record<string, string> {
 export async function applyChanges(
   resources: ResourceManager,
   objects: readonly KubeObject[],
-  options: { readonly force: boolean; readonly signal?: AbortSignal | undefined },
+  options: {
+    readonly force: boolean;
+    readonly signal?: AbortSignal | undefined;
+    /** `spec.driftIgnoreRules`, compiled: paths of existing objects the apply leaves alone. */
+    readonly ignore?: DriftIgnoreRules | undefined;
+  },
 ): Promise<string[]> {
   const changeSet = await resources.apply(objects, options);
   return entriesWith(changeSet, Action.Created, Action.Configured).map((entry) => entry.summary);

@@ -32,6 +32,7 @@ import { recordRun } from './history.js';
 import { appliedBefore, applyChanges, mergeInventories, pruneInventory } from './apply-step.js';
 import { waitForHealth } from './health-step.js';
 import { compileHealthCheckExprs } from './health-exprs.js';
+import { compileDriftIgnoreRules } from './drift-ignore.js';
 import { kustomizationKind, sourceKinds } from './kinds.js';
 import { readData } from './postbuild.js';
 import { renderKustomization } from './render.js';
@@ -65,7 +66,7 @@ export interface KustomizationReconcilerOptions {
 export const fieldManager = 'kustomize-controller';
 
 /** Spec fields this increment does not implement; a Kustomization using one is refused. */
-const unsupportedFields = ['driftIgnoreRules'] as const;
+const unsupportedFields: readonly (keyof Kustomization['spec'])[] = [];
 
 /**
  * Kustomization: the source's artifact, built with the spec's overlay and post-build
@@ -205,6 +206,8 @@ class KustomizationRun {
   private inventory: InventoryEntry[] = [];
   /** `spec.healthCheckExprs`, compiled once per reconcile by reconcileSpec. */
   private customHealth: ReturnType<typeof compileHealthCheckExprs>;
+  /** `spec.driftIgnoreRules`, compiled once per reconcile by reconcileSpec. */
+  private ignoreRules: ReturnType<typeof compileDriftIgnoreRules>;
   /** The apply manager of the Kustomization's cluster and identity, once resolved. */
   private resources: ResourceManager | undefined;
 
@@ -216,7 +219,7 @@ class KustomizationRun {
     private readonly artifacts: ArtifactCache,
   ) {}
 
-  /** Refuses SOPS decryption and unhandled spec fields; compiles `healthCheckExprs` (once). */
+  /** Refuses SOPS decryption and unhandled spec fields; compiles CEL and ignore rules (once). */
   readonly reconcileSpec = (): Promise<ReconcileResult> => {
     const spec = this.obj.spec;
     if (spec.decryption !== undefined)
@@ -228,6 +231,7 @@ class KustomizationRun {
         `spec fields not supported yet: ${used.join(', ')}`,
       );
     this.customHealth = compileHealthCheckExprs(spec);
+    this.ignoreRules = compileDriftIgnoreRules(spec);
     return Promise.resolve(Result.Empty);
   };
 
@@ -287,6 +291,7 @@ class KustomizationRun {
       changes = await applyChanges(resources, this.objects, {
         force: this.obj.spec.force ?? false,
         signal: AbortSignal.any([deadline.signal, this.context.signal]),
+        ignore: this.ignoreRules,
       });
     } catch (error) {
       deadline.clear();

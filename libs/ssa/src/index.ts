@@ -2,8 +2,9 @@
  * @tide/ssa: the server-side apply manager kustomize-controller and `tide diff` are built
  * on. Applies object sets in stages with a dry run first and returns a change set
  * (created/configured/unchanged/deleted/skipped), diffs against the cluster with Secrets
- * masked, prunes with Flux's opt-out annotations, computes kstatus health and waits for
- * it, and keeps inventories in Flux's id format. Objects are plain JSON end to end.
+ * masked, prunes with Flux's opt-out annotations, leaves the paths of drift ignore rules
+ * alone, computes kstatus health and waits for it, and keeps inventories in Flux's id
+ * format. Objects are plain JSON end to end.
  */
 export { ResourceManager, type ResourceManagerOptions } from './manager.js';
 export {
@@ -20,6 +21,8 @@ export {
   type FieldManagerRef,
 } from './takeover.js';
 export { applyStages, ApplyError, type ApplyOptions } from './apply.js';
+export { DriftIgnoreRules, InvalidIgnoreRuleError, type IgnoreRule } from './ignore.js';
+export { InvalidSelectorError, type ObjectSelector } from './selector.js';
 export { Annotations, ApplyPolicy, policyOf, immutableFields, type PlanOptions } from './plan.js';
 export {
   Action,

@@ -3,6 +3,12 @@ import { getLive, resourceFor, serverApply, type ManagerContext } from './contex
 import type { ResourceInfo } from './discovery.js';
 import { ImmutableFieldError, KubeApiError } from './errors.js';
 import { removeFieldPath } from './fieldpath.js';
+import {
+  ignoresWholeObject,
+  keepLiveValues,
+  withoutIgnored,
+  type DriftIgnoreRules,
+} from './ignore.js';
 import { takeOverFields, type FieldManagerRef } from './takeover.js';
 import { sameObject } from './normalize.js';
 import { annotationOf, groupOf, isObject, refOf, subjectOf, type KubeObject } from './object.js';
@@ -46,6 +52,13 @@ export type Plan =
 export interface PlanOptions {
   /** Recreate objects whose immutable fields changed (also per object: force annotation). */
   readonly force?: boolean;
+  /**
+   * Paths of existing objects the apply leaves as they are in the cluster (Flux's
+   * `driftIgnoreRules`): their live values are applied, and a difference there, in value or
+   * ownership, is no change. A new object is applied whole; a rule with the empty pointer
+   * skips an existing object entirely.
+   */
+  readonly ignore?: DriftIgnoreRules | undefined;
 }
 
 /** What only a real apply does before its dry run: the one write planning may make. */
@@ -85,17 +98,21 @@ export async function planObject(
   let live = await getLive(context, refOf(object), info);
   if (policy === ApplyPolicy.IfNotPresent && live !== undefined)
     return { kind: 'skip', reason: `${Annotations.ssa}: IfNotPresent and the object exists` };
+  const ignored = live === undefined ? [] : (options.ignore?.pointersFor(object) ?? []);
+  if (ignoresWholeObject(ignored))
+    return { kind: 'skip', reason: 'a drift ignore rule ignores the whole object' };
   const takeOver = options.takeOverManagers ?? [];
   if (live !== undefined && policy === ApplyPolicy.Override && takeOver.length > 0)
     live = (await takeOverFields(context, live, info, takeOver)) ?? live;
   const body = applyBody(object);
+  if (live !== undefined) keepLiveValues(body, live, ignored);
   const yielded: string[] = [];
   try {
     const result = await dryRun(context, body, info, policy, yielded);
     const action =
       live === undefined
         ? Action.Created
-        : sameObject(live, result)
+        : sameObject(withoutIgnored(live, ignored), withoutIgnored(result, ignored))
           ? Action.Unchanged
           : Action.Configured;
     return { kind: 'apply', info, policy, body, live, result, action, recreate: [], yielded };
