@@ -10,6 +10,7 @@ export { ResourceManager, type ResourceManagerOptions } from './manager.js';
 export {
   KubeClient,
   defaultRequestTimeoutMs,
+  type Cancellable,
   type KubeRequest,
   type KubeResponse,
 } from './client.js';
@@ -52,7 +53,13 @@ export {
   type InventoryEntry,
 } from './inventory.js';
 export { impersonatingKubeConfig, serviceAccountUser } from './impersonation.js';
-export { KubeApiError, ImmutableFieldError, UnknownKindError, type StatusCause } from './errors.js';
+export {
+  KubeApiError,
+  ImmutableFieldError,
+  RequestAborted,
+  UnknownKindError,
+  type StatusCause,
+} from './errors.js';
 export { sameObject, withoutServerNoise } from './normalize.js';
 export { unifiedDiff } from './unified.js';
 export {
