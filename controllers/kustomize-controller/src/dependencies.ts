@@ -1,7 +1,6 @@
 import { ConditionReason, type Kustomization } from '@tide/api';
 import { CelError, compile, type CelProgram } from '@tide/cel';
 import { StallingError, WaitingError, type Informer } from '@tide/runtime';
-import { invalidCELExpression } from './cel-reasons.js';
 import { sourceRefOf, type SourceLookup } from './source.js';
 import { kustomizationKind, sourceKinds } from './kinds.js';
 import type { SourceObject } from './source.js';
@@ -64,7 +63,7 @@ function compileReadyExpr(
   } catch (error) {
     if (!(error instanceof CelError)) throw error;
     throw new StallingError(
-      invalidCELExpression,
+      ConditionReason.InvalidCELExpression,
       `spec.dependsOn[${index}].readyExpr (${dependency.name}): ${error.message}`,
       { cause: error },
     );

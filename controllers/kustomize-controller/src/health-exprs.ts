@@ -1,8 +1,7 @@
-import type { KustomizationSpec } from '@tide/api';
+import { ConditionReason, type KustomizationSpec } from '@tide/api';
 import { CelError, compile, type CelProgram } from '@tide/cel';
 import { StallingError } from '@tide/runtime';
 import { HealthStatus, groupOf, type CustomHealth, type Health, type KubeObject } from '@tide/ssa';
-import { invalidCELExpression } from './cel-reasons.js';
 
 type HealthCheckExpr = NonNullable<KustomizationSpec['healthCheckExprs']>[number];
 
@@ -44,7 +43,7 @@ function compileEntry(entry: HealthCheckExpr, index: number): CompiledHealthChec
     } catch (error) {
       if (!(error instanceof CelError)) throw error;
       throw new StallingError(
-        invalidCELExpression,
+        ConditionReason.InvalidCELExpression,
         `spec.healthCheckExprs[${index}].${field} (${entry.kind}): ${error.message}`,
         { cause: error },
       );

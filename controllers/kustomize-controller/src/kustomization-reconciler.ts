@@ -65,9 +65,6 @@ export interface KustomizationReconcilerOptions {
 
 export const fieldManager = 'kustomize-controller';
 
-/** Spec fields this increment does not implement; a Kustomization using one is refused. */
-const unsupportedFields: readonly (keyof Kustomization['spec'])[] = [];
-
 /**
  * Kustomization: the source's artifact, built with the spec's overlay and post-build
  * substitutions, applied with server-side apply; what left the set is pruned, health is
@@ -219,17 +216,11 @@ class KustomizationRun {
     private readonly artifacts: ArtifactCache,
   ) {}
 
-  /** Refuses SOPS decryption and unhandled spec fields; compiles CEL and ignore rules (once). */
+  /** Refuses SOPS decryption; compiles the CEL health expressions and ignore rules (once). */
   readonly reconcileSpec = (): Promise<ReconcileResult> => {
     const spec = this.obj.spec;
     if (spec.decryption !== undefined)
       throw new StallingError('DecryptionFailed', 'SOPS decryption is not supported yet');
-    const used = unsupportedFields.filter((field) => spec[field] !== undefined);
-    if (used.length > 0)
-      throw new StallingError(
-        ConditionReason.ReconciliationFailed,
-        `spec fields not supported yet: ${used.join(', ')}`,
-      );
     this.customHealth = compileHealthCheckExprs(spec);
     this.ignoreRules = compileDriftIgnoreRules(spec);
     return Promise.resolve(Result.Empty);

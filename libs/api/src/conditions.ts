@@ -62,6 +62,8 @@ export const ConditionReason = {
   InvalidSTSConfiguration: 'InvalidSTSConfiguration',
   InvalidProviderConfiguration: 'InvalidProviderConfiguration',
   AccessDenied: 'AccessDenied',
+  /** A CEL expression in the spec does not compile (Stalled until the spec changes). */
+  InvalidCELExpression: 'InvalidCELExpression',
   InstallSucceeded: 'InstallSucceeded',
   InstallFailed: 'InstallFailed',
   UpgradeSucceeded: 'UpgradeSucceeded',
