@@ -208,6 +208,28 @@ describe('tide diff kustomization', () => {
     expect(run.stderr).toBe('1 created, 2 configured, 1 unchanged\n');
   });
 
+  it("shows no drift under the spec's driftIgnoreRules, and refuses a bad rule", async () => {
+    const file = join(dir.path, 'ignore.yaml');
+    const spec = (rules: string) =>
+      [
+        'apiVersion: kustomize.toolkit.fluxcd.io/v1',
+        'kind: Kustomization',
+        'metadata: {name: app}',
+        `spec: {interval: 10m, prune: false, targetNamespace: ${namespace}, sourceRef: {kind: GitRepository, name: repo}, driftIgnoreRules: [${rules}]}`,
+        '',
+      ].join('\n');
+    await writeFile(file, spec('{paths: [/data/color], target: {kind: ConfigMap, name: changed}}'));
+    const args = ['--path', join(dir.path, 'checkout'), '--kustomization-file', file, ...cluster];
+    const run = await diff('app', ...args);
+    expect(run.stdout).not.toContain('/changed');
+    expect(run.stderr).toBe('1 created, 1 configured, 2 unchanged\n');
+
+    await writeFile(file, spec('{paths: [data/color]}'));
+    const bad = await diff('app', ...args);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('spec.driftIgnoreRules[0]');
+  });
+
   it('warns where the controller would apply differently from this diff', async () => {
     const file = join(dir.path, 'remote.yaml');
     await writeFile(

@@ -17,6 +17,8 @@ import {
   inventoryOf,
   keepReason,
   refOf,
+  DriftIgnoreRules,
+  InvalidIgnoreRuleError,
   ResourceManager,
   summarizeChangeSet,
   UnknownKindError,
@@ -26,7 +28,7 @@ import {
   type ObjectRef,
 } from '@tide/ssa';
 import { addClusterFlags, ClusterConnection, type ClusterFlags } from './cluster.js';
-import { reportFailure } from './command-error.js';
+import { CommandError, reportFailure } from './command-error.js';
 import {
   diffNotices,
   getLiveKustomization,
@@ -107,7 +109,10 @@ export async function diffKustomization(
       readData: substituteDataReader(connection, kustomization, false),
       strictSubstitutions: flags.strictSubstitute,
     });
-    const diffs = await manager.diffAll(objects, { force: kustomization.spec.force ?? false });
+    const diffs = await manager.diffAll(objects, {
+      force: kustomization.spec.force ?? false,
+      ignore: ignoreRulesOf(kustomization),
+    });
     const pruned =
       kustomization.spec.prune && live !== undefined
         ? await prunePreview(manager, live, objects)
@@ -207,4 +212,18 @@ function report(
 
 function headline(subject: string, action: Action, reason: string | undefined): string {
   return `► ${subject} ${action}${reason === undefined ? '' : ` (${reason})`}`;
+}
+
+/** `spec.driftIgnoreRules`, compiled as the controller does: their paths show no drift. */
+function ignoreRulesOf(kustomization: Kustomization): DriftIgnoreRules | undefined {
+  const rules = kustomization.spec.driftIgnoreRules ?? [];
+  if (rules.length === 0) return undefined;
+  try {
+    return DriftIgnoreRules.compile(rules);
+  } catch (error) {
+    if (!(error instanceof InvalidIgnoreRuleError)) throw error;
+    throw new CommandError(`spec.driftIgnoreRules[${error.index}]: ${error.reason}`, {
+      cause: error,
+    });
+  }
 }
