@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir, oracles, repoRoot, run, type TempDir } from '@tide/harness';
+import {
+  makeTempDir,
+  oracles,
+  repoRoot,
+  run,
+  startGitServer,
+  type GitServer,
+  type TempDir,
+} from '@tide/harness';
 
 const tide = () => join(repoRoot(), 'node_modules', '.bin', 'tide');
 
@@ -74,5 +82,44 @@ describe('tide kustomize build', () => {
     await expect(
       run(tide(), ['kustomize', 'build', '--load-restrictor', 'Sometimes', join(dir.path, 'app')]),
     ).rejects.toThrow(/exit code 1\): Error: unknown load restrictor Sometimes/);
+  });
+
+  describe('remote resources', () => {
+    let server: GitServer;
+    let remoteDir: string;
+
+    beforeAll(async () => {
+      server = await startGitServer();
+      const repo = await server.createRepository('org/app', {
+        files: {
+          'app/kustomization.yaml': 'resources: [deployment.yaml]\nnamePrefix: remote-\n',
+          'app/deployment.yaml': deployment,
+        },
+      });
+      await repo.tag('v1');
+      remoteDir = join(dir.path, 'remote');
+      await mkdir(remoteDir);
+      await writeFile(
+        join(remoteDir, 'kustomization.yaml'),
+        `resources:\n- ${repo.url}//app?ref=v1\n`,
+      );
+    });
+
+    afterAll(async () => {
+      await server.stop();
+    });
+
+    it('fetches them by default and prints what kubectl kustomize prints', async () => {
+      const { kubectl } = await oracles();
+      const ours = await run(tide(), ['kustomize', 'build', remoteDir]);
+      expect(ours).toContain('name: remote-web');
+      expect(ours).toBe(await run(kubectl, ['kustomize', remoteDir]));
+    });
+
+    it('refuses them with --no-remote', async () => {
+      await expect(run(tide(), ['kustomize', 'build', '--no-remote', remoteDir])).rejects.toThrow(
+        /exit code 1\): Error: .*fetching remote resources is off/,
+      );
+    });
   });
 });

@@ -1,12 +1,16 @@
 /**
  * `tide kustomize build DIR`: prints what `kustomize build DIR` prints, using the in-process
- * engine. Output goes to stdout; a failure prints `Error: ...` on stderr and exits 1.
+ * engine. Output goes to stdout; a failure prints `Error: ...` on stderr and exits 1. Remote
+ * resources (`https://host/org/repo//path?ref=v1`) are fetched, as kustomize does, unless
+ * `--no-remote` is given.
  */
 import { Command } from 'commander';
-import { build, KustomizeError, type LoadRestrictor } from '@tide/kustomize';
+import { buildAsync, KustomizeError, type LoadRestrictor } from '@tide/kustomize';
 
 interface BuildFlags {
   loadRestrictor: string;
+  /** false with --no-remote */
+  remote: boolean;
 }
 
 const restrictors: Readonly<Record<string, LoadRestrictor>> = {
@@ -27,14 +31,16 @@ export function kustomizeCommand(): Command {
       'LoadRestrictionsRootOnly (files only from within each kustomization) or LoadRestrictionsNone',
       'LoadRestrictionsRootOnly',
     )
-    .action((dir: string, flags: BuildFlags) => {
+    .option('--no-remote', 'refuse remote resources (git URLs) instead of fetching them')
+    .action(async (dir: string, flags: BuildFlags) => {
       const loadRestrictor = restrictors[flags.loadRestrictor];
       if (loadRestrictor === undefined) {
         fail(`unknown load restrictor ${flags.loadRestrictor}`);
         return;
       }
       try {
-        process.stdout.write(build(dir, { loadRestrictor }).yaml);
+        const { yaml } = await buildAsync(dir, { loadRestrictor, remote: flags.remote });
+        process.stdout.write(yaml);
       } catch (error) {
         if (!(error instanceof KustomizeError)) throw error;
         fail(error.message);

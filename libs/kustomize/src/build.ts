@@ -6,8 +6,8 @@
  * concern (kind-indexed where they are kind-specific), and each patch is parsed and its target
  * compiled once, so the cost grows with resources + patches, not their product.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { join, posix, relative, resolve } from 'node:path';
 import { KustomizeError } from './errors.js';
 import { absorbGenerated, generate, parseGeneratorOptions } from './generators.js';
 import { nameHash } from './hash.js';
@@ -29,6 +29,8 @@ import {
   parseTarget,
   type Patch,
 } from './patch/patches.js';
+import { RemoteNeeded, type RemoteCheckouts } from './remote/checkout.js';
+import { parseRepoSpec } from './remote/spec.js';
 import { ResourceIndex } from './resource-index.js';
 import { Resource, validateResource } from './resource.js';
 import { parseSelector } from './selector.js';
@@ -71,8 +73,23 @@ export interface BuildResult {
   readonly yaml: string;
 }
 
-/** Builds the kustomization in `directory`, like `kustomize build directory`. */
+/**
+ * Builds the kustomization in `directory`, like `kustomize build directory`. Remote resources
+ * need a fetch, so only `buildAsync` (with `remote: true`) builds them; here they are an error.
+ */
 export function build(directory: string, options: BuildOptions = {}): BuildResult {
+  return buildWith(directory, options, undefined);
+}
+
+/**
+ * A build whose remote resources come from `remotes`: one not fetched yet throws RemoteNeeded,
+ * so the caller can fetch it and build again.
+ */
+export function buildWith(
+  directory: string,
+  options: BuildOptions,
+  remotes: RemoteCheckouts | undefined,
+): BuildResult {
   const loader = new FileLoader(options.loadRestrictor ?? 'rootOnly');
   const root = resolve(directory);
   const top =
@@ -86,6 +103,8 @@ export function build(directory: string, options: BuildOptions = {}): BuildResul
     root,
     originAnnotations: metadata.origins,
     vars: [],
+    remotes,
+    remoteSource: undefined,
   };
   accumulate(top, root, index, loader, session);
   finish(index);
@@ -109,6 +128,18 @@ interface Session {
   readonly originAnnotations: boolean;
   /** `vars` of every level, resolved once the build is otherwise done. */
   readonly vars: Var[];
+  /** Fetched remote kustomizations; undefined when remote resources are off. */
+  readonly remotes: RemoteCheckouts | undefined;
+  /** The remote checkout the level being built came from (origin annotations name it). */
+  remoteSource: RemoteSource | undefined;
+}
+
+interface RemoteSource {
+  readonly checkout: string;
+  readonly repo: string;
+  readonly ref: string;
+  /** `notCloned` when the address named the repository root, else empty. */
+  readonly base: string;
 }
 
 const originAnnotation = 'config.kubernetes.io/origin';
@@ -145,14 +176,37 @@ function annotateOrigin(resource: Resource, origin: string): void {
   metadata.annotations = annotations;
 }
 
+/** Where a file came from, for origin annotations: its repository when fetched. */
+interface FileSource {
+  readonly path: string;
+  readonly repo?: string;
+  readonly ref?: string;
+}
+
+/**
+ * A file's path for origin annotations: relative to the top-level kustomization, or, in a
+ * remote checkout, to the repository root (under `notCloned/` when the address named the
+ * root itself: kustomize derives the path from a placeholder clone directory).
+ */
+function sourceOf(session: Session, file: string): FileSource {
+  const remote = session.remoteSource;
+  if (remote === undefined) return { path: relative(session.root, file) };
+  const path = posix.join(remote.base, relative(remote.checkout, file));
+  return { path, repo: remote.repo, ref: remote.ref };
+}
+
 /** The origin annotation's text: a small YAML document, fields in kustomize's order. */
 function originText(fields: {
   path?: string;
+  repo?: string;
+  ref?: string;
   configuredIn?: string;
   configuredBy?: string;
 }): string {
   const lines: string[] = [];
   if (fields.path !== undefined) lines.push(emitDocument({ path: fields.path }));
+  if (fields.repo !== undefined) lines.push(emitDocument({ repo: fields.repo }));
+  if (fields.ref !== undefined && fields.ref !== '') lines.push(emitDocument({ ref: fields.ref }));
   if (fields.configuredIn !== undefined) {
     lines.push(emitDocument({ configuredIn: fields.configuredIn }));
   }
@@ -212,7 +266,8 @@ function accumulate(
   runGenerators(kustomization, fields, root, index, loader, session);
   // Components run after this level's generators and before its transformers, as in kustomize.
   for (const entry of fields.strings('components')) {
-    const componentRoot = loader.realPath(root, entry);
+    const remote = isRemote(entry, root) ? remoteRoot(entry, origin, session) : undefined;
+    const componentRoot = remote?.root ?? loader.realPath(root, entry);
     if (!loader.isDirectory(componentRoot)) {
       throw new KustomizeError(`${origin}: component ${entry} must be a directory`);
     }
@@ -222,7 +277,9 @@ function accumulate(
         `${component.path}: a component must have kind: Component (used from ${origin})`,
       );
     }
-    accumulate(component, componentRoot, index, loader, session);
+    inSource(session, remote?.source, () => {
+      accumulate(component, componentRoot, index, loader, session);
+    });
   }
   runTransformers(kustomization, fields, root, index, loader);
   visiting.delete(root);
@@ -236,19 +293,17 @@ function loadResourceEntry(
   session: Session,
   origin: string,
 ): void {
-  if (isRemote(entry, root)) {
-    throw new KustomizeError(
-      `${origin}: remote resource ${entry} is not supported by tide's kustomize yet`,
-    );
-  }
-  const path = loader.realPath(root, entry);
-  if (loader.isDirectory(path)) {
+  const remote = isRemote(entry, root) ? remoteRoot(entry, origin, session) : undefined;
+  const path = remote?.root ?? loader.realPath(root, entry);
+  if (remote !== undefined || loader.isDirectory(path)) {
     const sub = readKustomizationIn(path);
     if (sub.kind === 'Component') {
       throw new KustomizeError(`${sub.path}: a Component must be listed under components`);
     }
     const subIndex = new ResourceIndex();
-    accumulate(sub, path, subIndex, loader, session);
+    inSource(session, remote?.source, () => {
+      accumulate(sub, path, subIndex, loader, session);
+    });
     for (const resource of subIndex.all()) index.add(resource);
     return;
   }
@@ -258,20 +313,70 @@ function loadResourceEntry(
       validateResource(object, path);
       const resource = new Resource(object, path);
       if (session.originAnnotations) {
-        annotateOrigin(resource, originText({ path: relative(session.root, path) }));
+        annotateOrigin(resource, originText(sourceOf(session, path)));
       }
       index.add(resource);
     }
   }
 }
 
-/** URLs, scp-style git addresses and `host/org/repo//path?ref=` forms kustomize would fetch. */
+/** The directory of a remote kustomization in its checkout, and what its origins say. */
+function remoteRoot(
+  entry: string,
+  origin: string,
+  session: Session,
+): { root: string; source: RemoteSource } {
+  const spec = parseRepoSpec(entry, origin);
+  if (session.remotes === undefined) {
+    throw new KustomizeError(
+      `${origin}: remote resource ${entry}: fetching remote resources is off; ` +
+        'build with buildAsync(dir, { remote: true }) (`tide kustomize build` fetches them unless given --no-remote)',
+    );
+  }
+  const checkout = session.remotes.directoryOf(spec);
+  if (checkout === undefined) throw new RemoteNeeded(spec, entry, origin);
+  const directory = join(checkout, spec.path);
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new KustomizeError(
+      `${origin}: remote resource ${entry}: no directory '${spec.path}' in ${spec.cloneUrl}`,
+    );
+  }
+  return {
+    root: realpathSync(directory),
+    source: {
+      checkout: realpathSync(checkout),
+      repo: spec.cloneUrl,
+      ref: spec.ref,
+      base: spec.path === '' ? 'notCloned' : '',
+    },
+  };
+}
+
+/** Builds a level with origin annotations naming the remote source it came from, if any. */
+function inSource(session: Session, source: RemoteSource | undefined, level: () => void): void {
+  const outer = session.remoteSource;
+  session.remoteSource = source ?? outer;
+  try {
+    level();
+  } finally {
+    session.remoteSource = outer;
+  }
+}
+
+/**
+ * Whether kustomize would fetch an entry: a URL with a scheme (or go-getter's `git::`), or, when
+ * nothing of that name exists locally, an address kustomize parses as a repository
+ * (`github.com/org/repo`, `user@host:org/repo`).
+ */
 function isRemote(entry: string, root: string): boolean {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('git@')) return true;
+  if (/^(git::)?[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return true;
   if (existsSync(resolve(root, entry))) return false;
-  return (
-    /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(entry) || /\?(ref|version)=/.test(entry)
-  );
+  try {
+    parseRepoSpec(entry, root);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A `kind: List` (or any `*List` with items) contributes its items. */
@@ -305,8 +410,8 @@ function runGenerators(
     for (const args of fields.list(field)) {
       const { resource, behavior } = generate(kind, args, context);
       if (session.originAnnotations && behavior === 'create') {
-        const configuredIn = relative(session.root, origin);
-        annotateOrigin(resource, originText({ configuredIn, configuredBy: plugin }));
+        const { path: configuredIn, ...repository } = sourceOf(session, origin);
+        annotateOrigin(resource, originText({ ...repository, configuredIn, configuredBy: plugin }));
       }
       absorbGenerated(index, resource, behavior, origin);
     }

@@ -26,16 +26,11 @@ describe('unsupported kustomize features', () => {
     ['crds', 'crds:\n- crd.json\n'],
     ['helmCharts', 'helmCharts:\n- name: x\n'],
     ['transformers', 'transformers:\n- t.yaml\n'],
-    ['remote resources', 'resources:\n- https://github.com/org/repo//app?ref=v1\n'],
-    ['scp-style remote resources', 'resources:\n- git@github.com:org/repo.git\n'],
   ])('%s', (name, kustomization) => {
     const dir = join(temp.path, name.replaceAll(' ', '-'));
     mkdirSync(dir);
     writeFileSync(join(dir, 'cm.yaml'), configMap);
     writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n- cm.yaml\n${kustomization}`);
-    if (kustomization.startsWith('resources:')) {
-      writeFileSync(join(dir, 'kustomization.yaml'), kustomization);
-    }
     expect(() => build(dir)).toThrow(/not supported by tide's kustomize yet/);
   });
 });
