@@ -1,29 +1,12 @@
 /**
- * The flags that say which cluster and namespace a command talks to (flux's names:
- * `-n/--namespace`, `--kubeconfig`, `--context`), and a connection made only when needed,
- * so `tide build kustomization --dry-run` never touches the network.
+ * The cluster connection of one command run, made only when needed, so
+ * `tide build kustomization --dry-run` never touches the network.
  */
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '@tide/runtime';
+import type { ClusterFlags } from './cluster-flags.js';
 import { CommandError } from './command-error.js';
-
-/** Where Flux's own objects live, and so the namespace flux's CLI assumes. */
-export const defaultNamespace = 'flux-system';
-
-export interface ClusterFlags {
-  readonly namespace: string;
-  readonly kubeconfig?: string;
-  readonly context?: string;
-}
-
-export function addClusterFlags(command: Command): Command {
-  return command
-    .option('-n, --namespace <namespace>', 'the namespace of the Kustomization', defaultNamespace)
-    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use (default: its current context)');
-}
 
 /** Loads the kubeconfig the flags name, or the default one, and selects the context. */
 export function loadKubeConfig(flags: ClusterFlags): KubeConfig {
