@@ -102,6 +102,7 @@ export function buildWith(
     visiting: new Set(),
     root,
     originAnnotations: metadata.origins,
+    transformerAnnotations: metadata.transformers,
     vars: [],
     remotes,
     remoteSource: undefined,
@@ -126,6 +127,7 @@ interface Session {
   /** The root of the top-level kustomization; origins are relative to it. */
   readonly root: string;
   readonly originAnnotations: boolean;
+  readonly transformerAnnotations: boolean;
   /** `vars` of every level, resolved once the build is otherwise done. */
   readonly vars: Var[];
   /** Fetched remote kustomizations; undefined when remote resources are off. */
@@ -149,23 +151,24 @@ const managedByValue = 'kustomize-v5.8.1';
 
 /**
  * `buildMetadata` of the top-level kustomization (kustomize ignores it further down):
- * `originAnnotations` and `managedByLabel`.
+ * `originAnnotations`, `managedByLabel` and `transformerAnnotations`.
  */
-function buildMetadataOf(kustomization: Kustomization): { origins: boolean; managedBy: boolean } {
+function buildMetadataOf(kustomization: Kustomization): {
+  origins: boolean;
+  managedBy: boolean;
+  transformers: boolean;
+} {
   const value = new FieldReader(kustomization).strings('buildMetadata');
+  const known = ['originAnnotations', 'managedByLabel', 'transformerAnnotations'];
   for (const option of value) {
-    if (option === 'transformerAnnotations') {
-      throw new KustomizeError(
-        `${kustomization.path}: buildMetadata transformerAnnotations is not supported by tide's kustomize yet`,
-      );
-    }
-    if (option !== 'originAnnotations' && option !== 'managedByLabel') {
+    if (!known.includes(option)) {
       throw new KustomizeError(`${kustomization.path}: unknown buildMetadata option ${option}`);
     }
   }
   return {
     origins: value.includes('originAnnotations'),
     managedBy: value.includes('managedByLabel'),
+    transformers: value.includes('transformerAnnotations'),
   };
 }
 
@@ -281,7 +284,7 @@ function accumulate(
       accumulate(component, componentRoot, index, loader, session);
     });
   }
-  runTransformers(kustomization, fields, root, index, loader);
+  runTransformers(kustomization, fields, root, index, loader, session);
   visiting.delete(root);
 }
 
@@ -425,29 +428,84 @@ function runTransformers(
   root: string,
   index: ResourceIndex,
   loader: FileLoader,
+  session: Session,
 ): void {
   const origin = kustomization.path;
-  applyPatches(index, legacyStrategicPatches(fields, root, loader, origin));
+  const record = (kind: string, count: number) => {
+    recordTransformers(index, session, origin, kind, count);
+  };
+  const strategicPatches = legacyStrategicPatches(fields, root, loader, origin);
+  applyPatches(index, strategicPatches);
+  record('PatchStrategicMergeTransformer', Math.min(strategicPatches.length, 1));
   applyPatches(index, patchesOf(fields, root, loader, origin));
+  record('PatchTransformer', fields.list('patches').length);
 
   const namespace = fields.string('namespace');
   if (namespace !== undefined && namespace !== '') {
     setNamespace(index.all(), namespace);
     index.rekeyAll('namespace');
+    record('NamespaceTransformer', 1);
   }
   const prefix = fields.string('namePrefix') ?? '';
   const suffix = fields.string('nameSuffix') ?? '';
   if (prefix !== '' || suffix !== '') {
     addPrefixSuffix(index.all(), prefix, suffix);
     index.rekeyAll('prefix/suffix');
+    record('PrefixTransformer', prefix === '' ? 0 : 1);
+    record('SuffixTransformer', suffix === '' ? 0 : 1);
   }
-  setPairs(index.all(), fields.stringMap('commonLabels'), commonLabelSpecs);
-  for (const entry of fields.list('labels')) applyLabelEntry(entry, index, origin);
-  setPairs(index.all(), fields.stringMap('commonAnnotations'), commonAnnotationSpecs);
-  applyPatches(index, legacyJsonPatches(fields, root, loader, origin));
-  setReplicas(index.all(), parseReplicas(fields.list('replicas'), origin));
-  setImages(index.all(), parseImages(fields.list('images'), origin));
-  applyReplacements(index.all(), replacementsOf(fields, root, loader, origin));
+  const commonLabels = fields.stringMap('commonLabels');
+  const labels = fields.list('labels');
+  setPairs(index.all(), commonLabels, commonLabelSpecs);
+  for (const entry of labels) applyLabelEntry(entry, index, origin);
+  // One transformer per labels entry plus the commonLabels one, unless there are neither.
+  const anyLabels = labels.length > 0 || Object.keys(commonLabels).length > 0;
+  record('LabelTransformer', anyLabels ? labels.length + 1 : 0);
+  const commonAnnotations = fields.stringMap('commonAnnotations');
+  setPairs(index.all(), commonAnnotations, commonAnnotationSpecs);
+  record('AnnotationsTransformer', Math.min(Object.keys(commonAnnotations).length, 1));
+  const jsonPatches = legacyJsonPatches(fields, root, loader, origin);
+  applyPatches(index, jsonPatches);
+  record('PatchJson6902Transformer', jsonPatches.length);
+  const replicas = parseReplicas(fields.list('replicas'), origin);
+  setReplicas(index.all(), replicas);
+  record('ReplicaCountTransformer', replicas.length);
+  const images = parseImages(fields.list('images'), origin);
+  setImages(index.all(), images);
+  record('ImageTagTransformer', images.length);
+  const replacements = replacementsOf(fields, root, loader, origin);
+  applyReplacements(index.all(), replacements);
+  record('ReplacementTransformer', Math.min(replacements.length, 1));
+}
+
+const transformationsAnnotation = 'alpha.config.kubernetes.io/transformations';
+
+/**
+ * `buildMetadata: [transformerAnnotations]`: after each built-in transformer a level configures,
+ * every resource of the level gets an entry naming it and the kustomization it came from,
+ * whether or not it changed that resource, as kustomize does.
+ */
+function recordTransformers(
+  index: ResourceIndex,
+  session: Session,
+  kustomizationPath: string,
+  kind: string,
+  count: number,
+): void {
+  if (!session.transformerAnnotations || count === 0) return;
+  const { path: configuredIn, ...repository } = sourceOf(session, kustomizationPath);
+  const item = originText({ ...repository, configuredIn, configuredBy: kind })
+    .replace(/\n(?=.)/g, '\n  ')
+    .replace(/^/, '- ');
+  const entries = item.repeat(count);
+  for (const resource of index.all()) {
+    const metadata = resource.metadata;
+    const annotations = isMap(metadata.annotations) ? metadata.annotations : newMap();
+    const existing = annotations[transformationsAnnotation];
+    annotations[transformationsAnnotation] =
+      (typeof existing === 'string' ? existing : '') + entries;
+    metadata.annotations = annotations;
+  }
 }
 
 /** Inline replacements, or `path:` entries naming a file with one or a list of them. */

@@ -22,7 +22,6 @@ const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\
 
 describe('unsupported kustomize features', () => {
   it.each([
-    ['buildMetadata transformerAnnotations', 'buildMetadata: [transformerAnnotations]\n'],
     ['crds', 'crds:\n- crd.json\n'],
     ['helmCharts', 'helmCharts:\n- name: x\n'],
     ['transformers', 'transformers:\n- t.yaml\n'],
