@@ -8,6 +8,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve } from 'node:path';
+import { loadCrds, mergeCrdConfigs, type CrdConfig } from './crds.js';
 import { KustomizeError } from './errors.js';
 import { absorbGenerated, generate, parseGeneratorOptions } from './generators.js';
 import { nameHash } from './hash.js';
@@ -106,9 +107,10 @@ export function buildWith(
     vars: [],
     remotes,
     remoteSource: undefined,
+    crds: [],
   };
   accumulate(top, root, index, loader, session);
-  finish(index);
+  finish(index, mergeCrdConfigs(session.crds));
   resolveVars(index.all(), session.vars);
   if (metadata.managedBy) {
     setPairs(index.all(), { [managedByLabel]: managedByValue }, [
@@ -134,6 +136,8 @@ interface Session {
   readonly remotes: RemoteCheckouts | undefined;
   /** The remote checkout the level being built came from (origin annotations name it). */
   remoteSource: RemoteSource | undefined;
+  /** What each level's `crds` files say, in the order levels were entered. */
+  readonly crds: CrdConfig[];
 }
 
 interface RemoteSource {
@@ -261,6 +265,9 @@ function accumulate(
   visiting.add(root);
   const fields = new FieldReader(kustomization);
   const origin = kustomization.path;
+  // A level's transformers know the custom kinds of its own crds and of those below it.
+  const crdsFrom = session.crds.length;
+  session.crds.push(loadCrds(fields.strings('crds'), root, loader, origin));
 
   for (const entry of [...fields.strings('resources'), ...fields.strings('bases')]) {
     loadResourceEntry(entry, root, index, loader, session, origin);
@@ -284,7 +291,8 @@ function accumulate(
       accumulate(component, componentRoot, index, loader, session);
     });
   }
-  runTransformers(kustomization, fields, root, index, loader, session);
+  const crds = mergeCrdConfigs(session.crds.slice(crdsFrom));
+  runTransformers(kustomization, fields, root, index, loader, session, crds);
   visiting.delete(root);
 }
 
@@ -429,6 +437,7 @@ function runTransformers(
   index: ResourceIndex,
   loader: FileLoader,
   session: Session,
+  crds: CrdConfig,
 ): void {
   const origin = kustomization.path;
   const record = (kind: string, count: number) => {
@@ -456,13 +465,13 @@ function runTransformers(
   }
   const commonLabels = fields.stringMap('commonLabels');
   const labels = fields.list('labels');
-  setPairs(index.all(), commonLabels, commonLabelSpecs);
-  for (const entry of labels) applyLabelEntry(entry, index, origin);
+  setPairs(index.all(), commonLabels, [...commonLabelSpecs, ...crds.labelSpecs]);
+  for (const entry of labels) applyLabelEntry(entry, index, origin, crds);
   // One transformer per labels entry plus the commonLabels one, unless there are neither.
   const anyLabels = labels.length > 0 || Object.keys(commonLabels).length > 0;
   record('LabelTransformer', anyLabels ? labels.length + 1 : 0);
   const commonAnnotations = fields.stringMap('commonAnnotations');
-  setPairs(index.all(), commonAnnotations, commonAnnotationSpecs);
+  setPairs(index.all(), commonAnnotations, [...commonAnnotationSpecs, ...crds.annotationSpecs]);
   record('AnnotationsTransformer', Math.min(Object.keys(commonAnnotations).length, 1));
   const jsonPatches = legacyJsonPatches(fields, root, loader, origin);
   applyPatches(index, jsonPatches);
@@ -529,17 +538,23 @@ function replacementsOf(
   });
 }
 
-function applyLabelEntry(entry: ValueMap, index: ResourceIndex, origin: string): void {
+function applyLabelEntry(
+  entry: ValueMap,
+  index: ResourceIndex,
+  origin: string,
+  crds: CrdConfig,
+): void {
   for (const key of Object.keys(entry)) {
     if (!['pairs', 'includeSelectors', 'includeTemplates', 'fields'].includes(key)) {
       throw new KustomizeError(`${origin}: unknown field "${key}" in labels`);
     }
   }
   const pairs = entry.pairs == null ? {} : stringMapOf(entry.pairs, `${origin}: labels.pairs`);
-  const specs = labelEntrySpecs({
-    includeSelectors: entry.includeSelectors === true,
-    includeTemplates: entry.includeTemplates === true,
-  });
+  const includeSelectors = entry.includeSelectors === true;
+  const specs = [
+    ...labelEntrySpecs({ includeSelectors, includeTemplates: entry.includeTemplates === true }),
+    ...(includeSelectors ? crds.labelSpecs : []),
+  ];
   setPairs(index.all(), pairs, [...specs, ...customFieldSpecs(entry.fields, origin)]);
 }
 
@@ -641,14 +656,14 @@ function legacyTarget(value: Value): ValueMap {
 }
 
 /** The steps that run once, after every level: hash suffixes, then references. */
-function finish(index: ResourceIndex): void {
+function finish(index: ResourceIndex, crds: CrdConfig): void {
   for (const resource of index.all()) {
     if (resource.generator?.needsHash !== true) continue;
     const before = resource.id();
     resource.rename(`${resource.name}-${nameHash(resource)}`);
     index.reindex(resource, before);
   }
-  fixNameReferences(index);
+  fixNameReferences(index, crds.references);
 }
 
 function sortOrderOf(kustomization: Kustomization): SortOrder {

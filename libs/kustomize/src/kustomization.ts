@@ -34,6 +34,7 @@ const supportedFields = new Set([
   'replacements',
   'buildMetadata',
   'vars',
+  'crds',
 ]);
 
 /** Fields kustomize knows that this engine refuses with a clear error. */
@@ -48,8 +49,6 @@ const unsupportedFields = new Set([
   'helmChartInflationGenerator',
   'inventory',
   'imageTags',
-  // kustomize reads OpenAPI definitions from these files to learn about custom kinds.
-  'crds',
 ]);
 
 export type KustomizationKind = 'Kustomization' | 'Component';

@@ -5,6 +5,7 @@
  * the right kind that once had the referenced name; among several, the one in the referrer's
  * namespace.
  */
+import type { CrdReference } from './crds.js';
 import { KustomizeError } from './errors.js';
 import { walkPath } from './field-specs.js';
 import type { ResourceIndex } from './resource-index.js';
@@ -163,9 +164,16 @@ const rules: readonly ReferenceRule[] = [
   })),
 ];
 
-/** Rewrites every reference to a renamed resource. */
-export function fixNameReferences(index: ResourceIndex): void {
-  for (const rule of rules) {
+/** Rewrites every reference to a renamed resource, including those `crds` files declare. */
+export function fixNameReferences(
+  index: ResourceIndex,
+  crdReferences: readonly CrdReference[] = [],
+): void {
+  const crdRules = crdReferences.map((reference): ReferenceRule => ({
+    referentKind: reference.referentKind,
+    referrers: [{ kinds: [reference.referrerKind], path: reference.path }],
+  }));
+  for (const rule of [...rules, ...crdRules]) {
     const referents = index.ofKind(rule.referentKind).filter((r) => r.previousIds.length > 0);
     if (referents.length === 0) continue;
     const byOldName = groupByOldName(referents);

@@ -1,0 +1,144 @@
+/**
+ * The `crds` field: files of OpenAPI definitions (name → `{Schema: …}`, as Go's openapi-gen
+ * writes them) that tell kustomize about fields of custom kinds. Starting from each definition
+ * that looks like a Kubernetes type (it has `apiVersion`, `kind` and `metadata`), properties are
+ * followed through `$ref` only, as kustomize does, and their extensions become field specs:
+ * `x-kubernetes-object-ref-kind` (+ `-api-version`, `-name-key`) a name reference,
+ * `x-kubernetes-label-selector` a field commonLabels writes into, `x-kubernetes-annotation` one
+ * commonAnnotations writes into.
+ */
+import { KustomizeError } from './errors.js';
+import { fieldSpec, type FieldSpec } from './field-specs.js';
+import type { FileLoader } from './loader.js';
+import { isMap, type Value, type ValueMap } from './value.js';
+import { parseDocuments } from './yaml/parse.js';
+
+/** A field of a custom kind that names a resource of another kind. */
+export interface CrdReference {
+  readonly referentKind: string;
+  readonly referrerKind: string;
+  readonly path: readonly string[];
+}
+
+export interface CrdConfig {
+  readonly references: readonly CrdReference[];
+  readonly labelSpecs: readonly FieldSpec[];
+  readonly annotationSpecs: readonly FieldSpec[];
+}
+
+export const emptyCrdConfig: CrdConfig = { references: [], labelSpecs: [], annotationSpecs: [] };
+
+export function mergeCrdConfigs(configs: readonly CrdConfig[]): CrdConfig {
+  return {
+    references: configs.flatMap((config) => config.references),
+    labelSpecs: configs.flatMap((config) => config.labelSpecs),
+    annotationSpecs: configs.flatMap((config) => config.annotationSpecs),
+  };
+}
+
+/** Reads the `crds` files of a kustomization. */
+export function loadCrds(
+  paths: readonly string[],
+  root: string,
+  loader: FileLoader,
+  origin: string,
+): CrdConfig {
+  return mergeCrdConfigs(
+    paths.map((path) => {
+      const text = loader.readFile(root, path);
+      const definitions = parseDefinitions(text, `${origin}: crds: ${path}`);
+      return configFromDefinitions(definitions, `${origin}: crds: ${path}`);
+    }),
+  );
+}
+
+/** Definition name → its schema. */
+type Definitions = ReadonlyMap<string, ValueMap>;
+
+function parseDefinitions(text: string, where: string): Definitions {
+  const [document] = parseDocuments(text, where);
+  const fail = (): never => {
+    throw new KustomizeError(`${where}: unable to parse open API definition`);
+  };
+  if (document === undefined || document === null) return new Map();
+  if (!isMap(document)) return fail();
+  const definitions = new Map<string, ValueMap>();
+  for (const name of Object.keys(document)) {
+    const definition = document[name] as Value;
+    if (!isMap(definition)) return fail();
+    // Go decodes the `Schema` field case-insensitively.
+    const key = Object.keys(definition).find((field) => field.toLowerCase() === 'schema');
+    const schema = key === undefined ? undefined : definition[key];
+    definitions.set(name, isMap(schema) ? schema : {});
+  }
+  return definitions;
+}
+
+function configFromDefinitions(definitions: Definitions, where: string): CrdConfig {
+  const config = {
+    references: [] as CrdReference[],
+    labelSpecs: [] as FieldSpec[],
+    annotationSpecs: [] as FieldSpec[],
+  };
+  for (const [name, schema] of definitions) {
+    const properties = propertiesOf(schema);
+    if (!['kind', 'apiVersion', 'metadata'].every((field) => field in properties)) continue;
+    // The kind is the last dot-separated part of the definition's name.
+    const kind = name.split('.').pop() ?? name;
+    collect(definitions, name, [], kind, config, where, new Set());
+  }
+  return config;
+}
+
+function propertiesOf(schema: ValueMap): ValueMap {
+  const properties = schema.properties;
+  return isMap(properties) ? properties : {};
+}
+
+function extension(property: ValueMap, name: string): string | undefined {
+  const key = Object.keys(property).find((field) => field.toLowerCase() === name);
+  const value = key === undefined ? undefined : property[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function collect(
+  definitions: Definitions,
+  typeName: string,
+  path: readonly string[],
+  kind: string,
+  config: { references: CrdReference[]; labelSpecs: FieldSpec[]; annotationSpecs: FieldSpec[] },
+  where: string,
+  visiting: ReadonlySet<string>,
+): void {
+  const schema = definitions.get(typeName);
+  if (schema === undefined || visiting.has(typeName)) return;
+  const inside = new Set([...visiting, typeName]);
+  const properties = propertiesOf(schema);
+  for (const name of Object.keys(properties)) {
+    const property = properties[name] as Value;
+    if (!isMap(property)) continue;
+    const fieldPath = [...path, name];
+    const spec = () => fieldSpec(fieldPath.join('/'), { kind });
+    if (extension(property, 'x-kubernetes-annotation') !== undefined) {
+      config.annotationSpecs.push(spec());
+    }
+    if (extension(property, 'x-kubernetes-label-selector') !== undefined) {
+      config.labelSpecs.push(spec());
+    }
+    if (extension(property, 'x-kubernetes-identity') !== undefined) {
+      throw new KustomizeError(
+        `${where}: x-kubernetes-identity (${typeName} ${name}) is not supported by tide's kustomize yet`,
+      );
+    }
+    const referentKind = extension(property, 'x-kubernetes-object-ref-kind');
+    if (
+      extension(property, 'x-kubernetes-object-ref-api-version') !== undefined &&
+      referentKind !== undefined
+    ) {
+      const nameKey = extension(property, 'x-kubernetes-object-ref-name-key') ?? 'name';
+      config.references.push({ referentKind, referrerKind: kind, path: [...fieldPath, nameKey] });
+    }
+    const ref = property.$ref;
+    if (typeof ref === 'string') collect(definitions, ref, fieldPath, kind, config, where, inside);
+  }
+}
