@@ -62,7 +62,41 @@ const values = [
   'trailing newlines\n\n',
 ];
 
-function deployment(rand: Random, name: string): string {
+/**
+ * A list keyed by two fields (ports by number and protocol, spread constraints by topology key
+ * and policy), with the second key set on some elements only: where kustomize's merge is
+ * least like Kubernetes'.
+ */
+function keyedList(
+  rand: Random,
+  field: 'ports' | 'topologySpreadConstraints',
+  indent: string,
+  patch: boolean,
+): string[] {
+  const lines: string[] = [];
+  const count = Math.floor(rand() * 4);
+  for (let i = 0; i < count; i++) {
+    const element =
+      field === 'ports'
+        ? [`containerPort: ${pick(rand, [80, 81, 8080])}`, `name: p${Math.floor(rand() * 9)}`]
+        : [
+            `topologyKey: ${pick(rand, ['zone', 'host'])}`,
+            `maxSkew: ${Math.floor(rand() * 4) + 1}`,
+          ];
+    const second = field === 'ports' ? 'protocol' : 'whenUnsatisfiable';
+    const value =
+      field === 'ports'
+        ? pick(rand, ['TCP', 'UDP'])
+        : pick(rand, ['DoNotSchedule', 'ScheduleAnyway']);
+    if (rand() < 0.5) element.push(`${second}: ${value}`);
+    if (patch && rand() < 0.25)
+      element.push(`$patch: ${pick(rand, ['delete', 'replace', 'merge'])}`);
+    element.forEach((line, index) => lines.push(`${indent}${index === 0 ? '- ' : '  '}${line}`));
+  }
+  return lines.length === 0 ? [] : [`${indent}${field}:`, ...lines];
+}
+
+function deployment(rand: Random, name: string, lists: Random): string {
   const kind = pick(rand, ['Deployment', 'StatefulSet', 'DaemonSet']);
   return `apiVersion: apps/v1
 kind: ${kind}
@@ -87,7 +121,7 @@ spec:
         envFrom:
         - configMapRef:
             name: ${name}-config
-      volumes:
+${[...keyedList(lists, 'ports', '        ', false), ...keyedList(lists, 'topologySpreadConstraints', '      ', false)].map((line) => `${line}\n`).join('')}      volumes:
       - name: data
         configMap:
           name: ${name}-config
@@ -125,10 +159,12 @@ spec:
 /** Writes a base and an overlay under `dir`; returns the overlay directory to build. */
 export function writeRandomKustomization(dir: string, seed: number): string {
   const rand = random(seed);
+  // Keyed lists draw from their own stream, so the rest of each seed's tree stays as it was.
+  const lists = random(seed * 7919 + 1);
   const chosen = names.filter(() => rand() < 0.6);
   if (chosen.length === 0) chosen.push('web');
   const docs = chosen.flatMap((name) => [
-    deployment(rand, name),
+    deployment(rand, name, lists),
     configMap(rand, name),
     serviceAccount(name),
     service(name),
@@ -179,7 +215,28 @@ export function writeRandomKustomization(dir: string, seed: number): string {
       `      extra: ${JSON.stringify(pick(rand, values))}`,
     );
   }
+  if (lists() < 0.7) {
+    const container = keyedList(lists, 'ports', '            ', true);
+    if (container.length === 0 || lists() < 0.5) container.push('            image: patched');
+    patches.push(
+      '- target:',
+      '    kind: (Deployment|StatefulSet|DaemonSet)',
+      '  patch: |',
+      '    apiVersion: apps/v1',
+      '    kind: Deployment',
+      '    metadata:',
+      '      name: any',
+      '    spec:',
+      '      template:',
+      '        spec:',
+      ...keyedList(lists, 'topologySpreadConstraints', '          ', true),
+      '          containers:',
+      '          - name: main',
+      ...container,
+    );
+  }
   if (patches.length > 0) overlay.push('patches:', ...patches);
+  if (lists() < 0.3) overlay.push('buildMetadata: [transformerAnnotations]');
   if (rand() < 0.4) {
     overlay.push('configMapGenerator:', '- name: overlay-generated', '  literals:', '  - b=2');
   }
