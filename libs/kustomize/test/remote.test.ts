@@ -21,6 +21,7 @@ import { build, buildAsync, KustomizeError } from '@tide/kustomize';
 let server: GitServer;
 let app: GitRepositoryFixture;
 let platform: GitRepositoryFixture;
+let v1Commit: string;
 let temp: TempDir;
 
 const configMap = (name: string, value: string) =>
@@ -78,6 +79,8 @@ beforeAll(async () => {
     },
   });
   await app.tag('v1');
+  v1Commit = await app.head();
+  await app.createBranch('release');
   await app.commit({ 'extra/cm.yaml': configMap('extra', 'main') }, 'extra: main');
 }, 60_000);
 
@@ -108,6 +111,11 @@ describe('remote resources', () => {
     ['a directory after .git/, on the default branch', (url: string) => [`- ${url}/base`]],
     ['the git:: prefix and ?version=', (url: string) => [`- git::${url}//base?version=v1`]],
     ['the repository root', (url: string) => [`- ${url}?ref=v1`]],
+    ['a full commit SHA as ref', (url: string) => [`- ${url}//base?ref=${v1Commit}`]],
+    [
+      'a branch as ref, and a full ref name',
+      (url: string) => [`- ${url}//base?ref=release`, `- ${url}//more?ref=refs/heads/release`],
+    ],
     [
       'a repository without .git in its URL',
       (url: string) => [`- ${url.replace(/\.git$/, '')}//base`],
