@@ -149,7 +149,6 @@ function ownTarget(
   const metadata = isMap(body.metadata) ? body.metadata : newMap();
   const selector: Record<string, string> = {};
   if (typeof body.kind === 'string') selector.kind = escapeRegex(body.kind);
-  if (typeof metadata.name === 'string') selector.name = escapeRegex(metadata.name);
   if (typeof metadata.namespace === 'string') {
     selector.namespace = escapeRegex(metadata.namespace);
   }
@@ -163,8 +162,12 @@ function ownTarget(
   // one the resource has had (unset and `default` being the same).
   const apiVersion = typeof body.apiVersion === 'string' ? body.apiVersion : '';
   const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : '';
+  // The name may be any the resource has had: original, current or one in between (a base's
+  // prefix before a component's suffix), as kustomize matches a patch's id against all of them.
+  const name = typeof metadata.name === 'string' ? metadata.name : undefined;
   const matches = index
     .select(new ResourceMatcher(selector))
+    .filter((resource) => name === undefined || resource.allIds().some((id) => id.name === name))
     .filter(
       (resource) =>
         !exactVersion ||
