@@ -209,7 +209,9 @@ describe('remote resources', () => {
       /no directory 'nope'/,
     ],
     ['a path leaving the repository', (url: string) => `${url}//../x`, /url path exits repo/],
-    ['an SSH address', () => 'git@example.invalid:org/repo.git', /SSH Git URLs are not supported/],
+    ['an scp-style SSH address', () => 'git@example.invalid:org/repo.git', /only http and https/],
+    ['an ssh:// address', () => 'ssh://git@example.invalid/org/repo.git', /only http and https/],
+    ['a file:// address', () => 'file:///nonexistent/repo.git', /only http and https/],
   ])('fails with a KustomizeError on %s', async (_name, address, message) => {
     const dir = kustomization(['resources:', `- ${address(app.url)}`]);
     const attempt = buildAsync(dir, { remote: true });

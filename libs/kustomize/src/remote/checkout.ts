@@ -49,6 +49,12 @@ export class RemoteCheckouts {
   async fetch(spec: RepoSpec, address: string, origin: string): Promise<void> {
     const key = keyOf(spec);
     if (this.directories.has(key)) return;
+    if (!/^https?:\/\//i.test(spec.cloneUrl)) {
+      throw new KustomizeError(
+        `${origin}: remote resource ${address}: only http and https repositories can be fetched ` +
+          `(@tide/git speaks neither SSH nor file://); use the repository's https:// address`,
+      );
+    }
     const directory = await mkdtemp(join(tmpdir(), 'tide-kustomize-remote-'));
     this.directories.set(key, directory);
     const remote: RemoteOptions = {
