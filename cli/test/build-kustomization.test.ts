@@ -149,6 +149,7 @@ describe('tide build kustomization', () => {
     const rendered = await renderKustomization(await liveKustomization(), join(dir.path, 'app'), {
       readData: (reference) => readData(client, namespace, reference),
       strictSubstitutions: false,
+      remoteBases: false,
     });
     expect(yamlObjects(run.stdout)).toEqual(rendered);
 

@@ -109,6 +109,7 @@ describe('tide diff kustomization', () => {
       const objects = await renderKustomization(kustomization, source, {
         readData: (reference) => readData(client, namespace, reference),
         strictSubstitutions: false,
+        remoteBases: false,
       });
       await manager.apply(objects);
       const path = `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${namespace}/kustomizations/app/status`;

@@ -39,6 +39,7 @@ export async function buildKustomization(
     const objects = await renderKustomization(kustomization, dir, {
       readData: substituteDataReader(connection, kustomization, flags.dryRun),
       strictSubstitutions: flags.strictSubstitute,
+      remoteBases: true,
     });
     return { yaml: toYamlStream(maskSopsData(objects)), notices: buildNotices(kustomization) };
   } finally {

@@ -61,6 +61,7 @@ export async function diffKustomization(
     const objects = await renderKustomization(kustomization, dir, {
       readData: substituteDataReader(connection, kustomization, false),
       strictSubstitutions: flags.strictSubstitute,
+      remoteBases: true,
     });
     const diffs = await manager.diffAll(objects, {
       force: kustomization.spec.force ?? false,

@@ -11,6 +11,8 @@ export interface KustomizeControllerOptions {
   readonly artifactFetchRetries: number;
   /** `--feature-gates=StrictPostBuildSubstitutions=true`: an undefined variable is an error. */
   readonly strictSubstitutions: boolean;
+  /** `--no-remote-bases`: refuse remote bases instead of fetching them. */
+  readonly noRemoteBases: boolean;
   /** A `spec.kubeConfig` may run exec and auth-provider plugins. */
   readonly insecureKubeConfigExec: boolean;
   /** A `spec.kubeConfig` may skip TLS verification. */
@@ -28,11 +30,21 @@ export function addKustomizeFlags(command: Command): Command {
     '--no-cross-namespace-refs [bool]',
     'refuse references to sources and dependencies in other namespaces',
   );
-  // commander reads a `--no-` prefix as the negation of another flag; this one is its own.
-  noCrossNamespaceRefs.negate = false;
-  noCrossNamespaceRefs.attributeName = () => 'noCrossNamespaceRefs';
+  const noRemoteBases = booleanFlag(
+    '--no-remote-bases [bool]',
+    'refuse remote bases (git URLs in kustomizations) instead of fetching them',
+  );
+  // commander reads a `--no-` prefix as the negation of another flag; these are their own.
+  for (const [option, name] of [
+    [noCrossNamespaceRefs, 'noCrossNamespaceRefs'],
+    [noRemoteBases, 'noRemoteBases'],
+  ] as const) {
+    option.negate = false;
+    option.attributeName = () => name;
+  }
   const options = [
     noCrossNamespaceRefs,
+    noRemoteBases,
     new Option(
       '--default-service-account <name>',
       "ServiceAccount (in the Kustomization's namespace) to impersonate when a Kustomization names none",
@@ -72,6 +84,7 @@ export function kustomizeOptionsFrom(
         ? values.artifactFetchRetries
         : defaultArtifactFetchRetries,
     strictSubstitutions: gateOf(values.featureGates, 'StrictPostBuildSubstitutions'),
+    noRemoteBases: values.noRemoteBases === true,
     insecureKubeConfigExec: values.insecureKubeconfigExec === true,
     insecureKubeConfigTls: values.insecureKubeconfigTls === true,
   };

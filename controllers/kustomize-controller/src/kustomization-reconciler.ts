@@ -57,6 +57,8 @@ export interface KustomizationReconcilerOptions {
   readonly healthPollIntervalMs?: number;
   /** Impersonated when a Kustomization names no `serviceAccountName`. */
   readonly defaultServiceAccount?: string | undefined;
+  /** `--no-remote-bases`: remote bases in a kustomization are refused, not fetched. */
+  readonly noRemoteBases?: boolean;
   /** `--insecure-kubeconfig-exec`: a `spec.kubeConfig` may run exec plugins. */
   readonly insecureKubeConfigExec?: boolean;
   /** `--insecure-kubeconfig-tls`: a `spec.kubeConfig` may skip TLS verification. */
@@ -255,6 +257,7 @@ class KustomizationRun {
         readData: (reference) =>
           readData(this.context.client, this.obj.metadata.namespace ?? '', reference),
         strictSubstitutions: this.options.strictSubstitutions ?? false,
+        remoteBases: !(this.options.noRemoteBases ?? false),
       });
     } catch (error) {
       if (error instanceof KustomizeError || error instanceof SubstitutionError)

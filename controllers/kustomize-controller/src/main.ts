@@ -31,6 +31,7 @@ manager.logger.info(
     defaultServiceAccount: options.defaultServiceAccount,
     artifactFetchRetries: options.artifactFetchRetries,
     strictSubstitutions: options.strictSubstitutions,
+    noRemoteBases: options.noRemoteBases,
     insecureKubeConfigExec: options.insecureKubeConfigExec,
     insecureKubeConfigTls: options.insecureKubeConfigTls,
   },

@@ -21,7 +21,10 @@ export function registerKustomizeReconcilers(
       Partial<
         Pick<
           KustomizeControllerOptions,
-          'defaultServiceAccount' | 'insecureKubeConfigExec' | 'insecureKubeConfigTls'
+          | 'defaultServiceAccount'
+          | 'noRemoteBases'
+          | 'insecureKubeConfigExec'
+          | 'insecureKubeConfigTls'
         >
       > & {
         healthPollIntervalMs?: number;
@@ -35,6 +38,7 @@ export function registerKustomizeReconcilers(
     requeueDependencyMs: manager.options.requeueDependencyMs,
     strictSubstitutions: options.strictSubstitutions,
     defaultServiceAccount: options.defaultServiceAccount,
+    noRemoteBases: options.noRemoteBases ?? false,
     insecureKubeConfigExec: options.insecureKubeConfigExec ?? false,
     insecureKubeConfigTls: options.insecureKubeConfigTls ?? false,
     ...(options.healthPollIntervalMs === undefined

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kustomization } from '@tide/api';
-import { build } from '@tide/kustomize';
+import { buildAsync } from '@tide/kustomize';
 import type { KubeObject } from '@tide/ssa';
 import { ownerLabelsOf } from './apply-step.js';
 import { kustomizationText } from './overlay.js';
@@ -23,6 +23,11 @@ export interface RenderOptions {
   readonly readData: DataReader;
   /** An undefined variable without a default is an error. */
   readonly strictSubstitutions: boolean;
+  /**
+   * Fetch remote bases (`https://host/org/repo//path?ref=v1`) through Git, as Flux does unless
+   * its controller runs with `--no-remote-bases`; refused with a clear error when false.
+   */
+  readonly remoteBases: boolean;
 }
 
 /**
@@ -49,7 +54,10 @@ export async function renderKustomization(
     patchesStrategicMerge: spec.patchesStrategicMerge,
     patchesJson6902: spec.patchesJson6902,
   });
-  let resources = build(dir, text === undefined ? {} : { kustomization: text }).resources;
+  let { resources } = await buildAsync(dir, {
+    remote: options.remoteBases,
+    ...(text === undefined ? {} : { kustomization: text }),
+  });
   if (spec.postBuild !== undefined) {
     const variables = await collectVariables(spec.postBuild, options.readData);
     resources = substituteResources(resources, variables, {

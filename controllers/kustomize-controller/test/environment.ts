@@ -43,7 +43,7 @@ export interface KustomizeEnvironment {
 
 export async function startKustomizeEnvironment(
   prefix: string,
-  options: { strictSubstitutions?: boolean } = {},
+  options: { strictSubstitutions?: boolean; noRemoteBases?: boolean } = {},
 ): Promise<KustomizeEnvironment> {
   const controlPlane = sharedControlPlane();
   const namespace = await controlPlane.createNamespace(prefix);
@@ -81,6 +81,7 @@ export async function startKustomizeEnvironment(
       noCrossNamespaceRefs: false,
       artifactFetchRetries: 1,
       strictSubstitutions: options.strictSubstitutions ?? false,
+      noRemoteBases: options.noRemoteBases ?? false,
       healthPollIntervalMs: 200,
     },
   });

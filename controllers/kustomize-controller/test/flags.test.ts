@@ -17,6 +17,7 @@ describe('kustomize-controller flags', () => {
       defaultServiceAccount: undefined,
       artifactFetchRetries: 9,
       strictSubstitutions: false,
+      noRemoteBases: false,
       insecureKubeConfigExec: false,
       insecureKubeConfigTls: false,
     });
@@ -42,9 +43,18 @@ describe('kustomize-controller flags', () => {
       defaultServiceAccount: 'deployer',
       artifactFetchRetries: 0,
       strictSubstitutions: true,
+      noRemoteBases: false,
       insecureKubeConfigExec: false,
       insecureKubeConfigTls: false,
     });
+  });
+
+  it.each([
+    [['--no-remote-bases'], true],
+    [['--no-remote-bases=true'], true],
+    [['--no-remote-bases=false'], false],
+  ])('%j → noRemoteBases %s', (args, expected) => {
+    expect(parse(args).noRemoteBases).toBe(expected);
   });
 
   it.each([
