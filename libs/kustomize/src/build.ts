@@ -43,7 +43,7 @@ import {
   labelEntrySpecs,
   setPairs,
 } from './transformers/labels.js';
-import { addPrefixSuffix } from './transformers/names.js';
+import { addPrefixSuffix, prefixIdentityFields } from './transformers/names.js';
 import { setNamespace } from './transformers/namespace.js';
 import {
   applyReplacements,
@@ -459,6 +459,7 @@ function runTransformers(
   const suffix = fields.string('nameSuffix') ?? '';
   if (prefix !== '' || suffix !== '') {
     addPrefixSuffix(index.all(), prefix, suffix);
+    prefixIdentityFields(index.all(), prefix, crds.prefixSpecs);
     index.rekeyAll('prefix/suffix');
     record('PrefixTransformer', prefix === '' ? 0 : 1);
     record('SuffixTransformer', suffix === '' ? 0 : 1);

@@ -5,7 +5,7 @@
  * followed through `$ref` only, as kustomize does, and their extensions become field specs:
  * `x-kubernetes-object-ref-kind` (+ `-api-version`, `-name-key`) a name reference,
  * `x-kubernetes-label-selector` a field commonLabels writes into, `x-kubernetes-annotation` one
- * commonAnnotations writes into.
+ * commonAnnotations writes into, `x-kubernetes-identity` a field namePrefix prefixes.
  */
 import { KustomizeError } from './errors.js';
 import { fieldSpec, type FieldSpec } from './field-specs.js';
@@ -24,15 +24,16 @@ export interface CrdConfig {
   readonly references: readonly CrdReference[];
   readonly labelSpecs: readonly FieldSpec[];
   readonly annotationSpecs: readonly FieldSpec[];
+  /** Fields that namePrefix prefixes (`x-kubernetes-identity`). */
+  readonly prefixSpecs: readonly FieldSpec[];
 }
-
-export const emptyCrdConfig: CrdConfig = { references: [], labelSpecs: [], annotationSpecs: [] };
 
 export function mergeCrdConfigs(configs: readonly CrdConfig[]): CrdConfig {
   return {
     references: configs.flatMap((config) => config.references),
     labelSpecs: configs.flatMap((config) => config.labelSpecs),
     annotationSpecs: configs.flatMap((config) => config.annotationSpecs),
+    prefixSpecs: configs.flatMap((config) => config.prefixSpecs),
   };
 }
 
@@ -47,10 +48,13 @@ export function loadCrds(
     paths.map((path) => {
       const text = loader.readFile(root, path);
       const definitions = parseDefinitions(text, `${origin}: crds: ${path}`);
-      return configFromDefinitions(definitions, `${origin}: crds: ${path}`);
+      return configFromDefinitions(definitions);
     }),
   );
 }
+
+/** A config being collected: its lists writable. */
+type Mutable<T> = { [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 
 /** Definition name → its schema. */
 type Definitions = ReadonlyMap<string, ValueMap>;
@@ -74,18 +78,19 @@ function parseDefinitions(text: string, where: string): Definitions {
   return definitions;
 }
 
-function configFromDefinitions(definitions: Definitions, where: string): CrdConfig {
-  const config = {
-    references: [] as CrdReference[],
-    labelSpecs: [] as FieldSpec[],
-    annotationSpecs: [] as FieldSpec[],
+function configFromDefinitions(definitions: Definitions): CrdConfig {
+  const config: Mutable<CrdConfig> = {
+    references: [],
+    labelSpecs: [],
+    annotationSpecs: [],
+    prefixSpecs: [],
   };
   for (const [name, schema] of definitions) {
     const properties = propertiesOf(schema);
     if (!['kind', 'apiVersion', 'metadata'].every((field) => field in properties)) continue;
     // The kind is the last dot-separated part of the definition's name.
     const kind = name.split('.').pop() ?? name;
-    collect(definitions, name, [], kind, config, where, new Set());
+    collect(definitions, name, [], kind, config, new Set());
   }
   return config;
 }
@@ -106,8 +111,7 @@ function collect(
   typeName: string,
   path: readonly string[],
   kind: string,
-  config: { references: CrdReference[]; labelSpecs: FieldSpec[]; annotationSpecs: FieldSpec[] },
-  where: string,
+  config: Mutable<CrdConfig>,
   visiting: ReadonlySet<string>,
 ): void {
   const schema = definitions.get(typeName);
@@ -126,9 +130,7 @@ function collect(
       config.labelSpecs.push(spec());
     }
     if (extension(property, 'x-kubernetes-identity') !== undefined) {
-      throw new KustomizeError(
-        `${where}: x-kubernetes-identity (${typeName} ${name}) is not supported by tide's kustomize yet`,
-      );
+      config.prefixSpecs.push(spec());
     }
     const referentKind = extension(property, 'x-kubernetes-object-ref-kind');
     if (
@@ -139,6 +141,6 @@ function collect(
       config.references.push({ referentKind, referrerKind: kind, path: [...fieldPath, nameKey] });
     }
     const ref = property.$ref;
-    if (typeof ref === 'string') collect(definitions, ref, fieldPath, kind, config, where, inside);
+    if (typeof ref === 'string') collect(definitions, ref, fieldPath, kind, config, inside);
   }
 }

@@ -31,31 +31,4 @@ describe('unsupported kustomize features', () => {
     writeFileSync(join(dir, 'kustomization.yaml'), `resources:\n- cm.yaml\n${kustomization}`);
     expect(() => build(dir)).toThrow(/not supported by tide's kustomize yet/);
   });
-
-  it('crds whose definitions mark a field x-kubernetes-identity', () => {
-    const dir = join(temp.path, 'crds-identity');
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'cm.yaml'), configMap);
-    writeFileSync(
-      join(dir, 'defs.yaml'),
-      [
-        'example.com/v1.Thing:',
-        '  Schema:',
-        '    properties:',
-        '      apiVersion: {}',
-        '      kind: {}',
-        '      metadata: {}',
-        '      spec: {$ref: example.com/v1.ThingSpec}',
-        'example.com/v1.ThingSpec:',
-        '  Schema:',
-        '    properties:',
-        '      alias: {x-kubernetes-identity: ""}',
-        '',
-      ].join('\n'),
-    );
-    writeFileSync(join(dir, 'kustomization.yaml'), 'crds:\n- defs.yaml\nresources:\n- cm.yaml\n');
-    expect(() => build(dir)).toThrow(
-      /x-kubernetes-identity .* is not supported by tide's kustomize yet/,
-    );
-  });
 });

@@ -1,5 +1,8 @@
 /** `namePrefix` and `nameSuffix`: rename resources, remembering old names for references. */
-import type { Resource } from '../resource.js';
+import { KustomizeError } from '../errors.js';
+import { applyFieldSpecs, type FieldSpec } from '../field-specs.js';
+import { formatId, type Resource } from '../resource.js';
+import { describe, isMap } from '../value.js';
 
 /** Kinds whose names prefixes and suffixes never touch. */
 const unprefixedKinds = new Set(['CustomResourceDefinition', 'APIService', 'Namespace']);
@@ -15,5 +18,30 @@ export function addPrefixSuffix(
     resource.rename(`${prefix}${resource.name}${suffix}`);
     if (prefix !== '') resource.prefixes.push(prefix);
     if (suffix !== '') resource.suffixes.push(suffix);
+  }
+}
+
+/**
+ * Fields `crds` mark `x-kubernetes-identity` get the prefix too (not the suffix, as in
+ * kustomize); they must hold a scalar.
+ */
+export function prefixIdentityFields(
+  resources: readonly Resource[],
+  prefix: string,
+  specs: readonly FieldSpec[],
+): void {
+  if (prefix === '' || specs.length === 0) return;
+  for (const resource of resources) {
+    applyFieldSpecs(resource, specs, (parent, key, spec) => {
+      const value = parent[key];
+      if (value === undefined || value === null) return;
+      if (Array.isArray(value) || isMap(value)) {
+        throw new KustomizeError(
+          `${resource.origin}: namePrefix: field '${spec.path.join('/')}' of ${formatId(resource.id())}: ` +
+            `expected a scalar, not ${describe(value)}`,
+        );
+      }
+      parent[key] = `${prefix}${describe(value)}`;
+    });
   }
 }
