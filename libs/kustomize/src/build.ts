@@ -7,8 +7,19 @@
  * compiled once, so the cost grows with resources + patches, not their product.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { join, posix, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadCrds, mergeCrdConfigs, type CrdConfig } from './crds.js';
+import {
+  annotateOrigin,
+  buildMetadataOf,
+  managedByLabel,
+  managedByValue,
+  originText,
+  recordTransformers,
+  sourceOf,
+  type MetadataContext,
+  type RemoteSource,
+} from './build-metadata.js';
 import { KustomizeError } from './errors.js';
 import { absorbGenerated, generate, parseGeneratorOptions } from './generators.js';
 import { nameHash } from './hash.js';
@@ -52,8 +63,8 @@ import {
 } from './transformers/replacements.js';
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
 import { parseVars, resolveVars, type Var } from './transformers/vars.js';
-import { describe, isMap, newMap, type Value, type ValueMap } from './value.js';
-import { emitDocument, emitDocuments } from './yaml/emit.js';
+import { describe, isMap, type Value, type ValueMap } from './value.js';
+import { emitDocuments } from './yaml/emit.js';
 import { parseDocuments } from './yaml/parse.js';
 
 export interface BuildOptions {
@@ -123,13 +134,10 @@ export function buildWith(
 }
 
 /** State of one build shared by every level. */
-interface Session {
+interface Session extends MetadataContext {
   /** Kustomization roots being built, to detect cycles. */
   readonly visiting: Set<string>;
-  /** The root of the top-level kustomization; origins are relative to it. */
-  readonly root: string;
   readonly originAnnotations: boolean;
-  readonly transformerAnnotations: boolean;
   /** `vars` of every level, resolved once the build is otherwise done. */
   readonly vars: Var[];
   /** Fetched remote kustomizations; undefined when remote resources are off. */
@@ -138,89 +146,6 @@ interface Session {
   remoteSource: RemoteSource | undefined;
   /** What each level's `crds` files say, in the order levels were entered. */
   readonly crds: CrdConfig[];
-}
-
-interface RemoteSource {
-  readonly checkout: string;
-  readonly repo: string;
-  readonly ref: string;
-  /** `notCloned` when the address named the repository root, else empty. */
-  readonly base: string;
-}
-
-const originAnnotation = 'config.kubernetes.io/origin';
-const managedByLabel = 'app.kubernetes.io/managed-by';
-/** The version whose output this engine reproduces, as kustomize writes it in this label. */
-const managedByValue = 'kustomize-v5.8.1';
-
-/**
- * `buildMetadata` of the top-level kustomization (kustomize ignores it further down):
- * `originAnnotations`, `managedByLabel` and `transformerAnnotations`.
- */
-function buildMetadataOf(kustomization: Kustomization): {
-  origins: boolean;
-  managedBy: boolean;
-  transformers: boolean;
-} {
-  const value = new FieldReader(kustomization).strings('buildMetadata');
-  const known = ['originAnnotations', 'managedByLabel', 'transformerAnnotations'];
-  for (const option of value) {
-    if (!known.includes(option)) {
-      throw new KustomizeError(`${kustomization.path}: unknown buildMetadata option ${option}`);
-    }
-  }
-  return {
-    origins: value.includes('originAnnotations'),
-    managedBy: value.includes('managedByLabel'),
-    transformers: value.includes('transformerAnnotations'),
-  };
-}
-
-function annotateOrigin(resource: Resource, origin: string): void {
-  const metadata = resource.metadata;
-  const annotations = isMap(metadata.annotations) ? metadata.annotations : newMap();
-  annotations[originAnnotation] = origin;
-  metadata.annotations = annotations;
-}
-
-/** Where a file came from, for origin annotations: its repository when fetched. */
-interface FileSource {
-  readonly path: string;
-  readonly repo?: string;
-  readonly ref?: string;
-}
-
-/**
- * A file's path for origin annotations: relative to the top-level kustomization, or, in a
- * remote checkout, to the repository root (under `notCloned/` when the address named the
- * root itself: kustomize derives the path from a placeholder clone directory).
- */
-function sourceOf(session: Session, file: string): FileSource {
-  const remote = session.remoteSource;
-  if (remote === undefined) return { path: relative(session.root, file) };
-  const path = posix.join(remote.base, relative(remote.checkout, file));
-  return { path, repo: remote.repo, ref: remote.ref };
-}
-
-/** The origin annotation's text: a small YAML document, fields in kustomize's order. */
-function originText(fields: {
-  path?: string;
-  repo?: string;
-  ref?: string;
-  configuredIn?: string;
-  configuredBy?: string;
-}): string {
-  const lines: string[] = [];
-  if (fields.path !== undefined) lines.push(emitDocument({ path: fields.path }));
-  if (fields.repo !== undefined) lines.push(emitDocument({ repo: fields.repo }));
-  if (fields.ref !== undefined && fields.ref !== '') lines.push(emitDocument({ ref: fields.ref }));
-  if (fields.configuredIn !== undefined) {
-    lines.push(emitDocument({ configuredIn: fields.configuredIn }));
-  }
-  if (fields.configuredBy !== undefined) {
-    lines.push(`configuredBy:\n  apiVersion: builtin\n  kind: ${fields.configuredBy}\n`);
-  }
-  return lines.join('');
 }
 
 function readKustomizationIn(directory: string): Kustomization {
@@ -441,7 +366,7 @@ function runTransformers(
 ): void {
   const origin = kustomization.path;
   const record = (kind: string, count: number) => {
-    recordTransformers(index, session, origin, kind, count);
+    recordTransformers(index.all(), session, origin, kind, count);
   };
   const strategicPatches = legacyStrategicPatches(fields, root, loader, origin);
   applyPatches(index, strategicPatches);
@@ -486,36 +411,6 @@ function runTransformers(
   const replacements = replacementsOf(fields, root, loader, origin);
   applyReplacements(index.all(), replacements);
   record('ReplacementTransformer', Math.min(replacements.length, 1));
-}
-
-const transformationsAnnotation = 'alpha.config.kubernetes.io/transformations';
-
-/**
- * `buildMetadata: [transformerAnnotations]`: after each built-in transformer a level configures,
- * every resource of the level gets an entry naming it and the kustomization it came from,
- * whether or not it changed that resource, as kustomize does.
- */
-function recordTransformers(
-  index: ResourceIndex,
-  session: Session,
-  kustomizationPath: string,
-  kind: string,
-  count: number,
-): void {
-  if (!session.transformerAnnotations || count === 0) return;
-  const { path: configuredIn, ...repository } = sourceOf(session, kustomizationPath);
-  const item = originText({ ...repository, configuredIn, configuredBy: kind })
-    .replace(/\n(?=.)/g, '\n  ')
-    .replace(/^/, '- ');
-  const entries = item.repeat(count);
-  for (const resource of index.all()) {
-    const metadata = resource.metadata;
-    const annotations = isMap(metadata.annotations) ? metadata.annotations : newMap();
-    const existing = annotations[transformationsAnnotation];
-    annotations[transformationsAnnotation] =
-      (typeof existing === 'string' ? existing : '') + entries;
-    metadata.annotations = annotations;
-  }
 }
 
 /** Inline replacements, or `path:` entries naming a file with one or a list of them. */
