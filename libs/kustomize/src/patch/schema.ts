@@ -27,10 +27,17 @@ const container: TypeSchema = {
   volumeDevices: { mergeKeys: ['devicePath'] },
 };
 
+/** Ephemeral containers' ports carry no merge key in kustomize's schema: they are replaced. */
+const ephemeralContainer: TypeSchema = {
+  env: { mergeKeys: ['name'] },
+  volumeMounts: { mergeKeys: ['mountPath'] },
+  volumeDevices: { mergeKeys: ['devicePath'] },
+};
+
 const podSpec: TypeSchema = {
   containers: { mergeKeys: ['name'], type: container },
   initContainers: { mergeKeys: ['name'], type: container },
-  ephemeralContainers: { mergeKeys: ['name'], type: container },
+  ephemeralContainers: { mergeKeys: ['name'], type: ephemeralContainer },
   volumes: { mergeKeys: ['name'] },
   imagePullSecrets: { mergeKeys: ['name'] },
   hostAliases: { mergeKeys: ['ip'] },
