@@ -142,15 +142,18 @@ describe('remote resources', () => {
     expect(ours.yaml).toBe(await kubectlKustomize(dir));
   });
 
-  it('annotates origins with the repository and ref, as kustomize does', async () => {
+  it('annotates origins and transformations with the repository and ref, as kustomize does', async () => {
     const dir = kustomization([
-      'buildMetadata: [originAnnotations]',
+      'buildMetadata: [originAnnotations, transformerAnnotations]',
       'resources:',
       `- ${app.url}//base?ref=v1`,
       `- ${app.url}?ref=v1`,
     ]);
     const ours = await buildAsync(dir, { remote: true });
     expect(ours.yaml).toContain(`repo: ${app.url}`);
+    expect(ours.yaml).toContain(
+      `- repo: ${platform.url}\n        ref: v2\n        configuredIn: rbac/kustomization.yaml`,
+    );
     expect(ours.yaml).toBe(await kubectlKustomize(dir));
   });
 
