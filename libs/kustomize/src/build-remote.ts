@@ -2,9 +2,10 @@
  * `buildAsync`: a build that may fetch remote resources (`https://host/org/repo//path?ref=v1`
  * and the other forms kustomize accepts) through @tide/git. Off unless `remote` is set.
  *
- * The synchronous build stops at the first remote address whose repository is not fetched yet;
- * that repository is fetched (once per repository and ref) into a temporary directory and the
- * build runs again, until it meets no new one. Checkouts are deleted when the build ends.
+ * The synchronous build stops at the first remote address not fetched yet; it is fetched (a
+ * repository once per repository and ref, into a temporary directory; an http(s) resource URL
+ * with one GET) and the build runs again, until it meets no new one. Checkouts are deleted when
+ * the build ends.
  */
 import { buildWith, type BuildOptions, type BuildResult } from './build.js';
 import { RemoteCheckouts, RemoteNeeded, type RemoteFetchOptions } from './remote/checkout.js';
@@ -30,7 +31,9 @@ export async function buildAsync(
         return buildWith(directory, buildOptions, checkouts);
       } catch (error) {
         if (!(error instanceof RemoteNeeded)) throw error;
-        await checkouts.fetch(error.spec, error.address, error.origin);
+        const { request } = error;
+        if (request.kind === 'file') await checkouts.fetchFile(request.url);
+        else await checkouts.fetch(request.spec, error.address, error.origin);
       }
     }
   } finally {

@@ -229,6 +229,15 @@ function loadResourceEntry(
   session: Session,
   origin: string,
 ): void {
+  const file = remoteFile(entry, origin, session);
+  if (file !== undefined) {
+    for (const object of file) {
+      const resource = new Resource(object, entry);
+      if (session.originAnnotations) annotateOrigin(resource, originText(urlSource(entry)));
+      index.add(resource);
+    }
+    return;
+  }
   const remote = isRemote(entry, root) ? remoteRoot(entry, origin, session) : undefined;
   const path = remote?.root ?? loader.realPath(root, entry);
   if (remote !== undefined || loader.isDirectory(path)) {
@@ -256,6 +265,57 @@ function loadResourceEntry(
   }
 }
 
+/**
+ * An http(s) resource URL kustomize reads as a file: it is fetched, and an answer that parses as
+ * resources is used. Otherwise a URL that names a repository is one (undefined here); any other
+ * fails with the HTTP status or the parse error.
+ */
+function remoteFile(entry: string, origin: string, session: Session): ValueMap[] | undefined {
+  if (session.remotes === undefined || !/^https?:\/\//i.test(entry)) return undefined;
+  const answer = session.remotes.answerOf(entry);
+  if (answer === undefined) throw new RemoteNeeded({ kind: 'file', url: entry }, entry, origin);
+  const repository = namesRepository(entry, origin);
+  if (answer.status !== 200) {
+    if (repository) return undefined;
+    const why =
+      answer.status === 0 ? (answer.error ?? 'no answer') : `status code ${answer.status}`;
+    throw new KustomizeError(`${origin}: remote resource ${entry}: HTTP Error: ${why}`);
+  }
+  try {
+    return parseDocuments(answer.body, entry).flatMap((document) =>
+      expandLists(document, entry).map((object) => {
+        validateResource(object, entry);
+        return object;
+      }),
+    );
+  } catch (error) {
+    if (repository && error instanceof KustomizeError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * What origin annotations say of a resource file read from a URL: kustomize reads the URL as a
+ * repository address where it can (hence the placeholder `notCloned` path), else names it.
+ */
+function urlSource(url: string): { path: string; repo?: string; ref?: string } {
+  try {
+    const spec = parseRepoSpec(url, url);
+    return { path: spec.path === '' ? 'notCloned' : spec.path, repo: spec.cloneUrl, ref: spec.ref };
+  } catch {
+    return { path: url };
+  }
+}
+
+function namesRepository(entry: string, origin: string): boolean {
+  try {
+    parseRepoSpec(entry, origin);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The directory of a remote kustomization in its checkout, and what its origins say. */
 function remoteRoot(
   entry: string,
@@ -270,7 +330,9 @@ function remoteRoot(
     );
   }
   const checkout = session.remotes.directoryOf(spec);
-  if (checkout === undefined) throw new RemoteNeeded(spec, entry, origin);
+  if (checkout === undefined) {
+    throw new RemoteNeeded({ kind: 'repository', spec }, entry, origin);
+  }
   const directory = join(checkout, spec.path);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
     throw new KustomizeError(
@@ -307,12 +369,7 @@ function inSource(session: Session, source: RemoteSource | undefined, level: () 
 function isRemote(entry: string, root: string): boolean {
   if (/^(git::)?[a-z][a-z0-9+.-]*:\/\//i.test(entry)) return true;
   if (existsSync(resolve(root, entry))) return false;
-  try {
-    parseRepoSpec(entry, root);
-    return true;
-  } catch {
-    return false;
-  }
+  return namesRepository(entry, root);
 }
 
 /** A `kind: List` (or any `*List` with items) contributes its items. */

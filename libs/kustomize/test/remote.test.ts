@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,6 +23,8 @@ let server: GitServer;
 let app: GitRepositoryFixture;
 let platform: GitRepositoryFixture;
 let v1Commit: string;
+let files: Server;
+let filesUrl: string;
 let temp: TempDir;
 
 const configMap = (name: string, value: string) =>
@@ -82,9 +85,24 @@ beforeAll(async () => {
   v1Commit = await app.head();
   await app.createBranch('release');
   await app.commit({ 'extra/cm.yaml': configMap('extra', 'main') }, 'extra: main');
+  // A plain web server with one YAML file, as a raw-file URL points at.
+  files = createServer((request, response) => {
+    if (request.url === '/raw/settings.yaml') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(configMap('raw', 'from-http'));
+      return;
+    }
+    response.writeHead(404);
+    response.end('not found');
+  });
+  await new Promise<void>((listening) => files.listen(0, '127.0.0.1', listening));
+  const address = files.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  filesUrl = `http://127.0.0.1:${address.port}`;
 }, 60_000);
 
 afterAll(async () => {
+  await new Promise((done) => files.close(done));
   await server.stop();
   await temp.remove();
 });
@@ -157,6 +175,24 @@ describe('remote resources', () => {
     expect(ours.yaml).toBe(await kubectlKustomize(dir));
   });
 
+  it('reads an http URL that answers with YAML as a resource file, as kustomize does', async () => {
+    const dir = kustomization([
+      'buildMetadata: [originAnnotations]',
+      'resources:',
+      `- ${filesUrl}/raw/settings.yaml`,
+      'namePrefix: web-',
+    ]);
+    const ours = await buildAsync(dir, { remote: true });
+    expect(ours.yaml).toContain('value: from-http');
+    expect(ours.yaml).toBe(await kubectlKustomize(dir));
+  });
+
+  it('fails on an http URL that answers 404 and names no repository, as kustomize does', async () => {
+    const dir = kustomization(['resources:', `- ${filesUrl}/missing.yaml`]);
+    await expect(buildAsync(dir, { remote: true })).rejects.toThrow(/HTTP Error: status code 404/);
+    await expect(kubectlKustomize(dir)).rejects.toThrow(/status code 404/);
+  });
+
   it('uses remote components', async () => {
     const dir = kustomization([
       'resources:',
@@ -211,7 +247,12 @@ describe('remote resources', () => {
       (url: string) => `${url}//nope?ref=v1`,
       /no directory 'nope'/,
     ],
-    ['a path leaving the repository', (url: string) => `${url}//../x`, /url path exits repo/],
+    [
+      // kustomize GETs it first, and an address that is no repository ends there.
+      'a path leaving the repository',
+      (url: string) => `${url}//../x`,
+      /HTTP Error: status code 404/,
+    ],
     ['an scp-style SSH address', () => 'git@example.invalid:org/repo.git', /only http and https/],
     ['an ssh:// address', () => 'ssh://git@example.invalid/org/repo.git', /only http and https/],
     ['a file:// address', () => 'file:///nonexistent/repo.git', /only http and https/],

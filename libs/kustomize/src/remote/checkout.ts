@@ -23,11 +23,16 @@ export interface RemoteFetchOptions {
   readonly maxBytes?: number;
 }
 
-/** A remote address the build met before its repository was fetched. */
+/** What the build needs fetched: a repository at a ref, or the answer to an http(s) GET. */
+export type RemoteRequest =
+  | { readonly kind: 'repository'; readonly spec: RepoSpec }
+  | { readonly kind: 'file'; readonly url: string };
+
+/** A remote address the build met before it was fetched. */
 export class RemoteNeeded extends Error {
   override readonly name = 'RemoteNeeded';
   constructor(
-    readonly spec: RepoSpec,
+    readonly request: RemoteRequest,
     readonly address: string,
     readonly origin: string,
   ) {
@@ -35,10 +40,49 @@ export class RemoteNeeded extends Error {
   }
 }
 
+/** The answer to a GET of a resource URL: its status (0 when none came) and body. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** Why no answer came, when status is 0. */
+  readonly error?: string;
+}
+
 export class RemoteCheckouts {
   private readonly directories = new Map<string, string>();
+  private readonly answers = new Map<string, HttpAnswer>();
 
   constructor(private readonly options: RemoteFetchOptions) {}
+
+  /** The answer a resource URL gave, if fetched. */
+  answerOf(url: string): HttpAnswer | undefined {
+    return this.answers.get(url);
+  }
+
+  /**
+   * GETs a resource URL once, as kustomize does before treating it as a repository; any
+   * answer (an error status, no answer at all) is recorded for the build to judge.
+   */
+  async fetchFile(url: string): Promise<void> {
+    if (this.answers.has(url)) return;
+    const timeoutMs = this.options.timeoutMs ?? defaultFileTimeoutMs;
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      if (this.options.maxBytes !== undefined && bytes.length > this.options.maxBytes) {
+        this.answers.set(url, {
+          status: 0,
+          body: '',
+          error: `answer exceeds ${this.options.maxBytes} bytes`,
+        });
+        return;
+      }
+      this.answers.set(url, { status: response.status, body: bytes.toString('utf8') });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.answers.set(url, { status: 0, body: '', error: message });
+    }
+  }
 
   /** The checked-out directory of a spec's repository and ref, if fetched. */
   directoryOf(spec: RepoSpec): string | undefined {
@@ -87,6 +131,9 @@ export class RemoteCheckouts {
     await Promise.all(directories.map((dir) => rm(dir, { recursive: true, force: true })));
   }
 }
+
+/** kustomize's bound on git commands, used for single files too. */
+const defaultFileTimeoutMs = 27_000;
 
 function keyOf(spec: RepoSpec): string {
   return `${spec.cloneUrl}\u0000${spec.ref}`;
