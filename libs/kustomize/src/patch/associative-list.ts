@@ -27,7 +27,10 @@ export type ElementMerge = (
   patch: ValueMap | undefined,
 ) => ValueMap | undefined;
 
-/** Merges a keyed list; `patch` undefined walks the original alone, as kyaml does for fields a patch does not name. */
+/**
+ * Merges a keyed list. With `patch` undefined the original is walked alone, as kyaml walks the
+ * fields a patch does not name.
+ */
 export function mergeAssociativeList(
   original: readonly Value[] | undefined,
   patch: readonly Value[] | undefined,
@@ -61,12 +64,19 @@ export function mergeAssociativeList(
     }
     valid.keys.forEach((key, index) => {
       const value = valid.values[index] ?? '';
-      if (!(key in merged) && value !== '') merged[key] = value;
+      // A key the patch removed is set again, as a plain YAML scalar reads.
+      if (!(key in merged) && value !== '') merged[key] = plainScalar(value);
     });
     items = setElement(items, merged, valid.keys, valid.values);
   }
   if (valuesList.length === 0) return target;
   return appendOriginals(items, target, validKeys);
+}
+
+function plainScalar(text: string): Value {
+  if (/^-?\d+$/.test(text)) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return text;
 }
 
 function copyElements(list: readonly Value[]): Value[] {
