@@ -16,6 +16,8 @@ import { parseDocuments } from './yaml/parse.js';
 /** A field of a custom kind that names a resource of another kind. */
 export interface CrdReference {
   readonly referentKind: string;
+  /** The referent's version must equal this (`x-kubernetes-object-ref-api-version`). */
+  readonly referentVersion: string;
   readonly referrerKind: string;
   readonly path: readonly string[];
 }
@@ -133,12 +135,15 @@ function collect(
       config.prefixSpecs.push(spec());
     }
     const referentKind = extension(property, 'x-kubernetes-object-ref-kind');
-    if (
-      extension(property, 'x-kubernetes-object-ref-api-version') !== undefined &&
-      referentKind !== undefined
-    ) {
+    const referentVersion = extension(property, 'x-kubernetes-object-ref-api-version');
+    if (referentVersion !== undefined && referentKind !== undefined) {
       const nameKey = extension(property, 'x-kubernetes-object-ref-name-key') ?? 'name';
-      config.references.push({ referentKind, referrerKind: kind, path: [...fieldPath, nameKey] });
+      config.references.push({
+        referentKind,
+        referentVersion,
+        referrerKind: kind,
+        path: [...fieldPath, nameKey],
+      });
     }
     const ref = property.$ref;
     if (typeof ref === 'string') collect(definitions, ref, fieldPath, kind, config, inside);

@@ -27,6 +27,8 @@ interface Referrer {
 
 interface ReferenceRule {
   readonly referentKind: string;
+  /** Only referents of this version (rules from `crds` name one). */
+  readonly referentVersion?: string;
   readonly referrers: readonly Referrer[];
 }
 
@@ -171,10 +173,17 @@ export function fixNameReferences(
 ): void {
   const crdRules = crdReferences.map((reference): ReferenceRule => ({
     referentKind: reference.referentKind,
+    referentVersion: reference.referentVersion,
     referrers: [{ kinds: [reference.referrerKind], path: reference.path }],
   }));
   for (const rule of [...rules, ...crdRules]) {
-    const referents = index.ofKind(rule.referentKind).filter((r) => r.previousIds.length > 0);
+    const referents = index
+      .ofKind(rule.referentKind)
+      .filter(
+        (r) =>
+          r.previousIds.length > 0 &&
+          (rule.referentVersion === undefined || r.version === rule.referentVersion),
+      );
     if (referents.length === 0) continue;
     const byOldName = groupByOldName(referents);
     for (const referrer of rule.referrers) {
