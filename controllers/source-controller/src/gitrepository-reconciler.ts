@@ -5,7 +5,7 @@ import { ConditionReason, ConditionType, type Artifact, type GitRepository } fro
 import type { Storage } from '@tide/artifact';
 import {
   IgnoreMatcher,
-  buildTarball,
+  writeTarball,
   readTarball,
   sha256Digest,
   sourceIgnoreFile,
@@ -42,7 +42,7 @@ import {
   reconcileStorage,
   removeArtifacts,
   sourceName,
-  storeArtifact,
+  storeStreamedArtifact,
 } from './storage-step.js';
 
 export interface GitRepositoryReconcilerOptions {
@@ -202,15 +202,14 @@ class GitRepositoryRun {
     }
     const store = this.fetched;
     const entries = await this.treeEntries(store, resolved.commit);
-    const tarball = buildTarball(entries);
-    const digest = sha256Digest(tarball);
     const previous = this.obj.status?.artifact;
-    const artifact = await storeArtifact(
+    // Streamed: a large repository's tar and gzip are never held in memory whole.
+    const artifact = await storeStreamedArtifact(
       this.obj,
       artifactOwner('GitRepository', this.obj),
       this.options.storage,
-      `${digest.slice('sha256:'.length)}.tar.gz`,
-      tarball,
+      (digest) => `${digest.slice('sha256:'.length)}.tar.gz`,
+      (sink) => writeTarball(entries, sink),
       { revision: resolved.revision },
     );
     const { ignore, include } = this.obj.spec;

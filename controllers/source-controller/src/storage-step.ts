@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { basename } from 'node:path';
 import { ConditionReason, ConditionType, type Artifact } from '@tide/api';
 import type { ArtifactOwner, Storage } from '@tide/artifact';
@@ -45,17 +46,45 @@ export async function storedArtifact(
  * Stores an artifact and records it in status; a storage failure marks
  * StorageOperationFailed and is retried.
  */
-export async function storeArtifact(
+export function storeArtifact(
   obj: StoredArtifactStatus & ReconcilableObject,
   owner: ArtifactOwner,
   storage: Storage,
   file: string,
   content: Uint8Array,
-  details: { revision: string; metadata?: Readonly<Record<string, string>> },
+  details: ArtifactDetails,
+): Promise<Artifact> {
+  return recordStored(obj, owner, () => storage.store(owner, file, content, details));
+}
+
+/**
+ * As storeArtifact, for content streamed into storage as it is produced (a repository's
+ * tarball), named from its digest by `nameFor`.
+ */
+export function storeStreamedArtifact(
+  obj: StoredArtifactStatus & ReconcilableObject,
+  owner: ArtifactOwner,
+  storage: Storage,
+  nameFor: (digest: string) => string,
+  write: (sink: Writable) => Promise<void>,
+  details: ArtifactDetails,
+): Promise<Artifact> {
+  return recordStored(obj, owner, () => storage.storeStreamed(owner, nameFor, write, details));
+}
+
+interface ArtifactDetails {
+  readonly revision: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+async function recordStored(
+  obj: StoredArtifactStatus & ReconcilableObject,
+  owner: ArtifactOwner,
+  store: () => Promise<Artifact>,
 ): Promise<Artifact> {
   let artifact: Artifact;
   try {
-    artifact = await storage.store(owner, file, content, details);
+    artifact = await store();
   } catch (error) {
     const message = `storing artifact for ${owner.kind} ${owner.namespace}/${owner.name}: ${error instanceof Error ? error.message : String(error)}`;
     markTrue(

@@ -6,6 +6,7 @@
 export {
   buildTarball,
   buildTar,
+  writeTarball,
   normalizeEntryPath,
   type TarEntry,
   type TarOptions,

@@ -1,5 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { sha256Digest } from './digest.js';
 
@@ -68,6 +71,14 @@ export class Storage {
 
   /** The relative path of a file of an owner, validating each part. */
   relativePath(owner: ArtifactOwner, file: string): string {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(file)) {
+      throw new StorageError(`invalid artifact file name ${JSON.stringify(file)}`);
+    }
+    return `${this.ownerPath(owner)}/${file}`;
+  }
+
+  /** The relative directory of an owner's artifacts, validating its namespace and name. */
+  private ownerPath(owner: ArtifactOwner): string {
     for (const [what, value] of [
       ['namespace', owner.namespace],
       ['name', owner.name],
@@ -75,10 +86,7 @@ export class Storage {
       if (!namePattern.test(value))
         throw new StorageError(`invalid ${what} ${JSON.stringify(value)} for an artifact path`);
     }
-    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(file)) {
-      throw new StorageError(`invalid artifact file name ${JSON.stringify(file)}`);
-    }
-    return `${owner.kind.toLowerCase()}/${owner.namespace}/${owner.name}/${file}`;
+    return `${owner.kind.toLowerCase()}/${owner.namespace}/${owner.name}`;
   }
 
   /** The URL consumers download an artifact path from. */
@@ -107,17 +115,70 @@ export class Storage {
     } catch (error) {
       throw new StorageError(`storing artifact ${path}: ${errorMessage(error)}`, { cause: error });
     }
-    const artifact: Artifact = {
+    const artifact = this.record(path, sha256Digest(content), content.length, details);
+    await this.garbageCollect(owner, [file]);
+    return artifact;
+  }
+
+  private record(
+    path: string,
+    digest: string,
+    size: number,
+    details: { revision: string; metadata?: Readonly<Record<string, string>> },
+  ): Artifact {
+    return {
       path,
       url: this.urlFor(path),
       revision: details.revision,
-      digest: sha256Digest(content),
+      digest,
       lastUpdateTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      size: content.length,
+      size,
       ...(details.metadata === undefined ? {} : { metadata: details.metadata }),
     };
-    await this.garbageCollect(owner, [file]);
-    return artifact;
+  }
+
+  /**
+   * Stores what `write` streams into the sink it is given, without holding it in memory; the
+   * file is named from the content's digest (`nameFor`), so it is written to a temporary file,
+   * hashed on the way, and renamed once complete. A failed write leaves nothing behind.
+   */
+  async storeStreamed(
+    owner: ArtifactOwner,
+    nameFor: (digest: string) => string,
+    write: (sink: Writable) => Promise<void>,
+    details: { revision: string; metadata?: Readonly<Record<string, string>> },
+  ): Promise<Artifact> {
+    const dir = join(this.basePath, this.ownerPath(owner));
+    const temp = join(dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    let path: string;
+    try {
+      await mkdir(dir, { recursive: true });
+      const file = createWriteStream(temp);
+      await Promise.all([write(hashing), pipeline(hashing, file)]);
+      const digest = `sha256:${hash.digest('hex')}`;
+      const name = nameFor(digest);
+      path = this.relativePath(owner, name);
+      await rename(temp, join(this.basePath, path));
+      const artifact = this.record(path, digest, size, details);
+      await this.garbageCollect(owner, [name]);
+      return artifact;
+    } catch (error) {
+      await rm(temp, { force: true });
+      if (error instanceof StorageError) throw error;
+      throw new StorageError(
+        `storing artifact of ${owner.kind} ${owner.namespace}/${owner.name}: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
   }
 
   /** True when the artifact's file is in storage with the recorded size. */

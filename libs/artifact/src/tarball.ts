@@ -1,4 +1,6 @@
-import { gzipSync } from 'node:zlib';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
 
 /** One entry of an artifact tarball. Paths are relative, `/`-separated, never `..`. */
 export type TarEntry =
@@ -28,10 +30,30 @@ export interface TarOptions {
  * names, a fixed mtime, PAX headers only for paths longer than ustar can hold.
  */
 export function buildTarball(entries: readonly TarEntry[], options: TarOptions = {}): Buffer {
-  return gzipSync(buildTar(entries, options), { level: 6 });
+  return gzipSync(buildTar(entries, options), tarballGzipOptions);
+}
+
+/** The gzip settings of every tarball, streamed or not, so both give the same bytes. */
+export const tarballGzipOptions = { level: 6 } as const;
+
+/**
+ * The same bytes as `buildTarball`, written to `sink` as they are produced: no whole tar or
+ * gzip buffer is held, which matters for large repositories.
+ */
+export async function writeTarball(
+  entries: readonly TarEntry[],
+  sink: Writable,
+  options: TarOptions = {},
+): Promise<void> {
+  await pipeline(Readable.from(tarChunks(entries, options)), createGzip(tarballGzipOptions), sink);
 }
 
 export function buildTar(entries: readonly TarEntry[], options: TarOptions = {}): Buffer {
+  return Buffer.concat([...tarChunks(entries, options)]);
+}
+
+/** The tar stream, block by block: headers, contents and padding, then the end blocks. */
+function* tarChunks(entries: readonly TarEntry[], options: TarOptions): Generator<Buffer> {
   const byPath = new Map<string, TarEntry>();
   for (const entry of entries) {
     const path = normalizeEntryPath(entry.path);
@@ -47,31 +69,21 @@ export function buildTar(entries: readonly TarEntry[], options: TarOptions = {})
     options.asGiven === true
       ? [...byPath.keys()]
       : [...new Set([...byPath.keys(), ...directories])].sort(comparePaths);
-  const chunks: Buffer[] = [];
   for (const name of names) {
     const entry = byPath.get(name);
     if (entry === undefined) {
-      chunks.push(
-        ...headerBlocks({ name: `${name}/`, mode: 0o755, size: 0, type: '5', linkname: '' }),
-      );
+      yield* headerBlocks({ name: `${name}/`, mode: 0o755, size: 0, type: '5', linkname: '' });
     } else if (entry.type === 'symlink') {
-      chunks.push(
-        ...headerBlocks({ name, mode: 0o777, size: 0, type: '2', linkname: entry.target }),
-      );
+      yield* headerBlocks({ name, mode: 0o777, size: 0, type: '2', linkname: entry.target });
     } else {
       const mode = entry.executable === true ? 0o755 : 0o644;
-      chunks.push(
-        ...headerBlocks({ name, mode, size: entry.content.length, type: '0', linkname: '' }),
-      );
-      chunks.push(
-        Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.length),
-      );
+      yield* headerBlocks({ name, mode, size: entry.content.length, type: '0', linkname: '' });
+      yield Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.length);
       const pad = (block - (entry.content.length % block)) % block;
-      if (pad > 0) chunks.push(Buffer.alloc(pad));
+      if (pad > 0) yield Buffer.alloc(pad);
     }
   }
-  chunks.push(Buffer.alloc(block * 2));
-  return Buffer.concat(chunks);
+  yield Buffer.alloc(block * 2);
 }
 
 /** Byte-wise order of UTF-8 paths, the same on every machine and locale. */

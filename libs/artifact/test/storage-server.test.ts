@@ -11,6 +11,7 @@ import {
   fetchArtifact,
   sha256Digest,
   startArtifactServer,
+  writeTarball,
   type ArtifactServer,
 } from '../src/index.js';
 
@@ -140,6 +141,43 @@ describe('artifact storage, server and client', () => {
       (await readFile(join(storage.basePath, 'gitrepository/apps/podinfo/big.tar.gz'))).length,
     ).toBe(big.length);
     await writeFile(join(temp.path, 'unused'), '');
+  });
+
+  it('stores a streamed tarball under a name made from its digest', async () => {
+    const entries = [{ path: 'a.yaml', type: 'file' as const, content: Buffer.from('a: 1\n') }];
+    const artifact = await storage.storeStreamed(
+      owner,
+      (digest) => `${digest.slice('sha256:'.length)}.tar.gz`,
+      (sink) => writeTarball(entries, sink),
+      { revision: 'main@sha1:abc' },
+    );
+    const expected = buildTarball(entries);
+    expect(artifact).toMatchObject({
+      path: `gitrepository/apps/podinfo/${sha256Digest(expected).slice(7)}.tar.gz`,
+      digest: sha256Digest(expected),
+      size: expected.length,
+      revision: 'main@sha1:abc',
+    });
+    expect((await readFile(join(storage.basePath, artifact.path))).equals(expected)).toBe(true);
+  });
+
+  it('leaves nothing behind when a streamed write fails', async () => {
+    const before = await readdir(join(storage.basePath, 'gitrepository/apps/podinfo'));
+    await expect(
+      storage.storeStreamed(
+        owner,
+        () => 'never.tar.gz',
+        async (sink) => {
+          sink.write(Buffer.alloc(1024));
+          await Promise.resolve();
+          sink.destroy(new Error('the tree could not be read'));
+        },
+        { revision: 'r' },
+      ),
+    ).rejects.toThrow(
+      /storing artifact of GitRepository apps\/podinfo: the tree could not be read/,
+    );
+    expect(await readdir(join(storage.basePath, 'gitrepository/apps/podinfo'))).toEqual(before);
   });
 
   it.each([

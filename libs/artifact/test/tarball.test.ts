@@ -2,7 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, run, type TempDir } from '@tide/harness';
-import { buildTarball, extractTarball, sha256Digest, type TarEntry } from '../src/index.js';
+import { PassThrough } from 'node:stream';
+import {
+  buildTarball,
+  extractTarball,
+  sha256Digest,
+  writeTarball,
+  type TarEntry,
+} from '../src/index.js';
+
+/** What writeTarball streams, collected. */
+async function streamed(entries: readonly TarEntry[], asGiven = false): Promise<Buffer> {
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await writeTarball(entries, sink, { asGiven });
+  return Buffer.concat(chunks);
+}
 
 const text = (s: string) => Buffer.from(s);
 
@@ -25,6 +41,31 @@ describe('buildTarball', () => {
     const b = buildTarball([...entries].reverse());
     expect(sha256Digest(a)).toBe(sha256Digest(b));
     expect(a.equals(b)).toBe(true);
+  });
+
+  it('streams the same bytes as it builds, for small, large and as-given entries', async () => {
+    expect((await streamed(entries)).equals(buildTarball(entries))).toBe(true);
+    expect((await streamed(entries, true)).equals(buildTarball(entries, { asGiven: true }))).toBe(
+      true,
+    );
+    // Several MiB of incompressible and of repetitive content cross zlib's window and chunks.
+    let seed = 1;
+    const noise = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < noise.length; i++) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      noise[i] = seed >> 16;
+    }
+    const large: TarEntry[] = [
+      ...entries,
+      { path: 'data/noise.bin', type: 'file', content: noise },
+      { path: 'data/zeros.bin', type: 'file', content: Buffer.alloc(2 * 1024 * 1024) },
+    ];
+    expect((await streamed(large)).equals(buildTarball(large))).toBe(true);
+  });
+
+  it('fails a stream on duplicate paths', async () => {
+    const duplicated = [...entries, ...entries.slice(0, 1)];
+    await expect(streamed(duplicated)).rejects.toThrow(/duplicate tarball entry/);
   });
 
   it('changes digest when a byte of content changes', () => {
