@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
 import { sha256Digest } from '@tide/artifact';
-import { KustomizeError } from '@tide/kustomize';
+import { KustomizeError, RemoteResourcesOff } from '@tide/kustomize';
 import {
   GenericError,
   ReconcileError,
@@ -260,6 +260,14 @@ class KustomizationRun {
         remoteBases: !(this.options.noRemoteBases ?? false),
       });
     } catch (error) {
+      if (error instanceof RemoteResourcesOff)
+        throw new GenericError(
+          ConditionReason.BuildFailed,
+          await this.relative(
+            `${error.origin}: remote base ${error.address} is refused: this controller runs with --no-remote-bases`,
+          ),
+          { cause: error },
+        );
       if (error instanceof KustomizeError || error instanceof SubstitutionError)
         throw new GenericError(ConditionReason.BuildFailed, await this.relative(error.message), {
           cause: error,

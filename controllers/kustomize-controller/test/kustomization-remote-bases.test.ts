@@ -88,7 +88,9 @@ describe('Kustomization remote bases', () => {
         kustomization('with-base', 'app', { path: './app', targetNamespace: env.namespace }),
       );
       const failed = await waitNotReady(env, 'with-base', 'BuildFailed');
-      expect(conditionOf(failed, 'Ready')?.message).toContain(`${baseUrl}//base?ref=v1`);
+      expect(conditionOf(failed, 'Ready')?.message).toBe(
+        `app/kustomization.yaml: remote base ${baseUrl}//base?ref=v1 is refused: this controller runs with --no-remote-bases`,
+      );
     });
   });
 });

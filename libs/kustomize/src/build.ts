@@ -20,7 +20,7 @@ import {
   type MetadataContext,
   type RemoteSource,
 } from './build-metadata.js';
-import { KustomizeError } from './errors.js';
+import { KustomizeError, RemoteResourcesOff } from './errors.js';
 import { absorbGenerated, generate, parseGeneratorOptions } from './generators.js';
 import { nameHash } from './hash.js';
 import {
@@ -324,10 +324,7 @@ function remoteRoot(
 ): { root: string; source: RemoteSource } {
   const spec = parseRepoSpec(entry, origin);
   if (session.remotes === undefined) {
-    throw new KustomizeError(
-      `${origin}: remote resource ${entry}: fetching remote resources is off; ` +
-        'build with buildAsync(dir, { remote: true }) (`tide kustomize build` fetches them unless given --no-remote)',
-    );
+    throw new RemoteResourcesOff(origin, entry);
   }
   const checkout = session.remotes.directoryOf(spec);
   if (checkout === undefined) {
