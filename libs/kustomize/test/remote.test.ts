@@ -102,6 +102,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // Idle keep-alive connections would hold close() open, and the Git server with it.
+  files.closeAllConnections();
   await new Promise((done) => files.close(done));
   await server.stop();
   await temp.remove();
