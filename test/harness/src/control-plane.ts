@@ -184,7 +184,9 @@ function apiServerArgs(pki: Pki, certDir: string, port: number, etcdUrl: string)
     `--secure-port=${port}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
-    '--service-cluster-ip-range=10.0.0.0/24',
+    // A /16 reserves 10.0.0.0-10.0.0.255 for Services that ask for an IP (tests pin
+    // clusterIPs there) and allocates the rest above it, so the two never collide.
+    '--service-cluster-ip-range=10.0.0.0/16',
     '--allow-privileged=true',
     '--authorization-mode=RBAC',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
