@@ -10,6 +10,9 @@ import {
   NamespacedObjectReferenceSchema,
   commonStatusFields,
   statusDefault,
+  credentialsSecretRef,
+  certSecretRef,
+  proxySecretRef,
 } from './meta.js';
 import {
   Bool,
@@ -37,20 +40,10 @@ const imageRepositoryV1Fields = {
   image: Str({ minLength: 1, description: 'Image name without tag, e.g. ghcr.io/org/app.' }),
   interval: Duration(),
   timeout: optional(Timeout()),
-  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  secretRef: credentialsSecretRef(),
   serviceAccountName: optional(Str({ maxLength: 253 })),
-  certSecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
-    ),
-  ),
-  proxySecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with the proxy address (and credentials) to connect through.',
-    ),
-  ),
+  certSecretRef: certSecretRef(),
+  proxySecretRef: proxySecretRef(),
   accessFrom: optional(
     described(AccessFromSchema, 'Deprecated: namespaces allowed to refer to this object.'),
   ),

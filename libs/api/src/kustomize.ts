@@ -6,11 +6,11 @@ import type { KindDefinition, PrinterColumn } from './crd.js';
 import {
   DependencyReferenceSchema,
   KubeConfigReferenceSchema,
-  LocalObjectReferenceSchema,
   NamespacedObjectKindReferenceSchema,
   ResourceInventorySchema,
   commonStatusFields,
   statusDefault,
+  credentialsSecretRef,
 } from './meta.js';
 import {
   AnyJson,
@@ -85,7 +85,7 @@ const PostBuildSchema = Type.Object({
 
 const DecryptionSchema = Type.Object({
   provider: StringEnum(['sops']),
-  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  secretRef: credentialsSecretRef(),
   serviceAccountName: optional(Str({ description: 'ServiceAccount whose identity is used.' })),
 });
 

@@ -1,13 +1,44 @@
 // Shapes shared by several kinds: object references, conditions (metav1.Condition), source
 // artifacts, cross-namespace access and kubeconfig references.
 import Type, { type Static } from 'typebox';
-import { Int64, Str, StringEnum, StringMap, Time, exactlyOneOf, rules } from './schema.js';
+import {
+  Int64,
+  Str,
+  StringEnum,
+  StringMap,
+  Time,
+  described,
+  exactlyOneOf,
+  rules,
+} from './schema.js';
 
 /** A reference to an object in the same namespace. */
 export const LocalObjectReferenceSchema = Type.Object({
   name: Str({ description: 'Name of the referent.' }),
 });
 export type LocalObjectReference = Static<typeof LocalObjectReferenceSchema>;
+
+/** The optional `secretRef` of kinds that fetch from a server: its credentials. */
+export const credentialsSecretRef = () =>
+  Type.Optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.'));
+
+/** The optional `certSecretRef`: TLS material for the connection. */
+export const certSecretRef = () =>
+  Type.Optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
+    ),
+  );
+
+/** The optional `proxySecretRef`: the proxy to connect through. */
+export const proxySecretRef = () =>
+  Type.Optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with the proxy address (and credentials) to connect through.',
+    ),
+  );
 
 /** A reference to a key of a Secret in the same namespace. */
 export const SecretKeyReferenceSchema = Type.Object({

@@ -12,6 +12,9 @@ import {
   OciVerificationSchema,
   commonStatusFields,
   statusDefault,
+  credentialsSecretRef,
+  certSecretRef,
+  proxySecretRef,
 } from './meta.js';
 import { Bool, Duration, Str, StringEnum, Timeout, described, rules } from './schema.js';
 
@@ -58,7 +61,7 @@ const gitUrl = () =>
 
 const gitRepositoryV1Fields = {
   url: gitUrl(),
-  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  secretRef: credentialsSecretRef(),
   provider: optional(
     StringEnum(['generic', 'aws', 'azure', 'github'], {
       description: 'Who issues the credentials: a Secret (generic) or a cloud/GitHub App identity.',
@@ -81,12 +84,7 @@ const gitRepositoryV1Fields = {
       secretRef: described(LocalObjectReferenceSchema, 'Secret with the trusted public keys.'),
     }),
   ),
-  proxySecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with the proxy address (and credentials) to connect through.',
-    ),
-  ),
+  proxySecretRef: proxySecretRef(),
   ignore: optional(Str({ description: '.gitignore-style patterns excluded from the artifact.' })),
   suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
   recurseSubmodules: optional(Bool({ description: 'Also check out the submodules.' })),
@@ -192,13 +190,8 @@ const helmRepositoryV1Fields = {
     pattern: '^(http|https|oci)://.*$',
     description: 'Chart repository address; oci:// when type is oci.',
   }),
-  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
-  certSecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
-    ),
-  ),
+  secretRef: credentialsSecretRef(),
+  certSecretRef: certSecretRef(),
   passCredentials: optional(
     Bool({ description: 'Send the credentials to chart hosts other than the index host too.' }),
   ),
@@ -371,21 +364,11 @@ const OCIRepositorySpecSchema = Type.Object({
     described(OCILayerSelectorSchema, 'Which layer to take; the first one when unset.'),
   ),
   provider: optional(StringEnum(['generic', 'aws', 'azure', 'gcp'], { default: 'generic' })),
-  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  secretRef: credentialsSecretRef(),
   verify: optional(described(OciVerificationSchema, 'Check the signature before use.')),
   serviceAccountName: optional(Str({ description: 'ServiceAccount whose identity is used.' })),
-  certSecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
-    ),
-  ),
-  proxySecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with the proxy address (and credentials) to connect through.',
-    ),
-  ),
+  certSecretRef: certSecretRef(),
+  proxySecretRef: proxySecretRef(),
   interval: interval(),
   timeout: optional(timeout60s()),
   ignore: optional(Str({ description: '.gitignore-style patterns left out of the artifact.' })),
@@ -437,13 +420,8 @@ export const ociRepositoryDefinition: KindDefinition = {
 const BucketSTSSpecSchema = Type.Object({
   provider: StringEnum(['aws', 'ldap']),
   endpoint: Str({ pattern: '^(http|https)://.*$' }),
-  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
-  certSecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
-    ),
-  ),
+  secretRef: credentialsSecretRef(),
+  certSecretRef: certSecretRef(),
 });
 
 const bucketV1Fields = {
@@ -456,20 +434,10 @@ const bucketV1Fields = {
   insecure: optional(Bool({ description: 'Allow plain HTTP to the server.' })),
   region: optional(Str({ description: 'Region of the bucket, where the provider needs one.' })),
   prefix: optional(Str({ description: 'Only objects under this key prefix are fetched.' })),
-  secretRef: optional(described(LocalObjectReferenceSchema, 'Secret holding the credentials.')),
+  secretRef: credentialsSecretRef(),
   serviceAccountName: optional(Str({ description: 'Workload identity (aws, gcp, azure).' })),
-  certSecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with a CA (ca.crt) and/or client certificate (tls.crt, tls.key).',
-    ),
-  ),
-  proxySecretRef: optional(
-    described(
-      LocalObjectReferenceSchema,
-      'Secret with the proxy address (and credentials) to connect through.',
-    ),
-  ),
+  certSecretRef: certSecretRef(),
+  proxySecretRef: proxySecretRef(),
   interval: interval(),
   timeout: optional(timeout60s()),
   ignore: optional(Str({ description: '.gitignore-style patterns left out of the artifact.' })),
