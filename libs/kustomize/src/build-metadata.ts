@@ -23,9 +23,15 @@ export interface RemoteSource {
   readonly checkout: string;
   readonly repo: string;
   readonly ref: string;
-  /** `notCloned` when the address named the repository root, else empty. */
+  /** `rootCheckoutDir` when the address named the repository root, else empty. */
   readonly base: string;
 }
+
+/**
+ * The directory kustomize's origin annotations put a repository root under: kustomize
+ * computes the path against a clone directory it names this, and prints it as given.
+ */
+export const rootCheckoutDir = 'notCloned';
 
 const originAnnotation = 'config.kubernetes.io/origin';
 export const managedByLabel = 'app.kubernetes.io/managed-by';
@@ -71,8 +77,8 @@ interface FileSource {
 
 /**
  * A file's path for origin annotations: relative to the top-level kustomization, or, in a
- * remote checkout, to the repository root (under `notCloned/` when the address named the
- * root itself: kustomize derives the path from a placeholder clone directory).
+ * remote checkout, to the repository root (under `rootCheckoutDir` when the address named
+ * the root itself, as kustomize prints it).
  */
 export function sourceOf(context: MetadataContext, file: string): FileSource {
   const remote = context.remoteSource;

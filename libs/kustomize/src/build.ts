@@ -16,6 +16,7 @@ import {
   managedByValue,
   originText,
   recordTransformers,
+  rootCheckoutDir,
   sourceOf,
   type MetadataContext,
   type RemoteSource,
@@ -296,12 +297,13 @@ function remoteFile(entry: string, origin: string, session: Session): ValueMap[]
 
 /**
  * What origin annotations say of a resource file read from a URL: kustomize reads the URL as a
- * repository address where it can (hence the placeholder `notCloned` path), else names it.
+ * repository address where it can (a root address gets `rootCheckoutDir`), else names it.
  */
 function urlSource(url: string): { path: string; repo?: string; ref?: string } {
   try {
     const spec = parseRepoSpec(url, url);
-    return { path: spec.path === '' ? 'notCloned' : spec.path, repo: spec.cloneUrl, ref: spec.ref };
+    const path = spec.path === '' ? rootCheckoutDir : spec.path;
+    return { path, repo: spec.cloneUrl, ref: spec.ref };
   } catch {
     return { path: url };
   }
@@ -342,7 +344,7 @@ function remoteRoot(
       checkout: realpathSync(checkout),
       repo: spec.cloneUrl,
       ref: spec.ref,
-      base: spec.path === '' ? 'notCloned' : '',
+      base: spec.path === '' ? rootCheckoutDir : '',
     },
   };
 }
