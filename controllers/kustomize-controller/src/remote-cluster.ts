@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, type Kustomization } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
-import { GenericError, StallingError, isApiError, type KubeClient } from '@tide/runtime';
-import { secretKind } from './kinds.js';
+import { GenericError, StallingError, type KubeClient } from '@tide/runtime';
+import { readData } from './postbuild.js';
 
 /**
  * `spec.kubeConfig`: the cluster a Kustomization applies to when it is not this one. The
@@ -22,8 +22,10 @@ export interface RemoteClusterPolicy {
 
 export interface RemoteKubeConfig {
   readonly kubeConfig: KubeConfig;
-  /** Identifies the Secret and its content; a changed kubeconfig gets a new key. */
-  readonly key: string;
+  /** The Secret, `ns/name`. */
+  readonly secret: string;
+  /** Identifies the kubeconfig's content: a rotated kubeconfig has another. */
+  readonly digest: string;
   /** The Secret, for messages: `Secret/ns/name`. */
   readonly display: string;
 }
@@ -64,7 +66,7 @@ export async function remoteKubeConfig(
   if (kubeConfig.getCurrentCluster() === null)
     throw invalid(display, 'its current context names no cluster');
   const digest = createHash('sha256').update(text).digest('hex').slice(0, 16);
-  return { kubeConfig, key: `${namespace}/${name}@${digest}`, display };
+  return { kubeConfig, secret: `${namespace}/${name}`, digest, display };
 }
 
 async function readKubeConfigText(
@@ -74,23 +76,17 @@ async function readKubeConfigText(
   key: string | undefined,
   display: string,
 ): Promise<string> {
-  let secret: { metadata: object; data?: Record<string, string> };
-  try {
-    secret = await client.get<typeof secret>(secretKind, namespace, name);
-  } catch (error) {
-    if (isApiError(error, 404))
-      throw new GenericError(
-        ConditionReason.ReconciliationFailed,
-        `spec.kubeConfig: ${display} not found`,
-      );
-    throw error;
-  }
-  const data = secret.data ?? {};
+  const data = await readData(client, namespace, { kind: 'Secret', name });
+  if (data === undefined)
+    throw new GenericError(
+      ConditionReason.ReconciliationFailed,
+      `spec.kubeConfig: ${display} not found`,
+    );
   const wanted = key === undefined || key === '' ? defaultKeys : [key];
   const found = wanted.find((candidate) => data[candidate] !== undefined);
   if (found === undefined)
     throw invalid(display, `it has no key ${wanted.map((k) => `'${k}'`).join(' or ')}`);
-  return Buffer.from(data[found] ?? '', 'base64').toString('utf8');
+  return data[found] ?? '';
 }
 
 /** Refuses what would let a Secret's author reach the controller's files or run programs. */
