@@ -4,6 +4,14 @@ import type { KubeClient } from '@tide/runtime';
 import { ResourceManager, impersonatingKubeConfig } from '@tide/ssa';
 import { remoteKubeConfig, type RemoteClusterPolicy } from './remote-cluster.js';
 
+/** The apply managers of one cluster, by ServiceAccount `ns/name` (`''`: no impersonation). */
+interface ClusterManagers {
+  /** The kubeconfig content they were made from; `''` for the controller's own cluster. */
+  readonly digest: string;
+  readonly kubeConfig: KubeConfig;
+  readonly byAccount: Map<string, ResourceManager>;
+}
+
 /**
  * The apply managers a Kustomization's apply, prune, health and deletion run through: the
  * controller's own identity on its own cluster, or the cluster of `spec.kubeConfig`; there,
@@ -13,7 +21,8 @@ import { remoteKubeConfig, type RemoteClusterPolicy } from './remote-cluster.js'
  * pooled connections and discovery cache; a changed kubeconfig Secret replaces its managers.
  */
 export class ApplyIdentities {
-  private readonly managers = new Map<string, ResourceManager>();
+  /** By kubeconfig Secret (`ns/name`), `''` for the controller's own cluster. */
+  private readonly clusters = new Map<string, ClusterManagers>();
 
   constructor(
     private readonly options: {
@@ -31,38 +40,46 @@ export class ApplyIdentities {
       client,
       this.options.remote ?? { allowExec: false, allowInsecureTls: false },
     );
-    const cluster = remote?.key ?? '';
-    if (remote !== undefined) this.dropStale(remote.key);
+    const cluster = this.clusterFor(
+      remote?.secret ?? '',
+      remote?.digest ?? '',
+      remote?.kubeConfig ?? this.options.kubeConfig,
+    );
     const name = obj.spec.serviceAccountName ?? this.options.defaultServiceAccount;
     const namespace = obj.metadata.namespace ?? '';
     const account = name === undefined || name === '' ? undefined : { namespace, name };
-    const key = `${cluster}|${account === undefined ? '' : `${namespace}/${account.name}`}`;
-    let manager = this.managers.get(key);
+    const key = account === undefined ? '' : `${namespace}/${account.name}`;
+    let manager = cluster.byAccount.get(key);
     if (manager === undefined) {
-      const base = remote?.kubeConfig ?? this.options.kubeConfig;
       manager = new ResourceManager({
-        kubeConfig: account === undefined ? base : impersonatingKubeConfig(base, account),
+        kubeConfig:
+          account === undefined
+            ? cluster.kubeConfig
+            : impersonatingKubeConfig(cluster.kubeConfig, account),
         fieldManager: this.options.fieldManager,
       });
-      this.managers.set(key, manager);
+      cluster.byAccount.set(key, manager);
     }
     return manager;
   }
 
   /** Drops every manager's pooled connections. */
   close(): void {
-    for (const manager of this.managers.values()) manager.close();
-    this.managers.clear();
+    for (const cluster of this.clusters.values()) closeAll(cluster);
+    this.clusters.clear();
   }
 
-  /** Closes the managers of an earlier content of the same kubeconfig Secret. */
-  private dropStale(current: string): void {
-    const secret = current.slice(0, current.lastIndexOf('@') + 1);
-    for (const [key, manager] of this.managers) {
-      if (key.startsWith(secret) && !key.startsWith(`${current}|`)) {
-        manager.close();
-        this.managers.delete(key);
-      }
-    }
+  /** The managers of a cluster; those of an earlier content of its Secret are closed. */
+  private clusterFor(secret: string, digest: string, kubeConfig: KubeConfig): ClusterManagers {
+    const known = this.clusters.get(secret);
+    if (known?.digest === digest) return known;
+    if (known !== undefined) closeAll(known);
+    const fresh = { digest, kubeConfig, byAccount: new Map<string, ResourceManager>() };
+    this.clusters.set(secret, fresh);
+    return fresh;
   }
+}
+
+function closeAll(cluster: ClusterManagers): void {
+  for (const manager of cluster.byAccount.values()) manager.close();
 }
