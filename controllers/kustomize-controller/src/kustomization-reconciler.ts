@@ -290,40 +290,11 @@ class KustomizationRun {
     const deadline = new Deadline(this.obj, 'apply and prune');
     let changes: string[];
     try {
-      changes = await applyChanges(resources, this.objects, {
-        force: this.obj.spec.force ?? false,
-        signal: AbortSignal.any([deadline.signal, this.context.signal]),
-        ignore: this.ignoreRules,
-      });
-    } catch (error) {
+      const signal = AbortSignal.any([deadline.signal, this.context.signal]);
+      changes = await this.applyAndPrune(resources, previous, signal);
+    } finally {
       deadline.clear();
-      // Objects created before the failure are ours too: keep them in the inventory. When
-      // the apply was cut short, which ones is unknown: keep every one it may have created
-      // (prune deletes only what carries our owner labels, and skips what is not there).
-      const created = error instanceof ApplyError ? appliedBefore(error) : this.inventory;
-      status.inventory = { entries: mergeInventories(previous, created) };
-      const message = error instanceof ApplyError ? error.message : describe(error);
-      throw new GenericError(ConditionReason.ReconciliationFailed, message, { cause: error });
     }
-    if (this.obj.spec.prune) {
-      try {
-        changes.push(
-          ...(await pruneInventory(
-            resources,
-            this.obj,
-            previous,
-            this.inventory,
-            AbortSignal.any([deadline.signal, this.context.signal]),
-          )),
-        );
-      } catch (error) {
-        status.inventory = { entries: mergeInventories(this.inventory, previous) };
-        throw new GenericError(ConditionReason.PruneFailed, describe(error), { cause: error });
-      } finally {
-        deadline.clear();
-      }
-    }
-    deadline.clear();
     status.inventory = { entries: this.inventory };
     if (changes.length > 0) {
       await this.context.event({
@@ -335,6 +306,42 @@ class KustomizationRun {
     }
     return Result.Empty;
   };
+
+  /**
+   * Applies the objects and prunes what left the inventory; on failure, records the
+   * inventory of what may now exist and throws the reason.
+   */
+  private async applyAndPrune(
+    resources: ResourceManager,
+    previous: readonly InventoryEntry[],
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    const status = (this.obj.status ??= {});
+    let changes: string[];
+    try {
+      changes = await applyChanges(resources, this.objects, {
+        force: this.obj.spec.force ?? false,
+        signal,
+        ignore: this.ignoreRules,
+      });
+    } catch (error) {
+      // Objects created before the failure are ours too: keep them in the inventory. When
+      // the apply was cut short, which ones is unknown: keep every one it may have created
+      // (prune deletes only what carries our owner labels, and skips what is not there).
+      const created = error instanceof ApplyError ? appliedBefore(error) : this.inventory;
+      status.inventory = { entries: mergeInventories(previous, created) };
+      const message = error instanceof ApplyError ? error.message : describe(error);
+      throw new GenericError(ConditionReason.ReconciliationFailed, message, { cause: error });
+    }
+    if (!this.obj.spec.prune) return changes;
+    try {
+      const pruned = await pruneInventory(resources, this.obj, previous, this.inventory, signal);
+      return [...changes, ...pruned];
+    } catch (error) {
+      status.inventory = { entries: mergeInventories(this.inventory, previous) };
+      throw new GenericError(ConditionReason.PruneFailed, describe(error), { cause: error });
+    }
+  }
 
   /** `wait` / `healthChecks`: Healthy, or HealthCheckFailed; then the revision is applied. */
   readonly reconcileHealth = async (): Promise<ReconcileResult> => {
