@@ -1,6 +1,12 @@
 /** The work of `tide diff kustomization` (see diff.ts), loaded when the command runs. */
 import type { Kustomization } from '@tide/api';
-import { fieldManager, ownerLabelsOf, renderKustomization } from '@tide/kustomize-controller';
+import {
+  compileDriftIgnoreRules,
+  fieldManager,
+  ownerLabelsOf,
+  renderKustomization,
+} from '@tide/kustomize-controller';
+import { ReconcileError } from '@tide/runtime';
 import {
   Action,
   changeSetEntry,
@@ -8,8 +14,7 @@ import {
   inventoryOf,
   keepReason,
   refOf,
-  DriftIgnoreRules,
-  InvalidIgnoreRuleError,
+  type DriftIgnoreRules,
   ResourceManager,
   summarizeChangeSet,
   UnknownKindError,
@@ -168,16 +173,12 @@ function headline(subject: string, action: Action, reason: string | undefined): 
   return `► ${subject} ${action}${reason === undefined ? '' : ` (${reason})`}`;
 }
 
-/** `spec.driftIgnoreRules`, compiled as the controller does: their paths show no drift. */
+/** `spec.driftIgnoreRules`, compiled by the controller's own code: their paths show no drift. */
 function ignoreRulesOf(kustomization: Kustomization): DriftIgnoreRules | undefined {
-  const rules = kustomization.spec.driftIgnoreRules ?? [];
-  if (rules.length === 0) return undefined;
   try {
-    return DriftIgnoreRules.compile(rules);
+    return compileDriftIgnoreRules(kustomization.spec);
   } catch (error) {
-    if (!(error instanceof InvalidIgnoreRuleError)) throw error;
-    throw new CommandError(`spec.driftIgnoreRules[${error.index}]: ${error.reason}`, {
-      cause: error,
-    });
+    if (!(error instanceof ReconcileError)) throw error;
+    throw new CommandError(error.message, { cause: error });
   }
 }

@@ -26,6 +26,7 @@ export {
   type OverlayFields,
 } from './overlay.js';
 export { renderKustomization, type RenderOptions } from './render.js';
+export { compileDriftIgnoreRules } from './drift-ignore.js';
 export { ArtifactCache, type ArtifactLease, type ArtifactCacheOptions } from './artifact-cache.js';
 export { buildDirectory } from './source.js';
 export {
