@@ -196,7 +196,7 @@ export class Storage {
    * removes the rest; returns the removed relative paths.
    */
   async garbageCollect(owner: ArtifactOwner, keep: readonly string[] = []): Promise<string[]> {
-    const dir = join(this.basePath, owner.kind.toLowerCase(), owner.namespace, owner.name);
+    const dir = join(this.basePath, this.ownerPath(owner));
     let names: string[];
     try {
       names = await readdir(dir);
@@ -221,7 +221,7 @@ export class Storage {
 
   /** Removes every artifact of an owner (its object was deleted). */
   async removeAll(owner: ArtifactOwner): Promise<void> {
-    const dir = join(this.basePath, owner.kind.toLowerCase(), owner.namespace, owner.name);
+    const dir = join(this.basePath, this.ownerPath(owner));
     await rm(dir, { recursive: true, force: true });
   }
 }
