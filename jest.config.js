@@ -28,6 +28,8 @@ for (const dir of workspaceDirs()) {
   if (existsSync(join(root, dir, 'src', 'index.ts'))) {
     workspaceSources[`^${name.replace('/', '\\/')}$`] = `<rootDir>/${dir}/src/index.ts`;
   }
+  // Subpath exports (`@tide/kube/selector`) resolve to the source file of the same name.
+  workspaceSources[`^${name.replace('/', '\\/')}/([a-z-]+)$`] = `<rootDir>/${dir}/src/$1.ts`;
 }
 
 const swc = [

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { asKustomization, type Kustomization } from '@tide/api';
 import { apiRequest, makeTempDir, sharedControlPlane, type TempDir } from '@tide/harness';
 import { readData, renderKustomization } from '@tide/kustomize-controller';
-import { KubeClient } from '@tide/runtime';
 import { runTide, yamlObjects } from './tide-process.js';
+import { KubeClient } from '@tide/kube';
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment

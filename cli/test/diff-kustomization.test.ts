@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { asKustomization, type Kustomization } from '@tide/api';
 import { apiRequest, makeTempDir, sharedControlPlane, type TempDir } from '@tide/harness';
 import { fieldManager, readData, renderKustomization } from '@tide/kustomize-controller';
-import { KubeClient } from '@tide/runtime';
-import { inventoryOf, refOf, ResourceManager } from '@tide/ssa';
+import { inventoryOf, ResourceManager } from '@tide/ssa';
 import { runTide } from './tide-process.js';
+import { KubeClient, refOf } from '@tide/kube';
 
 const configMap = (name: string, data: Record<string, string>, annotations = ''): string =>
   [
@@ -104,7 +104,7 @@ describe('tide diff kustomization', () => {
   /** Applies the directory and records its inventory the way kustomize-controller does. */
   async function applyAsTheController(kustomization: Kustomization, source: string): Promise<void> {
     const client = new KubeClient({ kubeConfig: shared.kubeConfig });
-    const manager = new ResourceManager({ kubeConfig: shared.kubeConfig, fieldManager });
+    const manager = new ResourceManager({ client, fieldManager });
     try {
       const objects = await renderKustomization(kustomization, source, {
         readData: (reference) => readData(client, namespace, reference),
@@ -122,7 +122,6 @@ describe('tide diff kustomization', () => {
       if (response.status !== 200)
         throw new Error(`PATCH ${path}: ${response.status} ${response.text}`);
     } finally {
-      manager.close();
       client.close();
     }
   }

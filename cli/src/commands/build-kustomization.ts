@@ -2,7 +2,6 @@
 import type { Kustomization } from '@tide/api';
 import { emitDocuments, type Value } from '@tide/kustomize';
 import { renderKustomization } from '@tide/kustomize-controller';
-import type { KubeObject } from '@tide/ssa';
 import type { ClusterFlags } from './cluster-flags.js';
 import { ClusterConnection } from './cluster.js';
 import { CommandError } from './command-error.js';
@@ -14,6 +13,7 @@ import {
   substituteDataReader,
 } from './kustomization-input.js';
 import { maskSopsData } from './sops-mask.js';
+import type { Manifest } from '@tide/kube';
 
 export interface BuildKustomizationFlags extends ClusterFlags {
   readonly path?: string;
@@ -69,7 +69,7 @@ async function kustomizationToBuild(
 }
 
 /** Objects as kustomize prints them: one YAML document each, `---` between. */
-export function toYamlStream(objects: readonly KubeObject[]): string {
+export function toYamlStream(objects: readonly Manifest[]): string {
   return emitDocuments(objects.map((object) => toValue(object)));
 }
 

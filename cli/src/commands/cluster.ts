@@ -4,9 +4,9 @@
  */
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '@tide/runtime';
 import type { ClusterFlags } from './cluster-flags.js';
 import { CommandError } from './command-error.js';
+import { KubeClient } from '@tide/kube';
 
 /** Loads the kubeconfig the flags name, or the default one, and selects the context. */
 export function loadKubeConfig(flags: ClusterFlags): KubeConfig {

@@ -1,4 +1,5 @@
 /** The work of `tide diff kustomization` (see diff.ts), loaded when the command runs. */
+import { refOf, type Manifest, type ObjectRef } from '@tide/kube';
 import type { Kustomization } from '@tide/api';
 import {
   compileDriftIgnoreRules,
@@ -13,15 +14,12 @@ import {
   diffInventory,
   inventoryOf,
   keepReason,
-  refOf,
   type DriftIgnoreRules,
   ResourceManager,
   summarizeChangeSet,
   UnknownKindError,
   type ChangeSetEntry,
-  type KubeObject,
   type ObjectDiff,
-  type ObjectRef,
 } from '@tide/ssa';
 import type { ClusterFlags } from './cluster-flags.js';
 import { ClusterConnection } from './cluster.js';
@@ -57,7 +55,7 @@ export async function diffKustomization(
 ): Promise<DiffReport> {
   const dir = await resolveBuildPath(flags.path);
   const connection = new ClusterConnection(flags);
-  const manager = new ResourceManager({ kubeConfig: connection.kubeConfig(), fieldManager });
+  const manager = new ResourceManager({ client: connection.client(), fieldManager });
   try {
     const notices: string[] = [];
     const live = await getLiveKustomization(connection, name, flags.namespace);
@@ -78,7 +76,6 @@ export async function diffKustomization(
         : [];
     return report(diffs, pruned, notices);
   } finally {
-    manager.close();
     connection.close();
   }
 }
@@ -112,7 +109,7 @@ async function kustomizationToDiff(
 async function prunePreview(
   manager: ResourceManager,
   live: Kustomization,
-  objects: readonly KubeObject[],
+  objects: readonly Manifest[],
 ): Promise<ChangeSetEntry[]> {
   const previous = live.status?.inventory?.entries ?? [];
   const stale = diffInventory(previous, inventoryOf(objects.map(refOf)));
@@ -131,10 +128,7 @@ async function prunePreview(
 }
 
 /** The object, or undefined when it or its kind is gone. */
-async function liveObject(
-  manager: ResourceManager,
-  ref: ObjectRef,
-): Promise<KubeObject | undefined> {
+async function liveObject(manager: ResourceManager, ref: ObjectRef): Promise<Manifest | undefined> {
   try {
     return await manager.get(ref);
   } catch (error) {

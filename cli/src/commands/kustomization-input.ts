@@ -8,9 +8,9 @@ import { resolve } from 'node:path';
 import { asKustomization, KustomizationGVK, type Kustomization } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
 import { kustomizationKind, readData, type DataReader } from '@tide/kustomize-controller';
-import { isApiError } from '@tide/runtime';
 import type { ClusterConnection } from './cluster.js';
 import { CommandError } from './command-error.js';
+import { isApiError } from '@tide/kube';
 
 /** The absolute directory `--path` names; it must be an existing directory. */
 export async function resolveBuildPath(path: string | undefined): Promise<string> {

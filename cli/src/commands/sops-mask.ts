@@ -1,29 +1,29 @@
+import type { Manifest } from '@tide/kube';
 /**
  * `flux build kustomization` never prints SOPS ciphertext: a SOPS-encrypted Secret's values
  * become `**SOPS**` (base64 in `data`) and the `sops` metadata goes. Plain Secrets are
  * printed as built, as flux does. Tide does not decrypt SOPS yet, so this only keeps the
  * build output of an encrypted repository readable and free of key material.
  */
-import type { KubeObject } from '@tide/ssa';
 
 export const sopsMask = '**SOPS**';
 const dockerConfigJsonType = 'kubernetes.io/dockerconfigjson';
 
 /** Copies of the objects with SOPS data masked and `sops` metadata removed. */
-export function maskSopsData(objects: readonly KubeObject[]): KubeObject[] {
+export function maskSopsData(objects: readonly Manifest[]): Manifest[] {
   return objects.map((object) => {
     if (object.apiVersion === 'v1' && object.kind === 'Secret') return maskSecret(object);
     return 'sops' in object ? withoutSops(object) : object;
   });
 }
 
-function withoutSops(object: KubeObject): KubeObject {
+function withoutSops(object: Manifest): Manifest {
   const copy = { ...object };
   delete copy.sops;
   return copy;
 }
 
-function maskSecret(secret: KubeObject): KubeObject {
+function maskSecret(secret: Manifest): Manifest {
   const masked = withoutSops(secret);
   if (isEncryptedWhole(secret.sops)) {
     const mask =
@@ -55,7 +55,7 @@ function looksEncrypted(text: string): boolean {
 }
 
 function replaceValues(
-  secret: KubeObject,
+  secret: Manifest,
   field: 'data' | 'stringData',
   when: (value: string) => boolean,
   mask: string,

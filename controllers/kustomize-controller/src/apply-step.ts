@@ -7,9 +7,9 @@ import {
   entriesWith,
   type DriftIgnoreRules,
   type InventoryEntry,
-  type KubeObject,
   type ResourceManager,
 } from '@tide/ssa';
+import type { Manifest } from '@tide/kube';
 
 /** The labels that mark an object as applied by one Kustomization (Flux's keys). */
 export function ownerLabelsOf(obj: Kustomization): Record<string, string> {
@@ -25,7 +25,7 @@ export function ownerLabelsOf(obj: Kustomization): Record<string, string> {
  */
 export async function applyChanges(
   resources: ResourceManager,
-  objects: readonly KubeObject[],
+  objects: readonly Manifest[],
   options: {
     readonly force: boolean;
     readonly signal?: AbortSignal | undefined;

@@ -1,7 +1,8 @@
 import { ConditionReason, type KustomizationSpec } from '@tide/api';
 import { CelError, compile, type CelProgram } from '@tide/cel';
 import { StallingError } from '@tide/runtime';
-import { HealthStatus, groupOf, type CustomHealth, type Health, type KubeObject } from '@tide/ssa';
+import { HealthStatus, type CustomHealth, type Health } from '@tide/ssa';
+import { groupOf, type Manifest } from '@tide/kube';
 
 type HealthCheckExpr = NonNullable<KustomizationSpec['healthCheckExprs']>[number];
 
@@ -60,7 +61,7 @@ function compileEntry(entry: HealthCheckExpr, index: number): CompiledHealthChec
  */
 function healthByExprs(
   compiled: readonly CompiledHealthCheck[],
-  object: KubeObject,
+  object: Manifest,
 ): Health | undefined {
   const group = groupOf(object.apiVersion);
   const entry = compiled.find((c) => c.group === group && c.kind === object.kind);
@@ -86,7 +87,7 @@ function healthByExprs(
   };
 }
 
-function staleGeneration(object: KubeObject): Health | undefined {
+function staleGeneration(object: Manifest): Health | undefined {
   const status = object.status;
   const observed =
     typeof status === 'object' && status !== null && 'observedGeneration' in status

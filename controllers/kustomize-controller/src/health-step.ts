@@ -1,8 +1,9 @@
 import { ConditionReason, type Kustomization } from '@tide/api';
 import { GenericError, parseDuration, type ReconcileContext } from '@tide/runtime';
-import type { CustomHealth, KubeObject, ObjectRef, ResourceManager, WaitResult } from '@tide/ssa';
+import type { CustomHealth, ResourceManager, WaitResult } from '@tide/ssa';
 import { sourceKinds } from './kinds.js';
 import { sourceRefOf, type SourceObject } from './source.js';
+import type { Manifest, ObjectRef } from '@tide/kube';
 
 /** How often the source's revision is looked at while a health wait runs. */
 const revisionPollMs = 250;
@@ -16,7 +17,7 @@ const revisionPollMs = 250;
  */
 export async function waitForHealth(
   obj: Kustomization,
-  applied: readonly KubeObject[],
+  applied: readonly Manifest[],
   resources: ResourceManager,
   options: {
     context: ReconcileContext;
@@ -51,7 +52,7 @@ export async function waitForHealth(
  * `healthChecks` as references. An entry without `apiVersion` takes it from the applied
  * object of the same kind and name; one that matches none must say its apiVersion.
  */
-function healthCheckRefs(obj: Kustomization, applied: readonly KubeObject[]): ObjectRef[] {
+function healthCheckRefs(obj: Kustomization, applied: readonly Manifest[]): ObjectRef[] {
   return (obj.spec.healthChecks ?? []).map((check) => {
     const namespace = check.namespace ?? obj.metadata.namespace ?? '';
     const apiVersion =

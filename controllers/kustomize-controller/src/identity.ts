@@ -1,14 +1,16 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Kustomization } from '@tide/api';
-import type { KubeClient } from '@tide/runtime';
-import { ResourceManager, impersonatingKubeConfig } from '@tide/ssa';
+import { KubeClient } from '@tide/kube';
+import { ResourceManager } from '@tide/ssa';
 import { remoteKubeConfig, type RemoteClusterPolicy } from './remote-cluster.js';
 
 /** The apply managers of one cluster, by ServiceAccount `ns/name` (`''`: no impersonation). */
 interface ClusterManagers {
   /** The kubeconfig content they were made from; `''` for the controller's own cluster. */
   readonly digest: string;
-  readonly kubeConfig: KubeConfig;
+  /** The cluster's client; impersonating views of it share its connections. */
+  readonly client: KubeClient;
+  /** Whether this cache made the client (a remote cluster's) and so closes it. */
+  readonly owned: boolean;
   readonly byAccount: Map<string, ResourceManager>;
 }
 
@@ -18,7 +20,8 @@ interface ClusterManagers {
  * with `spec.serviceAccountName` (else `--default-service-account`), one impersonating
  * `system:serviceaccount:<kustomization namespace>:<name>`, so the ServiceAccount's RBAC
  * decides what may be applied. One manager per cluster and ServiceAccount is kept, for its
- * pooled connections and discovery cache; a changed kubeconfig Secret replaces its managers.
+ * discovery cache; the controller's own cluster uses the controller's client, so apply shares
+ * its connections. A changed kubeconfig Secret replaces that cluster's managers.
  */
 export class ApplyIdentities {
   /** By kubeconfig Secret (`ns/name`), `''` for the controller's own cluster. */
@@ -26,7 +29,6 @@ export class ApplyIdentities {
 
   constructor(
     private readonly options: {
-      readonly kubeConfig: KubeConfig;
       readonly fieldManager: string;
       readonly defaultServiceAccount?: string | undefined;
       readonly remote?: RemoteClusterPolicy;
@@ -40,11 +42,15 @@ export class ApplyIdentities {
       client,
       this.options.remote ?? { allowExec: false, allowInsecureTls: false },
     );
-    const cluster = this.clusterFor(
-      remote?.secret ?? '',
-      remote?.digest ?? '',
-      remote?.kubeConfig ?? this.options.kubeConfig,
-    );
+    const cluster =
+      remote === undefined
+        ? this.clusterFor('', '', () => client, false)
+        : this.clusterFor(
+            remote.secret,
+            remote.digest,
+            () => new KubeClient({ kubeConfig: remote.kubeConfig }),
+            true,
+          );
     const name = obj.spec.serviceAccountName ?? this.options.defaultServiceAccount;
     const namespace = obj.metadata.namespace ?? '';
     const account = name === undefined || name === '' ? undefined : { namespace, name };
@@ -52,10 +58,7 @@ export class ApplyIdentities {
     let manager = cluster.byAccount.get(key);
     if (manager === undefined) {
       manager = new ResourceManager({
-        kubeConfig:
-          account === undefined
-            ? cluster.kubeConfig
-            : impersonatingKubeConfig(cluster.kubeConfig, account),
+        client: account === undefined ? cluster.client : cluster.client.impersonating(account),
         fieldManager: this.options.fieldManager,
       });
       cluster.byAccount.set(key, manager);
@@ -63,23 +66,33 @@ export class ApplyIdentities {
     return manager;
   }
 
-  /** Drops every manager's pooled connections. */
+  /** Closes the connections of remote clusters' clients. */
   close(): void {
     for (const cluster of this.clusters.values()) closeAll(cluster);
     this.clusters.clear();
   }
 
   /** The managers of a cluster; those of an earlier content of its Secret are closed. */
-  private clusterFor(secret: string, digest: string, kubeConfig: KubeConfig): ClusterManagers {
+  private clusterFor(
+    secret: string,
+    digest: string,
+    client: () => KubeClient,
+    owned: boolean,
+  ): ClusterManagers {
     const known = this.clusters.get(secret);
     if (known?.digest === digest) return known;
     if (known !== undefined) closeAll(known);
-    const fresh = { digest, kubeConfig, byAccount: new Map<string, ResourceManager>() };
+    const fresh = {
+      digest,
+      client: client(),
+      owned,
+      byAccount: new Map<string, ResourceManager>(),
+    };
     this.clusters.set(secret, fresh);
     return fresh;
   }
 }
 
 function closeAll(cluster: ClusterManagers): void {
-  for (const manager of cluster.byAccount.values()) manager.close();
+  if (cluster.owned) cluster.client.close();
 }

@@ -1,5 +1,5 @@
-import type { KindRef } from '@tide/runtime';
 import { BucketGVK, GitRepositoryGVK, KustomizationGVK, OCIRepositoryGVK } from '@tide/api';
+import type { KindRef } from '@tide/kube';
 
 /** The kinds kustomize-controller reconciles, the sources it reads and the core kinds it uses. */
 const namespacedKind = (gvk: {

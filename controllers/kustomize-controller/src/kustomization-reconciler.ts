@@ -1,5 +1,4 @@
 import { realpath } from 'node:fs/promises';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
 import { sha256Digest } from '@tide/artifact';
 import { KustomizeError, RemoteResourcesOff } from '@tide/kustomize';
@@ -19,14 +18,7 @@ import {
   type Reconciler,
   type Watch,
 } from '@tide/runtime';
-import {
-  ApplyError,
-  inventoryOf,
-  type ResourceManager,
-  refOf,
-  type InventoryEntry,
-  type KubeObject,
-} from '@tide/ssa';
+import { ApplyError, inventoryOf, type ResourceManager, type InventoryEntry } from '@tide/ssa';
 import { checkDependencies } from './dependencies.js';
 import { recordRun } from './history.js';
 import { appliedBefore, applyChanges, mergeInventories, pruneInventory } from './apply-step.js';
@@ -41,10 +33,9 @@ import { SubstitutionError } from './substitute.js';
 import { buildDirectory, resolveSource, sourceRefOf, type ResolvedSource } from './source.js';
 import { finalizeInventory } from './finalize.js';
 import { ApplyIdentities } from './identity.js';
+import { refOf, type Manifest } from '@tide/kube';
 
 export interface KustomizationReconcilerOptions {
-  /** Whom the apply manager talks to the API server as. */
-  readonly kubeConfig: KubeConfig;
   readonly noCrossNamespaceRefs?: boolean;
   readonly artifactFetchRetries?: number;
   /** How soon to look again at a dependency that is not ready (`--requeue-dependency`). */
@@ -118,7 +109,6 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
 
   constructor(private readonly options: KustomizationReconcilerOptions) {
     this.identities = new ApplyIdentities({
-      kubeConfig: options.kubeConfig,
       fieldManager,
       defaultServiceAccount: options.defaultServiceAccount,
       remote: {
@@ -200,7 +190,7 @@ class KustomizationRun {
   private readonly startedAt = new Date();
   private source: ResolvedSource | undefined;
   private lease: ArtifactLease | undefined;
-  private objects: KubeObject[] = [];
+  private objects: Manifest[] = [];
   private digest: string | undefined;
   private inventory: InventoryEntry[] = [];
   /** `spec.healthCheckExprs`, compiled once per reconcile by reconcileSpec. */

@@ -24,7 +24,7 @@ if (runtime.kubeconfig === undefined) kubeConfig.loadFromDefault();
 else kubeConfig.loadFromFile(runtime.kubeconfig);
 
 const manager = new Manager({ name: 'kustomize-controller', runtime, kubeConfig });
-const reconciler = registerKustomizeReconcilers(manager, { kubeConfig, options });
+const reconciler = registerKustomizeReconcilers(manager, { options });
 manager.logger.info(
   {
     noCrossNamespaceRefs: options.noCrossNamespaceRefs,

@@ -1,7 +1,5 @@
 import type { KustomizationSpec } from '@tide/api';
-import { isApiError, type KubeClient } from '@tide/runtime';
 import { emitDocument, parseDocuments, type ValueMap } from '@tide/kustomize';
-import type { KubeObject } from '@tide/ssa';
 import { configMapKind, secretKind } from './kinds.js';
 import { jsonSafe } from './overlay.js';
 import {
@@ -10,6 +8,7 @@ import {
   substituteAnnotation,
   variableNamePattern,
 } from './substitute.js';
+import { isApiError, type KubeClient, type Manifest } from '@tide/kube';
 
 /** What happens to the built objects before they are applied. */
 
@@ -88,7 +87,7 @@ export function substituteResources(
 
 /** Sets `commonMetadata` labels and annotations on each object's own metadata only. */
 export function setCommonMetadata(
-  objects: readonly KubeObject[],
+  objects: readonly Manifest[],
   common: KustomizationSpec['commonMetadata'],
 ): void {
   if (common === undefined) return;
@@ -101,8 +100,8 @@ export function setCommonMetadata(
 }
 
 /** Plain JSON objects (bigints as numbers) for the apply manager. */
-export function toKubeObjects(resources: readonly ValueMap[]): KubeObject[] {
-  return resources.map((resource) => JSON.parse(JSON.stringify(resource, jsonSafe)) as KubeObject);
+export function toKubeObjects(resources: readonly ValueMap[]): Manifest[] {
+  return resources.map((resource) => JSON.parse(JSON.stringify(resource, jsonSafe)) as Manifest);
 }
 
 function isValueMap(value: unknown): value is ValueMap {

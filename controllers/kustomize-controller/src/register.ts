@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Manager } from '@tide/runtime';
 import type { KustomizeControllerOptions } from './flags.js';
 import { KustomizationReconciler } from './kustomization-reconciler.js';
@@ -10,10 +9,8 @@ import { KustomizationReconciler } from './kustomization-reconciler.js';
 export function registerKustomizeReconcilers(
   manager: Manager,
   {
-    kubeConfig,
     options,
   }: {
-    kubeConfig: KubeConfig;
     options: Pick<
       KustomizeControllerOptions,
       'noCrossNamespaceRefs' | 'artifactFetchRetries' | 'strictSubstitutions'
@@ -32,7 +29,6 @@ export function registerKustomizeReconcilers(
   },
 ): KustomizationReconciler {
   const reconciler = new KustomizationReconciler({
-    kubeConfig,
     noCrossNamespaceRefs: options.noCrossNamespaceRefs,
     artifactFetchRetries: options.artifactFetchRetries,
     requeueDependencyMs: manager.options.requeueDependencyMs,

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, type Kustomization } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
-import { GenericError, StallingError, type KubeClient } from '@tide/runtime';
+import { GenericError, StallingError } from '@tide/runtime';
 import { readData } from './postbuild.js';
+import type { KubeClient } from '@tide/kube';
 
 /**
  * `spec.kubeConfig`: the cluster a Kustomization applies to when it is not this one. The

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kustomization } from '@tide/api';
 import { buildAsync } from '@tide/kustomize';
-import type { KubeObject } from '@tide/ssa';
 import { ownerLabelsOf } from './apply-step.js';
 import { kustomizationText } from './overlay.js';
 import {
@@ -12,6 +11,7 @@ import {
   toKubeObjects,
   type DataReader,
 } from './postbuild.js';
+import type { Manifest } from '@tide/kube';
 
 /**
  * Rendering a Kustomization: what the controller applies for it from a directory, computed
@@ -39,7 +39,7 @@ export async function renderKustomization(
   obj: Kustomization,
   dir: string,
   options: RenderOptions,
-): Promise<KubeObject[]> {
+): Promise<Manifest[]> {
   const spec = obj.spec;
   const text = await kustomizationText(dir, {
     targetNamespace: spec.targetNamespace,

@@ -1,17 +1,11 @@
 import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { ConditionReason, type Artifact, type Kustomization } from '@tide/api';
+import { ConditionReason, type Kustomization } from '@tide/api';
 import { extractTarball, fetchArtifact } from '@tide/artifact';
-import {
-  GenericError,
-  StallingError,
-  WaitingError,
-  type Informer,
-  type KindRef,
-  type KubeObject,
-} from '@tide/runtime';
+import { GenericError, StallingError, WaitingError, type Informer } from '@tide/runtime';
 import { sourceKinds } from './kinds.js';
+import type { Artifact, KindRef, KubeObject } from '@tide/kube';
 
 /** A source object as far as a Kustomization reads it. */
 export interface SourceObject extends KubeObject {

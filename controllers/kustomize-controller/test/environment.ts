@@ -7,16 +7,11 @@ import {
   type SharedControlPlane,
   type TempDir,
 } from '@tide/harness';
-import {
-  KubeClient,
-  Manager,
-  createLogger,
-  type KindRef,
-  type ReconcilableObject,
-} from '@tide/runtime';
+import { Manager, createLogger, type ReconcilableObject } from '@tide/runtime';
 import { registerSourceReconcilers } from '@tide/source-controller';
 import { registerKustomizeReconcilers } from '../src/index.js';
 import type { KustomizationReconciler } from '../src/index.js';
+import { KubeClient, type KindRef } from '@tide/kube';
 
 /**
  * source-controller and kustomize-controller running in-process on one Manager against the
@@ -76,7 +71,6 @@ export async function startKustomizeEnvironment(
     },
   });
   const reconciler: KustomizationReconciler = registerKustomizeReconcilers(manager, {
-    kubeConfig: controlPlane.kubeConfig,
     options: {
       noCrossNamespaceRefs: false,
       artifactFetchRetries: 1,

@@ -1,9 +1,10 @@
 import type { GitRepository, Kustomization } from '@tide/api';
 import { waitFor } from '@tide/harness';
-import { PatchType, isApiError, type KindRef, type ReconcilableObject } from '@tide/runtime';
+import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import type { KustomizeEnvironment } from './environment.js';
+import { PatchType, isApiError, type KindRef } from '@tide/kube';
 
 /** Objects and checks the integration tests share. */
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KustomizationSpec } from '@tide/api';
-import type { KubeObject } from '@tide/ssa';
 import { compileHealthCheckExprs } from '../src/health-exprs.js';
+import type { Manifest } from '@tide/kube';
 
 const spec = (exprs: KustomizationSpec['healthCheckExprs']): KustomizationSpec => ({
   interval: '1m',
@@ -22,7 +22,7 @@ const rules = compileHealthCheckExprs(
   ]),
 );
 
-const gadget = (status: Record<string, unknown> | undefined, generation = 1): KubeObject => ({
+const gadget = (status: Record<string, unknown> | undefined, generation = 1): Manifest => ({
   apiVersion: 'example.com/v2',
   kind: 'Gadget',
   metadata: { name: 'g', namespace: 'apps', generation },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
-import { PatchType, type KindRef, type ReconcilableObject } from '@tide/runtime';
+import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
@@ -18,6 +18,7 @@ import {
   waitReady,
   type ConfigMapObject,
 } from './fixtures.js';
+import { PatchType, type KindRef } from '@tide/kube';
 
 interface EventObject extends ReconcilableObject {
   involvedObject: { name: string };

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
-import { PatchType } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
@@ -16,6 +15,7 @@ import {
   waitReady,
   type ConfigMapObject,
 } from './fixtures.js';
+import { PatchType } from '@tide/kube';
 
 const manifests = `apiVersion: v1
 kind: ConfigMap

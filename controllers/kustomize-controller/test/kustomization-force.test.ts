@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
-import { PatchType, type ReconcilableObject } from '@tide/runtime';
+import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
@@ -15,6 +15,7 @@ import {
   waitNotReady,
   waitReady,
 } from './fixtures.js';
+import { PatchType } from '@tide/kube';
 
 interface DeploymentObject extends ReconcilableObject {
   spec?: { selector?: { matchLabels?: Record<string, string> } };

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
-import { PatchType, type KindRef } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
@@ -14,6 +13,7 @@ import {
   waitReady,
   type KustomizationObject,
 } from './fixtures.js';
+import { PatchType, type KindRef } from '@tide/kube';
 
 const gadgetCrd = (group: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
-import { PatchType } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
@@ -17,6 +16,7 @@ import {
   type ConfigMapObject,
   type KustomizationObject,
 } from './fixtures.js';
+import { PatchType } from '@tide/kube';
 
 const deployment = (name: string) => `apiVersion: apps/v1
 kind: Deployment

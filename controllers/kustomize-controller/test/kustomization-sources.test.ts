@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Artifact } from '@tide/api';
 import { startGitServer, type GitServer } from '@tide/harness';
-import { PatchType, type KindRef, type ReconcilableObject } from '@tide/runtime';
+import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
@@ -13,6 +12,7 @@ import {
   waitNotReady,
   waitReady,
 } from './fixtures.js';
+import { type Artifact, PatchType, type KindRef } from '@tide/kube';
 
 const ociRepositoryKind: KindRef = {
   group: 'source.toolkit.fluxcd.io',

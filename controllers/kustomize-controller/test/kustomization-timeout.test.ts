@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startGitServer, type GitServer } from '@tide/harness';
-import type { KindRef } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
 import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import { conditionOf, gitRepository, kustomization, waitNotReady } from './fixtures.js';
+import type { KindRef } from '@tide/kube';
 
 const webhookKind: KindRef = {
   group: 'admissionregistration.k8s.io',

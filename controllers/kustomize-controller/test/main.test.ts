@@ -11,9 +11,10 @@ import {
   type ManagedProcess,
   type TempDir,
 } from '@tide/harness';
-import { KubeClient, type ReconcilableObject } from '@tide/runtime';
+import type { ReconcilableObject } from '@tide/runtime';
 import { kustomizationKind } from '../src/index.js';
 import { kustomization } from './fixtures.js';
+import { KubeClient } from '@tide/kube';
 
 // The compiled entry point, as `make dev` and the chart run it (`npm test` builds first).
 const main = join(import.meta.dirname, '..', 'dist', 'src', 'main.js');

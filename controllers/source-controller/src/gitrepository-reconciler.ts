@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { ConditionReason, ConditionType, type Artifact, type GitRepository } from '@tide/api';
+import { ConditionReason, ConditionType, type GitRepository } from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
   IgnoreMatcher,
@@ -44,6 +44,7 @@ import {
   sourceName,
   storeStreamedArtifact,
 } from './storage-step.js';
+import type { Artifact } from '@tide/kube';
 
 export interface GitRepositoryReconcilerOptions {
   readonly storage: Storage;

@@ -4,7 +4,6 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   ConditionReason,
   ConditionType,
-  type Artifact,
   type GitRepository,
   type HelmChart,
   type HelmRepository,
@@ -32,7 +31,6 @@ import {
   runSubReconcilers,
   type ConditionPolicy,
   type Informer,
-  type KubeObject,
   type ReconcileContext,
   type ReconcileResult,
   type Reconciler,
@@ -47,6 +45,7 @@ import {
   sourceName,
   storeArtifact,
 } from './storage-step.js';
+import type { Artifact, KubeObject } from '@tide/kube';
 
 export interface HelmChartReconcilerOptions {
   readonly storage: Storage;

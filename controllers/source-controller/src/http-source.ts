@@ -1,7 +1,8 @@
 import { ConditionReason } from '@tide/api';
 import { ArtifactFetchError, download } from '@tide/artifact';
-import { GenericError, StallingError, type KubeClient, type ReconcileError } from '@tide/runtime';
+import { GenericError, StallingError, type ReconcileError } from '@tide/runtime';
 import { readSecretData } from './secrets.js';
+import type { KubeClient } from '@tide/kube';
 
 /** Credentials and TLS settings for an HTTP chart repository, from its Secrets. */
 export interface HttpAuth {

@@ -1,5 +1,5 @@
-import type { KindRef } from '@tide/runtime';
 import { GitRepositoryGVK, HelmChartGVK, HelmRepositoryGVK } from '@tide/api';
+import type { KindRef } from '@tide/kube';
 
 /** The kinds source-controller reconciles (a GVK of @tide/api is a runtime KindRef). */
 export const gitRepositoryKind: KindRef = GitRepositoryGVK;

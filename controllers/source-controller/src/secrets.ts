@@ -1,6 +1,7 @@
-import { GenericError, isApiError, type KubeClient } from '@tide/runtime';
+import { GenericError } from '@tide/runtime';
 import { ConditionReason } from '@tide/api';
 import { secretKind } from './kinds.js';
+import { isApiError, type KubeClient } from '@tide/kube';
 
 interface SecretObject {
   metadata: { name?: string; namespace?: string };

@@ -1,16 +1,16 @@
 import type { Writable } from 'node:stream';
 import { basename } from 'node:path';
-import { ConditionReason, ConditionType, type Artifact } from '@tide/api';
+import { ConditionReason, ConditionType } from '@tide/api';
 import type { ArtifactOwner, Storage } from '@tide/artifact';
 import {
   GenericError,
   Result,
   deleteCondition,
   markTrue,
-  type KubeObject,
   type ReconcilableObject,
   type ReconcileResult,
 } from '@tide/runtime';
+import type { Artifact, KubeObject } from '@tide/kube';
 
 /** The part of a source's status the storage step reads and corrects. */
 export interface StoredArtifactStatus {

@@ -7,14 +7,9 @@ import {
   type SharedControlPlane,
   type TempDir,
 } from '@tide/harness';
-import {
-  KubeClient,
-  Manager,
-  createLogger,
-  type KindRef,
-  type ReconcilableObject,
-} from '@tide/runtime';
+import { Manager, createLogger, type ReconcilableObject } from '@tide/runtime';
 import { registerSourceReconcilers } from '../src/index.js';
+import { KubeClient, type KindRef } from '@tide/kube';
 
 /**
  * A source-controller running in-process against the shared control plane, scoped to one

@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs';
 import { ConditionType, type GitRepository } from '@tide/api';
 import { readTarball } from '@tide/artifact';
 import { startGitServer, waitFor, type GitRepositoryFixture, type GitServer } from '@tide/harness';
-import { PatchType, isApiError, type ReconcilableObject } from '@tide/runtime';
+import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind, secretKind } from '../src/kinds.js';
 import { startSourceEnvironment, type SourceEnvironment } from './environment.js';
+import { PatchType, isApiError } from '@tide/kube';
 
 type Repo = GitRepository & ReconcilableObject;
 

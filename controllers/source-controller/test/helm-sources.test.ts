@@ -12,9 +12,10 @@ import {
   type GitServer,
   type TempDir,
 } from '@tide/harness';
-import { PatchType, type ReconcilableObject } from '@tide/runtime';
+import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind, helmChartKind, helmRepositoryKind, secretKind } from '../src/kinds.js';
 import { startSourceEnvironment, type SourceEnvironment } from './environment.js';
+import { PatchType } from '@tide/kube';
 
 type Source = ReconcilableObject & {
   status?: { artifact?: { revision: string; url: string; digest?: string } };

@@ -1,12 +1,11 @@
 // Condition types and reasons, with Flux's names so that `flux`-aware tooling and dashboards
 // read Tide's status unchanged. Each is a string constant; the `as const` objects give the
 // unions controllers switch on.
+import { CoreCondition, CoreReason } from '@tide/kube';
 
 /** Condition types. */
 export const ConditionType = {
-  Ready: 'Ready',
-  Reconciling: 'Reconciling',
-  Stalled: 'Stalled',
+  ...CoreCondition,
   ArtifactOutdated: 'ArtifactOutdated',
   ArtifactInStorage: 'ArtifactInStorage',
   FetchFailed: 'FetchFailed',
@@ -23,12 +22,8 @@ export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
 /** Condition reasons. */
 export const ConditionReason = {
-  Succeeded: 'Succeeded',
-  Failed: 'Failed',
-  Progressing: 'Progressing',
-  ProgressingWithRetry: 'ProgressingWithRetry',
+  ...CoreReason,
   Suspended: 'Suspended',
-  DependencyNotReady: 'DependencyNotReady',
   ReconciliationSucceeded: 'ReconciliationSucceeded',
   ReconciliationFailed: 'ReconciliationFailed',
   ArtifactFailed: 'ArtifactFailed',
@@ -83,9 +78,3 @@ export const ConditionReason = {
   RemovedTemplateField: 'RemovedTemplateField',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
-
-/** The finalizer every Tide controller puts on the objects it owns (Flux's name). */
-export const finalizer = 'finalizers.fluxcd.io';
-
-/** Annotation that requests an immediate reconcile; its value lands in lastHandledReconcileAt. */
-export const reconcileRequestAnnotation = 'reconcile.fluxcd.io/requestedAt';

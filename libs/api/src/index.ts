@@ -4,16 +4,9 @@
  * generated from it (`make crds`). Controllers and the CLI use the types at the storage
  * version, the group/version/kind constants, the condition constants and the accessors.
  */
+export { ConditionType, ConditionReason } from './conditions.js';
 export {
-  ConditionType,
-  ConditionReason,
-  finalizer,
-  reconcileRequestAnnotation,
-} from './conditions.js';
-export {
-  type Artifact,
   type AccessFrom,
-  type Condition,
   type DependencyReference,
   type KubeConfigReference,
   type LabelSelector,
@@ -98,7 +91,6 @@ export {
   type ImageUpdateAutomation,
   type Kustomization,
   type OCIRepository,
-  type ObjectMeta,
   type TideObject,
 } from './objects.js';
 export { kindDefinitions, servedKind, storageApiVersion } from './kinds.js';

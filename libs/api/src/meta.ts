@@ -111,7 +111,6 @@ export const ConditionSchema = Type.Object({
   }),
   message: Str({ maxLength: 32768 }),
 });
-export type Condition = Static<typeof ConditionSchema>;
 
 /** What a source publishes: where to download it and what it holds. */
 export const ArtifactSchema = Type.Object({
@@ -123,7 +122,6 @@ export const ArtifactSchema = Type.Object({
   size: Type.Optional(Int64()),
   metadata: Type.Optional(StringMap()),
 });
-export type Artifact = Static<typeof ArtifactSchema>;
 
 /** The status fields every Tide kind has. */
 export const commonStatusFields = {

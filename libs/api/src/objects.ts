@@ -12,6 +12,7 @@ import type {
   OCIRepositorySpec,
   OCIRepositoryStatus,
 } from './source.js';
+import { isPlainObject, type ObjectMeta } from '@tide/kube';
 import type { KustomizationSpec, KustomizationStatus } from './kustomize.js';
 import type { HelmReleaseSpec, HelmReleaseStatus } from './helm.js';
 import type {
@@ -22,21 +23,6 @@ import type {
   ImageUpdateAutomationSpec,
   ImageUpdateAutomationStatus,
 } from './image.js';
-
-/** The parts of metav1.ObjectMeta Tide reads; the rest passes through untouched. */
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  [field: string]: unknown;
-}
 
 /** An object of a Tide kind. */
 export interface TideObject<ApiVersion extends string, Kind extends string, Spec, Status> {
@@ -166,12 +152,8 @@ export class UnexpectedKindError extends Error {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function describe(value: unknown): string {
-  if (!isRecord(value)) return value === null ? 'null' : typeof value;
+  if (!isPlainObject(value)) return value === null ? 'null' : typeof value;
   const apiVersion = typeof value.apiVersion === 'string' ? value.apiVersion : '<no apiVersion>';
   const kind = typeof value.kind === 'string' ? value.kind : '<no kind>';
   return `${apiVersion} ${kind}`;
@@ -187,16 +169,16 @@ interface KindAccessor<T> {
 
 function accessor<T>(type: GroupVersionKind<string, string, string>): KindAccessor<T> {
   const is = (value: unknown): value is T =>
-    isRecord(value) &&
+    isPlainObject(value) &&
     value.apiVersion === type.apiVersion &&
     value.kind === type.kind &&
-    isRecord(value.metadata) &&
-    isRecord(value.spec);
+    isPlainObject(value.metadata) &&
+    isPlainObject(value.spec);
   const as = (value: unknown): T => {
     if (is(value)) return value;
     const got = describe(value);
     const reason =
-      isRecord(value) && value.apiVersion === type.apiVersion && value.kind === type.kind
+      isPlainObject(value) && value.apiVersion === type.apiVersion && value.kind === type.kind
         ? `${got} without metadata or spec`
         : got;
     throw new UnexpectedKindError(`${type.apiVersion} ${type.kind}`, reason);

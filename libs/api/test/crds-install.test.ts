@@ -25,10 +25,10 @@ import {
   isKustomization,
   isOCIRepository,
   kindDefinitions,
-  type Condition,
   type KindDefinition,
 } from '../src/index.js';
 import { loadExamples, type Example } from './examples.js';
+import type { Condition } from '@tide/kube';
 
 const examples = loadExamples();
 const definitionOf = (kind: string): KindDefinition => {

@@ -4,6 +4,11 @@
  * matches anything; a name or namespace matches the current or the original value.
  */
 import { RE2JS } from 're2js';
+import {
+  LabelSelectorError,
+  parseLabelSelector as parseSelectorText,
+  type LabelMatcher,
+} from '@tide/kube/selector';
 import { KustomizeError } from './errors.js';
 import type { Resource } from './resource.js';
 import { describe, isMap, type ValueMap } from './value.js';
@@ -53,8 +58,8 @@ export class ResourceMatcher {
   private readonly kind: Pattern | undefined;
   private readonly name: Pattern | undefined;
   private readonly namespace: Pattern | undefined;
-  private readonly labels: LabelSelector | undefined;
-  private readonly annotations: LabelSelector | undefined;
+  private readonly labels: LabelMatcher | undefined;
+  private readonly annotations: LabelMatcher | undefined;
 
   constructor(readonly selector: Selector) {
     this.group = anchored(selector.group);
@@ -85,8 +90,8 @@ export class ResourceMatcher {
     ) {
       return false;
     }
-    if (this.labels !== undefined && !this.labels(stringsOf(resource.labels()))) return false;
-    if (this.annotations !== undefined && !this.annotations(stringsOf(resource.annotations()))) {
+    if (this.labels !== undefined && !this.labels(lookup(resource.labels()))) return false;
+    if (this.annotations !== undefined && !this.annotations(lookup(resource.annotations()))) {
       return false;
     }
     return true;
@@ -122,63 +127,19 @@ function test(pattern: Pattern | undefined, value: string): boolean {
   return typeof pattern === 'string' ? pattern === value : pattern.matches(value);
 }
 
-function stringsOf(map: ValueMap): Map<string, string> {
-  const result = new Map<string, string>();
-  for (const key of Object.keys(map)) {
-    const value = map[key];
-    result.set(key, describe(value));
-  }
-  return result;
+/** Label or annotation values as selectors read them. */
+export function lookup(map: ValueMap): (key: string) => string | undefined {
+  return (key) => (Object.hasOwn(map, key) ? describe(map[key]) : undefined);
 }
 
-type LabelSelector = (labels: Map<string, string>) => boolean;
-
-/** Parses the Kubernetes label selector syntax: `a=b,c!=d,e in (x,y),f notin (z),g,!h`. */
-export function parseLabelSelector(text: string | undefined): LabelSelector | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  const requirements = splitRequirements(text).map(parseRequirement);
-  return (labels) => requirements.every((requirement) => requirement(labels));
-}
-
-function splitRequirements(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const c of text) {
-    if (c === '(') depth++;
-    if (c === ')') depth--;
-    if (c === ',' && depth === 0) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += c;
-    }
+/** A label selector; a parse error says which selector, in kustomize's words. */
+export function parseLabelSelector(text: string | undefined): LabelMatcher | undefined {
+  try {
+    return parseSelectorText(text);
+  } catch (error) {
+    if (!(error instanceof LabelSelectorError)) throw error;
+    throw new KustomizeError(
+      `unable to parse requirement of selector ${JSON.stringify(text)}: ${error.message}`,
+    );
   }
-  parts.push(current);
-  return parts.map((part) => part.trim());
-}
-
-const labelKey = String.raw`[A-Za-z0-9][-A-Za-z0-9_./]*`;
-const labelValue = String.raw`(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?`;
-
-function parseRequirement(text: string): LabelSelector {
-  let match = new RegExp(`^(${labelKey})\\s*(==|=|!=)\\s*(${labelValue})$`).exec(text);
-  if (match !== null) {
-    const [, key = '', op, value = ''] = match;
-    if (op === '!=') return (labels) => labels.get(key) !== value;
-    return (labels) => labels.get(key) === value;
-  }
-  match = new RegExp(`^(${labelKey})\\s+(in|notin)\\s*\\(([^)]*)\\)$`).exec(text);
-  if (match !== null) {
-    const [, key = '', op, list = ''] = match;
-    const values = new Set(list.split(',').map((value) => value.trim()));
-    if (op === 'in') return (labels) => values.has(labels.get(key) ?? '\0');
-    return (labels) => !values.has(labels.get(key) ?? '\0');
-  }
-  match = new RegExp(`^(!?)\\s*(${labelKey})$`).exec(text);
-  if (match !== null) {
-    const [, not, key = ''] = match;
-    return not === '!' ? (labels) => !labels.has(key) : (labels) => labels.has(key);
-  }
-  throw new KustomizeError(`unable to parse requirement ${JSON.stringify(text)} of a selector`);
 }

@@ -1,25 +1,11 @@
-import { ConditionStatus, type Condition, type ReconcilableObject } from './object.js';
+import { ConditionStatus, CoreCondition, type Condition } from '@tide/kube';
+import type { ReconcilableObject } from './object.js';
 
 /**
  * Conditions as data: set and read metav1.Conditions on an object's status, and summarize a
  * kind's own conditions into `Ready` the way kstatus reads them (`Reconciling` and `Stalled`
  * are abnormal-true: present and True only while work is in progress or has stalled).
  */
-
-export const ConditionType = {
-  Ready: 'Ready',
-  Reconciling: 'Reconciling',
-  Stalled: 'Stalled',
-} as const;
-
-/** Reasons the runtime writes itself; kinds add their own next to their API types. */
-export const ConditionReason = {
-  Succeeded: 'Succeeded',
-  Failed: 'Failed',
-  Progressing: 'Progressing',
-  ProgressingWithRetry: 'ProgressingWithRetry',
-  DependencyNotReady: 'DependencyNotReady',
-} as const;
 
 /**
  * What a kind declares about its conditions: which it owns (in priority order: the first
@@ -81,15 +67,6 @@ export function markFalse(obj: ReconcilableObject, type: string, reason: string,
   setCondition(obj, { type, status: ConditionStatus.False, reason, message });
 }
 
-export function markUnknown(
-  obj: ReconcilableObject,
-  type: string,
-  reason: string,
-  message: string,
-) {
-  setCondition(obj, { type, status: ConditionStatus.Unknown, reason, message });
-}
-
 export function deleteCondition(obj: ReconcilableObject, type: string): void {
   const conditions = obj.status?.conditions;
   if (conditions === undefined) return;
@@ -99,14 +76,6 @@ export function deleteCondition(obj: ReconcilableObject, type: string): void {
 
 export function isTrue(obj: ReconcilableObject, type: string): boolean {
   return getCondition(obj, type)?.status === ConditionStatus.True;
-}
-
-export function isFalse(obj: ReconcilableObject, type: string): boolean {
-  return getCondition(obj, type)?.status === ConditionStatus.False;
-}
-
-export function isReady(obj: ReconcilableObject): boolean {
-  return isTrue(obj, ConditionType.Ready);
 }
 
 export interface Summary {
@@ -126,10 +95,10 @@ export function summarize(
   success: { reason: string; message: string },
 ): Summary {
   const byType = new Map(conditions.map((c) => [c.type, c]));
-  const stalled = byType.get(ConditionType.Stalled);
+  const stalled = byType.get(CoreCondition.Stalled);
   if (stalled?.status === ConditionStatus.True) return falseFrom(stalled);
   const negative = new Set(policy.negativePolarity ?? []);
-  const kindOwned = policy.owned.filter((type) => !(type in ConditionType));
+  const kindOwned = policy.owned.filter((type) => !(type in CoreCondition));
   for (const type of kindOwned) {
     const condition = byType.get(type);
     if (condition === undefined || !negative.has(type)) continue;
@@ -147,7 +116,7 @@ export function summarize(
       };
     }
   }
-  const reconciling = byType.get(ConditionType.Reconciling);
+  const reconciling = byType.get(CoreCondition.Reconciling);
   if (reconciling?.status === ConditionStatus.True) {
     return {
       status: ConditionStatus.Unknown,
@@ -168,9 +137,9 @@ function falseFrom(condition: Condition): Summary {
  */
 export function sortConditions(conditions: Condition[], policy: ConditionPolicy): void {
   const order = [
-    ConditionType.Ready,
-    ConditionType.Reconciling,
-    ConditionType.Stalled,
+    CoreCondition.Ready,
+    CoreCondition.Reconciling,
+    CoreCondition.Stalled,
     ...policy.owned,
   ];
   const rank = (type: string) => {

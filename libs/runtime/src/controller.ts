@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { isApiError, PatchType, type KubeClient } from './client.js';
-import { ConditionReason, ConditionType, getCondition, markTrue } from './conditions.js';
+import {
+  CoreCondition,
+  CoreReason,
+  isApiError,
+  objectKey,
+  PatchType,
+  splitKey,
+  type KindRef,
+  type KubeClient,
+  type KubeObject,
+} from '@tide/kube';
+import { getCondition, markTrue } from './conditions.js';
 import { parseDuration, jitter } from './duration.js';
 import type { EventRecorder } from './events.js';
 import type { Informer, InformerEvent } from './informer.js';
 import type { RuntimeMetrics } from './metrics.js';
-import {
-  objectKey,
-  splitKey,
-  type KindRef,
-  type KubeObject,
-  type ReconcilableObject,
-} from './object.js';
+import type { ReconcilableObject } from './object.js';
 import { decideOutcome, describe, type Outcome, type Verdict } from './outcome.js';
 import { WorkQueue } from './queue.js';
 import {
@@ -109,7 +113,7 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
   private onEvent(event: InformerEvent<T>): void {
     const key = objectKey(event.obj);
     if (event.type === 'deleted') {
-      this.options.metrics.recordDeleted(this.kind.kind, event.obj, ConditionType.Ready);
+      this.options.metrics.recordDeleted(this.kind.kind, event.obj, CoreCondition.Ready);
       this.settle(key);
       return;
     }
@@ -197,12 +201,7 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
     started: number,
   ): Promise<void> {
     const { reconciler } = this.options;
-    markTrue(
-      obj,
-      ConditionType.Reconciling,
-      ConditionReason.Progressing,
-      'reconciliation in progress',
-    );
+    markTrue(obj, CoreCondition.Reconciling, CoreReason.Progressing, 'reconciliation in progress');
     // A new generation shows as in progress right away, as kstatus expects.
     if (obj.status?.observedGeneration !== obj.metadata.generation) await patcher.patch(obj);
     let verdict: Verdict;
@@ -214,7 +213,7 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
     const requestedAt = obj.metadata.annotations?.[reconcileRequestAnnotation];
     if (requestedAt !== undefined)
       obj.status = { ...obj.status, lastHandledReconcileAt: requestedAt };
-    const readyBefore = getCondition(obj, ConditionType.Ready)?.status;
+    const readyBefore = getCondition(obj, CoreCondition.Ready)?.status;
     const outcome = decideOutcome(obj, verdict, {
       policy: reconciler.conditions,
       intervalMs: this.intervalOf(obj),
@@ -222,9 +221,9 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
     });
     await patcher.patch(obj);
     const seconds = (performance.now() - started) / 1000;
-    const ready = getCondition(obj, ConditionType.Ready);
+    const ready = getCondition(obj, CoreCondition.Ready);
     this.options.metrics.observeReconcile(this.kind.kind, obj, seconds);
-    this.options.metrics.recordCondition(this.kind.kind, obj, ConditionType.Ready, ready?.status);
+    this.options.metrics.recordCondition(this.kind.kind, obj, CoreCondition.Ready, ready?.status);
     this.options.metrics.recordResult(this.name, outcome.label, seconds);
     if (outcome.event !== undefined) await context.event(outcome.event);
     else if (ready?.status === 'True' && readyBefore !== 'True') {

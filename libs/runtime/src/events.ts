@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { isApiError, PatchType, type KubeClient } from './client.js';
+import { isApiError, PatchType, type KubeClient } from '@tide/kube';
 import { formatTime } from './conditions.js';
-import type { KindRef, KubeObject } from './object.js';
+import type { KindRef, KubeObject } from '@tide/kube';
 
 /**
  * Kubernetes Events (core/v1, so `kubectl describe` and `kubectl get events` show them with

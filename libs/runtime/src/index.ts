@@ -27,18 +27,13 @@ export {
 } from './result.js';
 export { decideOutcome, describe, type Outcome, type Requeue, type Verdict } from './outcome.js';
 export {
-  ConditionType,
-  ConditionReason,
   conditionsOf,
   getCondition,
   setCondition,
   markTrue,
   markFalse,
-  markUnknown,
   deleteCondition,
   isTrue,
-  isFalse,
-  isReady,
   summarize,
   sortConditions,
   formatTime,
@@ -46,28 +41,7 @@ export {
   type ConditionInput,
   type Summary,
 } from './conditions.js';
-export {
-  ConditionStatus,
-  apiVersionOf,
-  objectKey,
-  splitKey,
-  type Condition,
-  type KindRef,
-  type KubeObject,
-  type ObjectMeta,
-  type OwnerReference,
-  type ReconcilableObject,
-  type ReconcileStatus,
-} from './object.js';
-export {
-  KubeClient,
-  ApiError,
-  PatchType,
-  isApiError,
-  type KubeClientOptions,
-  type ListResult,
-  type RequestSpec,
-} from './client.js';
+export { type ReconcilableObject, type ReconcileStatus } from './object.js';
 export {
   Informer,
   type InformerEvent,

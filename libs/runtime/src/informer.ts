@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { ApiError, type KubeClient } from './client.js';
-import { objectKey, type KindRef, type KubeObject } from './object.js';
+import { ApiError, type KubeClient } from '@tide/kube';
+import { objectKey, type KindRef, type KubeObject } from '@tide/kube';
 
 /**
  * List + watch of one kind into a read cache. Watches ask for bookmarks and resume from the

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isApiError, type KubeClient } from './client.js';
-import type { KindRef, KubeObject } from './object.js';
+import { isApiError, type KubeClient } from '@tide/kube';
+import type { KindRef, KubeObject } from '@tide/kube';
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: a candidate takes

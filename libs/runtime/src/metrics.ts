@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { KubeObject } from './object.js';
+import type { KubeObject } from '@tide/kube';
 import type { QueueObserver, WorkQueue } from './queue.js';
 
 /**

@@ -1,6 +1,4 @@
 import {
-  ConditionReason,
-  ConditionType,
   deleteCondition,
   markFalse,
   markTrue,
@@ -9,7 +7,8 @@ import {
   summarize,
   type ConditionPolicy,
 } from './conditions.js';
-import { ConditionStatus, type ReconcilableObject } from './object.js';
+import { ConditionStatus, CoreCondition, CoreReason } from '@tide/kube';
+import type { ReconcilableObject } from './object.js';
 import {
   ReconcileError,
   Result,
@@ -74,15 +73,10 @@ function decideResult(
   result: ReconcileResult,
   options: DecideOptions,
 ): Outcome {
-  deleteCondition(obj, ConditionType.Stalled);
+  deleteCondition(obj, CoreCondition.Stalled);
   if (resultOf(result) === Result.Requeue) {
     const after = typeof result === 'string' ? undefined : result.requeueAfterMs;
-    markTrue(
-      obj,
-      ConditionType.Reconciling,
-      ConditionReason.Progressing,
-      'reconciliation in progress',
-    );
+    markTrue(obj, CoreCondition.Reconciling, CoreReason.Progressing, 'reconciliation in progress');
     setReady(obj, options, 'reconciliation in progress');
     return {
       requeue: after === undefined ? { kind: 'backoff' } : { kind: 'after', ms: after },
@@ -91,7 +85,7 @@ function decideResult(
     };
   }
   // Success and a top-level Empty both mean the reconciler finished this generation.
-  deleteCondition(obj, ConditionType.Reconciling);
+  deleteCondition(obj, CoreCondition.Reconciling);
   setReady(obj, options, options.successMessage);
   return {
     requeue:
@@ -105,18 +99,18 @@ function decideResult(
 
 function setReady(obj: ReconcilableObject, options: DecideOptions, message: string): void {
   const summary = summarize(obj.status?.conditions ?? [], options.policy, {
-    reason: ConditionReason.Succeeded,
+    reason: CoreReason.Succeeded,
     message,
   });
-  setCondition(obj, { type: ConditionType.Ready, ...summary });
+  setCondition(obj, { type: CoreCondition.Ready, ...summary });
 }
 
 function decideError(obj: ReconcilableObject, error: unknown): Outcome {
   const { reason, message } = describe(error);
   if (error instanceof StallingError) {
-    deleteCondition(obj, ConditionType.Reconciling);
-    markTrue(obj, ConditionType.Stalled, reason, message);
-    markFalse(obj, ConditionType.Ready, reason, message);
+    deleteCondition(obj, CoreCondition.Reconciling);
+    markTrue(obj, CoreCondition.Stalled, reason, message);
+    markFalse(obj, CoreCondition.Ready, reason, message);
     return {
       requeue: { kind: 'none' },
       observeGeneration: true,
@@ -124,9 +118,9 @@ function decideError(obj: ReconcilableObject, error: unknown): Outcome {
       event: { type: 'Warning', reason, message },
     };
   }
-  deleteCondition(obj, ConditionType.Stalled);
-  markTrue(obj, ConditionType.Reconciling, ConditionReason.ProgressingWithRetry, message);
-  setCondition(obj, { type: ConditionType.Ready, status: ConditionStatus.False, reason, message });
+  deleteCondition(obj, CoreCondition.Stalled);
+  markTrue(obj, CoreCondition.Reconciling, CoreReason.ProgressingWithRetry, message);
+  setCondition(obj, { type: CoreCondition.Ready, status: ConditionStatus.False, reason, message });
   if (error instanceof WaitingError) {
     return {
       requeue: { kind: 'after', ms: error.requeueAfterMs },
@@ -145,6 +139,6 @@ function decideError(obj: ReconcilableObject, error: unknown): Outcome {
 /** Reason and message of any thrown value; untyped errors are generic failures. */
 export function describe(error: unknown): { reason: string; message: string } {
   if (error instanceof ReconcileError) return { reason: error.reason, message: error.message };
-  if (error instanceof Error) return { reason: ConditionReason.Failed, message: error.message };
-  return { reason: ConditionReason.Failed, message: String(error) };
+  if (error instanceof Error) return { reason: CoreReason.Failed, message: error.message };
+  return { reason: CoreReason.Failed, message: String(error) };
 }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isApiError, PatchType, type KubeClient } from './client.js';
-import type { Condition, KindRef, ReconcilableObject } from './object.js';
+import { isApiError, PatchType, type KubeClient } from '@tide/kube';
+import type { Condition, KindRef } from '@tide/kube';
+import type { ReconcilableObject } from './object.js';
 
 /**
  * Writes an object's status through the status subresource, sending only what changed since

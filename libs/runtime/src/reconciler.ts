@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from './client.js';
+import type { KubeClient } from '@tide/kube';
 import type { ConditionPolicy } from './conditions.js';
 import type { EventInput } from './events.js';
 import type { Informer } from './informer.js';
-import type { KindRef, KubeObject, ReconcilableObject } from './object.js';
+import type { KindRef, KubeObject } from '@tide/kube';
+import type { ReconcilableObject } from './object.js';
 import type { ReconcileResult } from './result.js';
 
 /** What a controller package implements, one per kind (STYLE.md rules 1–4). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startControlPlane, waitFor, type ControlPlane } from '@tide/harness';
-import { isApiError, PatchType, type KubeClient, type Manager } from '../src/index.js';
+import type { Manager } from '../src/index.js';
 import {
   condition,
   testClient,
@@ -11,6 +11,7 @@ import {
   writeWidgetCrdFile,
   type WidgetReconciler,
 } from './widget.js';
+import { isApiError, PatchType, type KubeClient } from '@tide/kube';
 
 // The API server goes away under a running manager; its watches must come back and catch up.
 describe('API server restart', () => {

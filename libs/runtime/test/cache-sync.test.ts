@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { sharedControlPlane } from '@tide/harness';
-import { createLogger, Manager, Result, type KindRef, type Reconciler } from '../src/index.js';
+import { createLogger, Manager, Result, type Reconciler } from '../src/index.js';
+import type { KindRef } from '@tide/kube';
 
 const missingKind: KindRef = {
   group: 'missing.runtime.test.tide.dev',

@@ -10,11 +10,11 @@ import {
   StallingError,
   summarize,
   WaitingError,
-  type Condition,
   type ConditionPolicy,
   type ReconcilableObject,
   type Verdict,
 } from '../src/index.js';
+import type { Condition } from '@tide/kube';
 
 function cond(type: string, status: Condition['status'], reason = `${type}Reason`): Condition {
   return {

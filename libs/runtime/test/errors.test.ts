@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, waitFor } from '@tide/harness';
-import { PatchType, type KubeClient, type Manager } from '../src/index.js';
+import type { Manager } from '../src/index.js';
 import {
   condition,
   installWidgetCrd,
@@ -12,6 +12,7 @@ import {
   widgetKind,
   type WidgetReconciler,
 } from './widget.js';
+import { PatchType, type KubeClient } from '@tide/kube';
 
 interface CoreEvent {
   reason?: string;
@@ -83,7 +84,7 @@ describe('reconciler errors', () => {
     expect(gaps[5]).toBeLessThan(3_200);
 
     // One Warning Event, counted rather than repeated.
-    const events = (await client.requestJson({
+    const events = (await client.request({
       method: 'GET',
       path: `/api/v1/namespaces/${namespace}/events`,
     })) as {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, waitFor } from '@tide/harness';
-import { Result, type KubeClient, type ReconcileContext } from '../src/index.js';
+import { Result, type ReconcileContext } from '../src/index.js';
 import {
   condition,
   installWidgetCrd,
@@ -11,6 +11,7 @@ import {
   WidgetReconciler,
   type Widget,
 } from './widget.js';
+import type { KubeClient } from '@tide/kube';
 
 /** Takes `ms` per reconcile unless the context's signal says stop. */
 class SlowReconciler extends WidgetReconciler {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, waitFor } from '@tide/harness';
-import { LeadershipLostError, leaseKind, type KubeClient, type Manager } from '../src/index.js';
+import { LeadershipLostError, leaseKind, type Manager } from '../src/index.js';
 import {
   installWidgetCrd,
   testClient,
@@ -10,6 +10,7 @@ import {
   widgetKind,
   WidgetReconciler,
 } from './widget.js';
+import type { KubeClient } from '@tide/kube';
 
 interface Lease {
   spec?: { holderIdentity?: string; leaseTransitions?: number };

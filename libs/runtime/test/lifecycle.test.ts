@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane } from '@tide/harness';
-import {
-  finalizerName,
-  PatchType,
-  reconcileRequestAnnotation,
-  type KubeClient,
-  type Manager,
-} from '../src/index.js';
+import { finalizerName, reconcileRequestAnnotation, type Manager } from '../src/index.js';
 import {
   condition,
   installWidgetCrd,
@@ -17,6 +11,7 @@ import {
   widgetKind,
   type WidgetReconciler,
 } from './widget.js';
+import { PatchType, type KubeClient } from '@tide/kube';
 
 // Create, spec change and on-demand reconcile of one object, through a real API server.
 describe('reconcile lifecycle', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, waitFor } from '@tide/harness';
-import type { KubeClient, Manager } from '../src/index.js';
+import type { Manager } from '../src/index.js';
 import {
   condition,
   installWidgetCrd,
@@ -11,6 +11,7 @@ import {
   widget,
   widgetKind,
 } from './widget.js';
+import type { KubeClient } from '@tide/kube';
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const response = await fetch(url);

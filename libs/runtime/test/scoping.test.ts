@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane } from '@tide/harness';
-import type { KubeClient, Manager } from '../src/index.js';
+import type { Manager } from '../src/index.js';
 import {
   installWidgetCrd,
   sleep,
@@ -11,6 +11,7 @@ import {
   widgetKind,
   type WidgetReconciler,
 } from './widget.js';
+import type { KubeClient } from '@tide/kube';
 
 // --watch-all-namespaces=false keeps a controller to its own namespace; --watch-label-selector shards.
 describe('namespace scoping and label-selector sharding', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane } from '@tide/harness';
-import { markFalse, markTrue, PatchType, StatusPatcher, type KubeClient } from '../src/index.js';
+import { markFalse, markTrue, StatusPatcher } from '../src/index.js';
 import {
   condition,
   installWidgetCrd,
@@ -9,6 +9,7 @@ import {
   widgetKind,
   type Widget,
 } from './widget.js';
+import { PatchType, type KubeClient } from '@tide/kube';
 
 // The patcher writes only what changed and keeps other writers' status through a conflict.
 describe('status patcher', () => {

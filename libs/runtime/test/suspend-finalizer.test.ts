@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, waitFor } from '@tide/harness';
-import { isApiError, PatchType, type KubeClient, type Manager } from '../src/index.js';
+import type { Manager } from '../src/index.js';
 import {
   condition,
   installWidgetCrd,
@@ -12,6 +12,7 @@ import {
   widgetKind,
   type WidgetReconciler,
 } from './widget.js';
+import { isApiError, PatchType, type KubeClient } from '@tide/kube';
 
 // spec.suspend stops reconciling; deletion runs the finalizer and lets the object go.
 describe('suspend and deletion', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { sharedControlPlane } from '@tide/harness';
-import type { KubeClient, Manager } from '../src/index.js';
+import type { Manager } from '../src/index.js';
 import {
   condition,
   installWidgetCrd,
@@ -12,6 +12,7 @@ import {
   widget,
   widgetKind,
 } from './widget.js';
+import type { KubeClient } from '@tide/kube';
 
 /**
  * A TCP relay in front of the API server that can go silent: freeze() stops moving bytes on

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, waitFor } from '@tide/harness';
 import type { Result } from '../src/index.js';
-import type {
-  KindRef,
-  KubeClient,
-  KubeObject,
-  Manager,
-  ReconcileContext,
-  Watch,
-} from '../src/index.js';
+import type { Manager, ReconcileContext, Watch } from '../src/index.js';
 import {
   installWidgetCrd,
   testClient,
@@ -19,6 +12,7 @@ import {
   WidgetReconciler,
   type Widget,
 } from './widget.js';
+import type { KindRef, KubeClient, KubeObject } from '@tide/kube';
 
 const configMapKind: KindRef = {
   group: '',

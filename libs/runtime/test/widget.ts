@@ -6,17 +6,16 @@ import { apiRequest, makeTempDir, waitFor, type ApiConnection } from '@tide/harn
 import {
   createLogger,
   GenericError,
-  KubeClient,
   Manager,
   Result,
   StallingError,
-  type KindRef,
   type ManagerOptions,
   type ReconcileContext,
   type ReconcilableObject,
   type Reconciler,
   type RuntimeOptions,
 } from '../src/index.js';
+import { KubeClient, type KindRef } from '@tide/kube';
 
 /**
  * The test kind every runtime integration test reconciles: `Widget` in a group of its own

@@ -2,7 +2,7 @@ import { Action, changeSetEntry, type ChangeSet, type ChangeSetEntry } from './c
 import { deleteLive, getLive, serverApply, type ManagerContext } from './context.js';
 import { UnknownKindError } from './errors.js';
 import { computeHealth, HealthStatus } from './health.js';
-import { assertKubeObject, fieldOf, groupOf, refOf, subjectOf, type KubeObject } from './object.js';
+import { assertManifest, fieldOf, groupOf, refOf, subjectOf, type Manifest } from '@tide/kube';
 import { ApplyPolicy, planObject, type PlanOptions } from './plan.js';
 import { mapLimited, pollUntil } from './poll.js';
 import { defaultTakeOverManagers, type FieldManagerRef } from './takeover.js';
@@ -39,10 +39,10 @@ const definitionKinds = new Set([crdKind, '/Namespace', 'rbac.authorization.k8s.
  * (`StorageClass`, `IngressClass`, a `GatewayClass` whose CRD came in the first stage),
  * then everything else. Order inside a stage is the caller's.
  */
-export function applyStages(objects: readonly KubeObject[]): KubeObject[][] {
-  const definitions: KubeObject[] = [];
-  const classes: KubeObject[] = [];
-  const rest: KubeObject[] = [];
+export function applyStages(objects: readonly Manifest[]): Manifest[][] {
+  const definitions: Manifest[] = [];
+  const classes: Manifest[] = [];
+  const rest: Manifest[] = [];
   for (const object of objects) {
     const key = `${groupOf(object.apiVersion)}/${object.kind}`;
     if (definitionKinds.has(key)) definitions.push(object);
@@ -59,11 +59,11 @@ export function applyStages(objects: readonly KubeObject[]): KubeObject[][] {
  */
 export async function applyAll(
   context: ManagerContext,
-  objects: readonly KubeObject[],
+  objects: readonly Manifest[],
   options: ApplyOptions = {},
 ): Promise<ChangeSet> {
   objects.forEach((object, index) => {
-    assertKubeObject(object, `object ${index + 1}`);
+    assertManifest(object, `object ${index + 1}`);
   });
   assertNoDuplicates(objects);
   const entries: ChangeSetEntry[] = [];
@@ -88,7 +88,7 @@ export async function applyAll(
 /** Applies one object: dry run, classify, then apply only when something changes. */
 export async function applyObject(
   context: ManagerContext,
-  object: KubeObject,
+  object: Manifest,
   options: ApplyOptions,
 ): Promise<ChangeSetEntry> {
   const ref = refOf(object);
@@ -117,7 +117,7 @@ export async function applyObject(
 
 async function waitUntilGone(
   context: ManagerContext,
-  object: KubeObject,
+  object: Manifest,
   timeoutMs: number,
 ): Promise<void> {
   const ref = refOf(object);
@@ -134,7 +134,7 @@ async function waitUntilGone(
 /** Waits until each CRD is Established and the kinds it defines resolve through discovery. */
 async function waitForCrds(
   context: ManagerContext,
-  crds: readonly KubeObject[],
+  crds: readonly Manifest[],
   timeoutMs: number,
 ): Promise<void> {
   for (const crd of crds) {
@@ -157,7 +157,7 @@ async function waitForCrds(
 
 async function waitForKinds(
   context: ManagerContext,
-  crd: KubeObject,
+  crd: Manifest,
   timeoutMs: number,
 ): Promise<void> {
   const group = fieldOf(crd, ['spec', 'group']);
@@ -185,7 +185,7 @@ async function waitForKinds(
   }
 }
 
-function assertNoDuplicates(objects: readonly KubeObject[]): void {
+function assertNoDuplicates(objects: readonly Manifest[]): void {
   const seen = new Set<string>();
   for (const object of objects) {
     const key = `${groupOf(object.apiVersion)}/${subjectOf(object)}`;

@@ -1,4 +1,4 @@
-import { subjectOf, type ObjectRef } from './object.js';
+import { subjectOf, type ObjectRef } from '@tide/kube';
 
 /** What happened (or, in a dry run, would happen) to one object. */
 export const Action = {

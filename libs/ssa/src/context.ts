@@ -1,7 +1,14 @@
-import type { KubeClient } from './client.js';
+import type { KubeClient } from '@tide/kube';
 import { objectPath, type ResourceInfo, type ResourceMapper } from './discovery.js';
-import { apiErrorFrom, UnknownKindError } from './errors.js';
-import { isObject, refOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
+import { UnknownKindError } from './errors.js';
+import {
+  isPlainObject,
+  refOf,
+  subjectOf,
+  type Manifest,
+  type ObjectRef,
+  apiErrorFrom,
+} from '@tide/kube';
 
 /** What every verb of the manager works with. */
 export interface ManagerContext {
@@ -26,17 +33,16 @@ export async function getLive(
   context: ManagerContext,
   ref: ObjectRef,
   info?: ResourceInfo,
-): Promise<KubeObject | undefined> {
+): Promise<Manifest | undefined> {
   const resource = info ?? (await resourceFor(context, ref));
   const subject = subjectOf(ref);
   const response = await context.client.send(
     { method: 'GET', path: objectPath(resource, ref) },
-    'reading',
-    subject,
+    { action: 'reading', subject },
   );
   if (response.status === 404) return undefined;
   if (response.status !== 200)
-    throw apiErrorFrom(response.status, response.body, 'reading', subject);
+    throw apiErrorFrom(response.status, response.body, { action: 'reading', subject });
   return asKubeObject(response.body, subject);
 }
 
@@ -52,14 +58,14 @@ export interface ServerApplyOptions {
  */
 export async function serverApply(
   context: ManagerContext,
-  object: KubeObject,
+  object: Manifest,
   info: ResourceInfo,
   options: ServerApplyOptions,
-): Promise<KubeObject> {
+): Promise<Manifest> {
   const ref = refOf(object);
   const subject = subjectOf(ref);
   const action = options.dryRun ? 'dry-run applying' : 'applying';
-  const body = await context.client.call(
+  const body = await context.client.request(
     {
       method: 'PATCH',
       path: objectPath(info, ref),
@@ -71,8 +77,7 @@ export async function serverApply(
       body: object,
       contentType: 'application/apply-patch+yaml',
     },
-    action,
-    subject,
+    { action, subject },
   );
   return asKubeObject(body, subject);
 }
@@ -91,17 +96,16 @@ export async function deleteLive(
       path: objectPath(info, ref),
       body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy },
     },
-    'deleting',
-    subject,
+    { action: 'deleting', subject },
   );
   if (response.status === 404) return false;
   if (response.status < 200 || response.status > 299)
-    throw apiErrorFrom(response.status, response.body, 'deleting', subject);
+    throw apiErrorFrom(response.status, response.body, { action: 'deleting', subject });
   return true;
 }
 
-function asKubeObject(body: unknown, subject: string): KubeObject {
-  if (!isObject(body) || !isObject(body.metadata))
+function asKubeObject(body: unknown, subject: string): Manifest {
+  if (!isPlainObject(body) || !isPlainObject(body.metadata))
     throw new Error(`${subject}: the API server answered with something other than an object`);
-  return body as KubeObject;
+  return body as Manifest;
 }

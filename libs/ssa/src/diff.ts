@@ -1,17 +1,18 @@
 import { stringify } from 'yaml';
 import { Action } from './changeset.js';
 import type { ManagerContext } from './context.js';
-import { KubeApiError, UnknownKindError } from './errors.js';
+import { UnknownKindError } from './errors.js';
 import { forDisplay } from './normalize.js';
 import {
   fieldOf,
   groupOf,
-  isObject,
+  isPlainObject,
   refOf,
   subjectOf,
-  type KubeObject,
+  type Manifest,
   type ObjectRef,
-} from './object.js';
+  ApiError,
+} from '@tide/kube';
 import { planObject, type PlanOptions } from './plan.js';
 import { mapAll } from './poll.js';
 import { unifiedDiff } from './unified.js';
@@ -37,7 +38,7 @@ export const changedSecretMask = '*** (changed)';
  */
 export async function diffObject(
   context: ManagerContext,
-  object: KubeObject,
+  object: Manifest,
   options: PlanOptions = {},
 ): Promise<ObjectDiff> {
   const ref = refOf(object);
@@ -80,7 +81,7 @@ export async function diffObject(
  */
 export async function diffAll(
   context: ManagerContext,
-  objects: readonly KubeObject[],
+  objects: readonly Manifest[],
   options: PlanOptions = {},
 ): Promise<ObjectDiff[]> {
   const pendingKinds = new Set(
@@ -104,7 +105,7 @@ export async function diffAll(
 }
 
 /** A creation shown from the object as given, when the server cannot dry-run it yet. */
-function asGiven(object: KubeObject, why: string): ObjectDiff {
+function asGiven(object: Manifest, why: string): ObjectDiff {
   const ref = refOf(object);
   const subject = subjectOf(ref);
   const after = forDisplay(object);
@@ -120,27 +121,27 @@ function asGiven(object: KubeObject, why: string): ObjectDiff {
 
 function namespaceMissing(error: unknown): boolean {
   return (
-    error instanceof KubeApiError &&
+    error instanceof ApiError &&
     error.status === 404 &&
     error.serverMessage.startsWith('namespaces "')
   );
 }
 
-function isSecret(object: KubeObject): boolean {
+function isSecret(object: Manifest): boolean {
   return groupOf(object.apiVersion) === '' && object.kind === 'Secret';
 }
 
-function maskSecrets(before: KubeObject | undefined, after: KubeObject): void {
+function maskSecrets(before: Manifest | undefined, after: Manifest): void {
   for (const field of ['data', 'stringData']) {
     const old = before?.[field];
     const next = after[field];
-    const oldValues: Record<string, unknown> = isObject(old) ? { ...old } : {};
-    if (isObject(next)) {
+    const oldValues: Record<string, unknown> = isPlainObject(old) ? { ...old } : {};
+    if (isPlainObject(next)) {
       for (const key of Object.keys(next)) {
         const changed = before !== undefined && oldValues[key] !== next[key];
         next[key] = changed ? changedSecretMask : secretMask;
       }
     }
-    if (isObject(old)) for (const key of Object.keys(old)) old[key] = secretMask;
+    if (isPlainObject(old)) for (const key of Object.keys(old)) old[key] = secretMask;
   }
 }

@@ -1,6 +1,6 @@
-import type { KubeClient } from './client.js';
-import { apiErrorFrom, UnknownKindError } from './errors.js';
-import { groupOf, isObject, versionOf, type ObjectRef } from './object.js';
+import type { KubeClient } from '@tide/kube';
+import { UnknownKindError } from './errors.js';
+import { groupOf, isPlainObject, versionOf, type ObjectRef, apiErrorFrom } from '@tide/kube';
 
 /** Where a kind lives in the API: its resource (plural) name and scope. */
 export interface ResourceInfo {
@@ -55,20 +55,22 @@ export class ResourceMapper {
     const path = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
     const response = await this.#client.send(
       { method: 'GET', path },
-      'discovering',
-      `API ${apiVersion}`,
+      { action: 'discovering', subject: `API ${apiVersion}` },
     );
     if (response.status === 404) {
       this.#cache.delete(apiVersion);
       throw new UnknownKindError(`the cluster does not serve ${apiVersion}`);
     }
     if (response.status !== 200)
-      throw apiErrorFrom(response.status, response.body, 'discovering', `API ${apiVersion}`);
+      throw apiErrorFrom(response.status, response.body, {
+        action: 'discovering',
+        subject: `API ${apiVersion}`,
+      });
     const body = response.body;
     const kinds = new Map<string, ResourceInfo>();
-    const resources = isObject(body) && Array.isArray(body.resources) ? body.resources : [];
+    const resources = isPlainObject(body) && Array.isArray(body.resources) ? body.resources : [];
     for (const entry of resources) {
-      if (!isObject(entry) || typeof entry.name !== 'string' || typeof entry.kind !== 'string')
+      if (!isPlainObject(entry) || typeof entry.name !== 'string' || typeof entry.kind !== 'string')
         continue;
       // Subresources (`deployments/status`) share the kind of their parent; skip them.
       if (entry.name.includes('/')) continue;

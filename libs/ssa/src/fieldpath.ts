@@ -1,5 +1,5 @@
 import { deepEqual } from './normalize.js';
-import { isObject } from './object.js';
+import { isPlainObject } from '@tide/kube';
 
 /**
  * One step of a field path as the API server prints it in apply conflicts:
@@ -43,7 +43,7 @@ export function removeFieldPath(root: unknown, path: string): boolean {
     if (node === undefined) return false;
   }
   if ('field' in last) {
-    if (!isObject(node) || !(last.field in node)) return false;
+    if (!isPlainObject(node) || !(last.field in node)) return false;
     Reflect.deleteProperty(node, last.field);
     return true;
   }
@@ -55,7 +55,7 @@ export function removeFieldPath(root: unknown, path: string): boolean {
 }
 
 function childOf(node: unknown, step: Step): unknown {
-  if ('field' in step) return isObject(node) ? node[step.field] : undefined;
+  if ('field' in step) return isPlainObject(node) ? node[step.field] : undefined;
   if (!Array.isArray(node)) return undefined;
   return node.find((item, i) => matches(item, i, step));
 }
@@ -64,7 +64,9 @@ function matches(item: unknown, index: number, step: Step): boolean {
   if ('index' in step) return index === step.index;
   if ('value' in step) return deepEqual(item, step.value);
   if ('keys' in step)
-    return isObject(item) && Object.entries(step.keys).every(([k, v]) => deepEqual(item[k], v));
+    return (
+      isPlainObject(item) && Object.entries(step.keys).every(([k, v]) => deepEqual(item[k], v))
+    );
   return false;
 }
 

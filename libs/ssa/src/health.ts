@@ -1,4 +1,4 @@
-import { fieldOf, groupOf, isObject, type KubeObject } from './object.js';
+import { fieldOf, groupOf, isPlainObject, type Manifest } from '@tide/kube';
 
 /**
  * kstatus's vocabulary: Current (reconciled and healthy), InProgress (still converging),
@@ -25,7 +25,7 @@ interface Condition {
   readonly message: string;
 }
 
-type Rule = (object: KubeObject, status: Record<string, unknown>) => Health;
+type Rule = (object: Manifest, status: Record<string, unknown>) => Health;
 
 const current = (message: string): Health => ({ status: HealthStatus.Current, message });
 const inProgress = (message: string): Health => ({ status: HealthStatus.InProgress, message });
@@ -54,11 +54,11 @@ const needsStatus = new Set(Object.keys(rules).filter((key) => key !== '/Service
  * the kind's own rule (or Ready for anything else). Objects with no status are Current,
  * except kinds whose controller always writes one.
  */
-export function computeHealth(object: KubeObject): Health {
+export function computeHealth(object: Manifest): Health {
   if (object.metadata.deletionTimestamp !== undefined)
     return { status: HealthStatus.Terminating, message: 'being deleted' };
   const key = `${groupOf(object.apiVersion)}/${object.kind}`;
-  const status = isObject(object.status) ? object.status : undefined;
+  const status = isPlainObject(object.status) ? object.status : undefined;
   if (status === undefined || Object.keys(status).length === 0) {
     return needsStatus.has(key) ? inProgress('no status reported yet') : current('no status');
   }
@@ -73,7 +73,7 @@ export function computeHealth(object: KubeObject): Health {
   return rule(object, status);
 }
 
-function staleGeneration(object: KubeObject, status: Record<string, unknown>): Health | undefined {
+function staleGeneration(object: Manifest, status: Record<string, unknown>): Health | undefined {
   const observed = status.observedGeneration;
   const generation = object.metadata.generation;
   if (typeof observed !== 'number' || typeof generation !== 'number') return undefined;
@@ -81,14 +81,14 @@ function staleGeneration(object: KubeObject, status: Record<string, unknown>): H
   return inProgress(`generation ${generation} not observed yet (observed ${observed})`);
 }
 
-function genericHealth(_object: KubeObject, status: Record<string, unknown>): Health {
+function genericHealth(_object: Manifest, status: Record<string, unknown>): Health {
   const ready = conditionsOf(status).get('Ready');
   if (ready === undefined) return current('no Ready condition');
   if (ready.status === 'True') return current(describe('Ready', ready));
   return inProgress(describe('Ready', ready, 'not ready'));
 }
 
-function deploymentHealth(object: KubeObject, status: Record<string, unknown>): Health {
+function deploymentHealth(object: Manifest, status: Record<string, unknown>): Health {
   const conditions = conditionsOf(status);
   const progressing = conditions.get('Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded')
@@ -108,7 +108,7 @@ function deploymentHealth(object: KubeObject, status: Record<string, unknown>): 
   return current(`rolled out: ${want} of ${want} replicas available`);
 }
 
-function statefulSetHealth(object: KubeObject, status: Record<string, unknown>): Health {
+function statefulSetHealth(object: Manifest, status: Record<string, unknown>): Health {
   const want = desiredReplicas(object);
   if (fieldOf(object, ['spec', 'updateStrategy', 'type']) === 'OnDelete')
     return current('OnDelete update strategy: pods are replaced by hand');
@@ -129,7 +129,7 @@ function statefulSetHealth(object: KubeObject, status: Record<string, unknown>):
   return current(`rolled out: ${want} of ${want} replicas ready`);
 }
 
-function daemonSetHealth(_object: KubeObject, status: Record<string, unknown>): Health {
+function daemonSetHealth(_object: Manifest, status: Record<string, unknown>): Health {
   const want = numberAt(status, ['desiredNumberScheduled']);
   const checks: [string, string][] = [
     ['currentNumberScheduled', 'scheduled'],
@@ -144,7 +144,7 @@ function daemonSetHealth(_object: KubeObject, status: Record<string, unknown>): 
   return current(`rolled out: ${want} of ${want} pods ready`);
 }
 
-function replicaSetHealth(object: KubeObject, status: Record<string, unknown>): Health {
+function replicaSetHealth(object: Manifest, status: Record<string, unknown>): Health {
   const failure = conditionsOf(status).get('ReplicaFailure');
   if (failure?.status === 'True') return inProgress(describe('ReplicaFailure', failure));
   const want = desiredReplicas(object);
@@ -156,7 +156,7 @@ function replicaSetHealth(object: KubeObject, status: Record<string, unknown>): 
   );
 }
 
-function jobHealth(_object: KubeObject, status: Record<string, unknown>): Health {
+function jobHealth(_object: Manifest, status: Record<string, unknown>): Health {
   const conditions = conditionsOf(status);
   const failedCondition = conditions.get('Failed');
   if (failedCondition?.status === 'True') return failed(describe('Failed', failedCondition));
@@ -167,7 +167,7 @@ function jobHealth(_object: KubeObject, status: Record<string, unknown>): Health
   return inProgress(`job running: ${active} active, ${succeeded} succeeded`);
 }
 
-function podHealth(_object: KubeObject, status: Record<string, unknown>): Health {
+function podHealth(_object: Manifest, status: Record<string, unknown>): Health {
   const phase = status.phase;
   if (phase === 'Succeeded') return current('pod succeeded');
   if (phase === 'Failed') return failed(`pod failed${reasonSuffix(status)}`);
@@ -178,26 +178,26 @@ function podHealth(_object: KubeObject, status: Record<string, unknown>): Health
   return inProgress(`pod ${typeof phase === 'string' ? phase : 'pending'}, not ready`);
 }
 
-function pvcHealth(_object: KubeObject, status: Record<string, unknown>): Health {
+function pvcHealth(_object: Manifest, status: Record<string, unknown>): Health {
   if (status.phase === 'Bound') return current('claim bound');
   return inProgress(`claim ${typeof status.phase === 'string' ? status.phase : 'Pending'}`);
 }
 
-function serviceHealth(object: KubeObject, status: Record<string, unknown>): Health {
+function serviceHealth(object: Manifest, status: Record<string, unknown>): Health {
   if (fieldOf(object, ['spec', 'type']) !== 'LoadBalancer') return current('service ready');
   const ingress = fieldOf(status, ['loadBalancer', 'ingress']);
   if (Array.isArray(ingress) && ingress.length > 0) return current('load balancer provisioned');
   return inProgress('waiting for a load balancer ingress address');
 }
 
-function namespaceHealth(_object: KubeObject, status: Record<string, unknown>): Health {
+function namespaceHealth(_object: Manifest, status: Record<string, unknown>): Health {
   if (status.phase === 'Terminating')
     return { status: HealthStatus.Terminating, message: 'namespace terminating' };
   if (status.phase === 'Active') return current('namespace active');
   return inProgress('namespace not active yet');
 }
 
-function crdHealth(_object: KubeObject, status: Record<string, unknown>): Health {
+function crdHealth(_object: Manifest, status: Record<string, unknown>): Health {
   const conditions = conditionsOf(status);
   const names = conditions.get('NamesAccepted');
   if (names?.status === 'False') return failed(describe('NamesAccepted', names));
@@ -221,7 +221,7 @@ function replicaProgress(
   return undefined;
 }
 
-function desiredReplicas(object: KubeObject): number {
+function desiredReplicas(object: Manifest): number {
   const replicas = fieldOf(object, ['spec', 'replicas']);
   return typeof replicas === 'number' ? replicas : 1;
 }
@@ -255,7 +255,7 @@ function conditionsOf(status: Record<string, unknown>): Map<string, Condition> {
   const conditions = new Map<string, Condition>();
   const list = Array.isArray(status.conditions) ? status.conditions : [];
   for (const entry of list) {
-    if (!isObject(entry) || typeof entry.type !== 'string') continue;
+    if (!isPlainObject(entry) || typeof entry.type !== 'string') continue;
     conditions.set(entry.type, {
       type: entry.type,
       status: typeof entry.status === 'string' ? entry.status : 'Unknown',

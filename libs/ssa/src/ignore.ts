@@ -1,4 +1,4 @@
-import { isObject, type KubeObject } from './object.js';
+import { isPlainObject, type Manifest } from '@tide/kube';
 import {
   copyAt,
   parsePointer,
@@ -35,7 +35,7 @@ export class InvalidIgnoreRuleError extends TypeError {
 
 interface CompiledRule {
   readonly pointers: readonly Pointer[];
-  readonly matches: (object: KubeObject) => boolean;
+  readonly matches: (object: Manifest) => boolean;
 }
 
 /**
@@ -63,7 +63,7 @@ export class DriftIgnoreRules {
   }
 
   /** The pointers ignored on this object, in rule order. */
-  pointersFor(object: KubeObject): Pointer[] {
+  pointersFor(object: Manifest): Pointer[] {
     return this.rules.flatMap((rule) => (rule.matches(object) ? rule.pointers : []));
   }
 }
@@ -78,11 +78,7 @@ export function ignoresWholeObject(pointers: readonly Pointer[]): boolean {
  * so an apply never reverts it. A path the live object lacks keeps the desired value, as
  * in Flux: a field the manifest adds there goes in with the next apply of other changes.
  */
-export function keepLiveValues(
-  body: KubeObject,
-  live: KubeObject,
-  pointers: readonly Pointer[],
-): void {
+export function keepLiveValues(body: Manifest, live: Manifest, pointers: readonly Pointer[]): void {
   for (const pointer of pointers) {
     if (valueAt(live, pointer) === undefined) continue;
     copyAt(live, body, pointer);
@@ -93,7 +89,7 @@ export function keepLiveValues(
  * The object without the ignored paths, nor who owns them: what an ignored field's value
  * or ownership is makes no difference between the live object and a dry run.
  */
-export function withoutIgnored(object: KubeObject, pointers: readonly Pointer[]): KubeObject {
+export function withoutIgnored(object: Manifest, pointers: readonly Pointer[]): Manifest {
   if (pointers.length === 0) return object;
   const copy = structuredClone(object);
   for (const pointer of pointers) {
@@ -101,6 +97,6 @@ export function withoutIgnored(object: KubeObject, pointers: readonly Pointer[])
     removeAt(copy, pointer);
   }
   // A rule may name /metadata itself; the comparison still needs the object's name.
-  if (!isObject(copy.metadata)) copy.metadata = { name: object.metadata.name };
+  if (!isPlainObject(copy.metadata)) copy.metadata = { name: object.metadata.name };
   return copy;
 }

@@ -7,13 +7,6 @@
  * format. Objects are plain JSON end to end.
  */
 export { ResourceManager, type ResourceManagerOptions } from './manager.js';
-export {
-  KubeClient,
-  defaultRequestTimeoutMs,
-  type Cancellable,
-  type KubeRequest,
-  type KubeResponse,
-} from './client.js';
 export { ResourceMapper, type ResourceInfo } from './discovery.js';
 export {
   defaultTakeOverManagers,
@@ -52,21 +45,6 @@ export {
   diffInventory,
   type InventoryEntry,
 } from './inventory.js';
-export { impersonatingKubeConfig, serviceAccountUser } from './impersonation.js';
-export {
-  KubeApiError,
-  ImmutableFieldError,
-  RequestAborted,
-  UnknownKindError,
-  type StatusCause,
-} from './errors.js';
+export { ImmutableFieldError, UnknownKindError } from './errors.js';
 export { sameObject, withoutServerNoise } from './normalize.js';
 export { unifiedDiff } from './unified.js';
-export {
-  refOf,
-  subjectOf,
-  groupOf,
-  type KubeObject,
-  type ObjectMetadata,
-  type ObjectRef,
-} from './object.js';

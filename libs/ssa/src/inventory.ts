@@ -1,4 +1,4 @@
-import { groupOf, versionOf, type ObjectRef } from './object.js';
+import { groupOf, versionOf, type ObjectRef } from '@tide/kube';
 
 /** One entry of a Kustomization's `status.inventory.entries`, in Flux's shape. */
 export interface InventoryEntry {

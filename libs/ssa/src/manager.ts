@@ -1,11 +1,10 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { applyAll, applyObject, type ApplyOptions } from './apply.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
-import { KubeClient, type Cancellable } from './client.js';
+import type { Cancellable, KubeClient } from '@tide/kube';
 import { getLive, type ManagerContext } from './context.js';
 import { diffAll, diffObject, type ObjectDiff } from './diff.js';
 import { ResourceMapper } from './discovery.js';
-import type { KubeObject, ObjectRef } from './object.js';
+import type { Manifest, ObjectRef } from '@tide/kube';
 import type { PlanOptions } from './plan.js';
 import { deleteAll, type DeleteOptions } from './prune.js';
 import {
@@ -18,12 +17,13 @@ import {
 } from './wait.js';
 
 export interface ResourceManagerOptions {
-  /** Whose credentials every request carries; pass an impersonating one to act as a ServiceAccount. */
-  readonly kubeConfig: KubeConfig;
+  /**
+   * The client every request goes through, with its identity (`client.impersonating(...)`
+   * to act as a ServiceAccount) and request timeout.
+   */
+  readonly client: KubeClient;
   /** The SSA field manager, e.g. `kustomize-controller`. */
   readonly fieldManager: string;
-  /** Timeout of each request to the API server. */
-  readonly requestTimeoutMs?: number;
   /**
    * Discovery to share between managers (say, one per impersonated ServiceAccount): what
    * the cluster serves is the same for every user. Each manager discovers on its own if absent.
@@ -39,10 +39,7 @@ export class ResourceManager {
   readonly #context: ManagerContext;
 
   constructor(options: ResourceManagerOptions) {
-    const client = new KubeClient(
-      options.kubeConfig,
-      options.requestTimeoutMs === undefined ? {} : { timeoutMs: options.requestTimeoutMs },
-    );
+    const client = options.client;
     this.#context = {
       client,
       mapper: options.resourceMapper ?? new ResourceMapper(client),
@@ -50,21 +47,16 @@ export class ResourceManager {
     };
   }
 
-  /** Closes the manager's pooled connections to the API server. */
-  close(): void {
-    this.#context.client.close();
-  }
-
   /** Applies a set in stages (definitions, classes, the rest); see applyAll. */
   apply(
-    objects: readonly KubeObject[],
+    objects: readonly Manifest[],
     options: ApplyOptions & Cancellable = {},
   ): Promise<ChangeSet> {
     return abortable(() => applyAll(this.#bound(options.signal), objects, options), options.signal);
   }
 
   /** Applies one object on its own, without stages. */
-  applyOne(object: KubeObject, options: ApplyOptions & Cancellable = {}): Promise<ChangeSetEntry> {
+  applyOne(object: Manifest, options: ApplyOptions & Cancellable = {}): Promise<ChangeSetEntry> {
     return abortable(
       () => applyObject(this.#bound(options.signal), object, options),
       options.signal,
@@ -72,12 +64,12 @@ export class ResourceManager {
   }
 
   /** What applying `object` would change, as a unified YAML diff with Secrets masked. */
-  diff(object: KubeObject, options: PlanOptions = {}): Promise<ObjectDiff> {
+  diff(object: Manifest, options: PlanOptions = {}): Promise<ObjectDiff> {
     return diffObject(this.#context, object, options);
   }
 
   /** Diffs a set; custom resources of a CRD in the same set show as creations. */
-  diffAll(objects: readonly KubeObject[], options: PlanOptions = {}): Promise<ObjectDiff[]> {
+  diffAll(objects: readonly Manifest[], options: PlanOptions = {}): Promise<ObjectDiff[]> {
     return diffAll(this.#context, objects, options);
   }
 
@@ -101,12 +93,12 @@ export class ResourceManager {
   }
 
   /** Polls until all objects are Current, one Failed, the timeout or the abort signal. */
-  wait(objects: readonly (ObjectRef | KubeObject)[], options: WaitOptions): Promise<WaitResult> {
+  wait(objects: readonly (ObjectRef | Manifest)[], options: WaitOptions): Promise<WaitResult> {
     return waitFor(this.#context, objects, options);
   }
 
   /** The live object, or undefined when it does not exist. */
-  get(ref: ObjectRef): Promise<KubeObject | undefined> {
+  get(ref: ObjectRef): Promise<Manifest | undefined> {
     return getLive(this.#context, ref);
   }
 }

@@ -1,7 +1,7 @@
 import { Action } from './changeset.js';
 import { getLive, resourceFor, serverApply, type ManagerContext } from './context.js';
 import type { ResourceInfo } from './discovery.js';
-import { ImmutableFieldError, KubeApiError } from './errors.js';
+import { ImmutableFieldError } from './errors.js';
 import { removeFieldPath } from './fieldpath.js';
 import {
   ignoresWholeObject,
@@ -11,7 +11,15 @@ import {
 } from './ignore.js';
 import { takeOverFields, type FieldManagerRef } from './takeover.js';
 import { sameObject } from './normalize.js';
-import { annotationOf, groupOf, isObject, refOf, subjectOf, type KubeObject } from './object.js';
+import {
+  annotationOf,
+  groupOf,
+  isPlainObject,
+  refOf,
+  subjectOf,
+  type Manifest,
+  ApiError,
+} from '@tide/kube';
 
 /** The annotations Flux users put on objects to steer the apply; we honour the same keys. */
 export const Annotations = {
@@ -38,10 +46,10 @@ export type Plan =
       readonly info: ResourceInfo;
       readonly policy: ApplyPolicy;
       /** The body to send: the object minus fields Merge leaves to other managers. */
-      readonly body: KubeObject;
-      readonly live: KubeObject | undefined;
+      readonly body: Manifest;
+      readonly live: Manifest | undefined;
       /** The object as the dry run says it would be; the desired object when recreating. */
-      readonly result: KubeObject;
+      readonly result: Manifest;
       readonly action: typeof Action.Created | typeof Action.Configured | typeof Action.Unchanged;
       /** Immutable fields that force a delete and re-create; empty when none. */
       readonly recreate: readonly string[];
@@ -68,7 +76,7 @@ interface ApplyPlanOptions extends PlanOptions {
 }
 
 /** Reads the ssa annotation; an unknown value is an error, not a silent default. */
-export function policyOf(object: KubeObject): ApplyPolicy {
+export function policyOf(object: Manifest): ApplyPolicy {
   const value = annotationOf(object, Annotations.ssa);
   if (value === undefined || value === '') return ApplyPolicy.Override;
   const policy = Object.values(ApplyPolicy).find((p) => p.toLowerCase() === value.toLowerCase());
@@ -87,7 +95,7 @@ export function policyOf(object: KubeObject): ApplyPolicy {
  */
 export async function planObject(
   context: ManagerContext,
-  object: KubeObject,
+  object: Manifest,
   options: ApplyPlanOptions,
 ): Promise<Plan> {
   const policy = policyOf(object);
@@ -124,7 +132,7 @@ export async function planObject(
         subjectOf(object),
         fields,
         `${subjectOf(object)}: immutable field ${fields.join(', ')} cannot change ` +
-          `(${(error as KubeApiError).serverMessage}); enable force, or annotate the object ` +
+          `(${(error as ApiError).serverMessage}); enable force, or annotate the object ` +
           `${Annotations.force}: enabled, to delete and recreate it`,
         { cause: error },
       );
@@ -143,14 +151,14 @@ export async function planObject(
   }
 }
 
-function recreateAllowed(object: KubeObject, options: PlanOptions): boolean {
+function recreateAllowed(object: Manifest, options: PlanOptions): boolean {
   return (
     options.force === true || annotationOf(object, Annotations.force)?.toLowerCase() === 'enabled'
   );
 }
 
 /** The object without server-written metadata a copied manifest may carry. */
-function applyBody(object: KubeObject): KubeObject {
+function applyBody(object: Manifest): Manifest {
   const body = structuredClone(object);
   for (const key of ['resourceVersion', 'uid', 'creationTimestamp', 'generation', 'managedFields'])
     Reflect.deleteProperty(body.metadata, key);
@@ -164,9 +172,9 @@ function applyBody(object: KubeObject): KubeObject {
  * Sending it as `data` (stringData wins on a shared key, as the server does) makes us own
  * the keys we set.
  */
-function stringDataToData(secret: KubeObject): void {
-  if (!isObject(secret.stringData)) return;
-  const data: Record<string, unknown> = isObject(secret.data) ? secret.data : {};
+function stringDataToData(secret: Manifest): void {
+  if (!isPlainObject(secret.stringData)) return;
+  const data: Record<string, unknown> = isPlainObject(secret.data) ? secret.data : {};
   for (const [key, value] of Object.entries(secret.stringData))
     if (typeof value === 'string') data[key] = Buffer.from(value, 'utf8').toString('base64');
   secret.data = data;
@@ -180,17 +188,17 @@ function stringDataToData(secret: KubeObject): void {
  */
 async function dryRun(
   context: ManagerContext,
-  body: KubeObject,
+  body: Manifest,
   info: ResourceInfo,
   policy: ApplyPolicy,
   yielded: string[],
-): Promise<KubeObject> {
+): Promise<Manifest> {
   const force = policy !== ApplyPolicy.Merge;
   for (let attempt = 0; ; attempt++) {
     try {
       return await serverApply(context, body, info, { dryRun: true, force });
     } catch (error) {
-      if (force || !(error instanceof KubeApiError) || error.status !== 409 || attempt >= 5)
+      if (force || !(error instanceof ApiError) || error.status !== 409 || attempt >= 5)
         throw error;
       const fields = error.causes.flatMap((cause) =>
         cause.field === undefined ? [] : [cause.field],
@@ -209,7 +217,7 @@ const immutablePatterns = [/immutable/i, /may not change/i, /cannot (be )?change
  * when the answer also names other problems (recreating would not fix those).
  */
 export function immutableFields(error: unknown): string[] | undefined {
-  if (!(error instanceof KubeApiError) || error.status !== 422) return undefined;
+  if (!(error instanceof ApiError) || error.status !== 422) return undefined;
   const isImmutable = (message: string): boolean =>
     immutablePatterns.some((pattern) => pattern.test(message));
   if (error.causes.length === 0)

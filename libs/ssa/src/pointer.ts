@@ -1,5 +1,5 @@
 import { deepEqual } from './normalize.js';
-import { isObject, type KubeObject } from './object.js';
+import { isPlainObject, type Manifest } from '@tide/kube';
 
 /** An RFC 6901 JSON pointer, split into unescaped tokens; `[]` is the whole document. */
 export type Pointer = readonly string[];
@@ -51,7 +51,7 @@ export function copyAt(from: unknown, to: unknown, pointer: Pointer): boolean {
     }
     // The rest of the way must be objects in both, so nothing is left half-made.
     const rest = steps.slice(step);
-    if (!isObject(target) || !allObjects(from, pointer.slice(0, step), rest)) return false;
+    if (!isPlainObject(target) || !allObjects(from, pointer.slice(0, step), rest)) return false;
     for (const missing of rest) {
       const fresh: Record<string, unknown> = {};
       (target as Record<string, unknown>)[missing] = fresh;
@@ -59,7 +59,7 @@ export function copyAt(from: unknown, to: unknown, pointer: Pointer): boolean {
     }
     break;
   }
-  if (isObject(target)) {
+  if (isPlainObject(target)) {
     target[last] = structuredClone(value);
     return true;
   }
@@ -72,8 +72,8 @@ export function copyAt(from: unknown, to: unknown, pointer: Pointer): boolean {
 function allObjects(root: unknown, prefix: Pointer, rest: Pointer): boolean {
   let node = valueAt(root, prefix);
   for (const token of rest) {
-    node = isObject(node) ? node[token] : undefined;
-    if (!isObject(node)) return false;
+    node = isPlainObject(node) ? node[token] : undefined;
+    if (!isPlainObject(node)) return false;
   }
   return true;
 }
@@ -83,7 +83,7 @@ export function removeAt(root: unknown, pointer: Pointer): boolean {
   const last = pointer.at(-1);
   if (last === undefined) return false;
   const parent = valueAt(root, pointer.slice(0, -1));
-  if (isObject(parent)) {
+  if (isPlainObject(parent)) {
     if (!(last in parent)) return false;
     Reflect.deleteProperty(parent, last);
     return true;
@@ -99,11 +99,11 @@ export function removeAt(root: unknown, pointer: Pointer): boolean {
  * pointer (so who owns an ignored field is no difference either). List items are found the
  * way fieldsV1 keys them: `k:{...}` by key fields, `v:` by value, `i:` by index.
  */
-export function removeOwnership(object: KubeObject, pointer: Pointer): void {
+export function removeOwnership(object: Manifest, pointer: Pointer): void {
   const managed = object.metadata.managedFields;
   if (!Array.isArray(managed) || pointer.length === 0) return;
   for (const entry of managed) {
-    if (!isObject(entry) || !isObject(entry.fieldsV1)) continue;
+    if (!isPlainObject(entry) || !isPlainObject(entry.fieldsV1)) continue;
     removeFieldSet(entry.fieldsV1, object, pointer);
   }
 }
@@ -115,7 +115,7 @@ function removeFieldSet(fields: Record<string, unknown>, object: unknown, pointe
     const child = childOf(node, token);
     const key = Array.isArray(node)
       ? itemKey(set, child?.value, Number(token))
-      : isObject(node) || node === undefined
+      : isPlainObject(node) || node === undefined
         ? `f:${token}`
         : undefined;
     if (key === undefined || !(key in set)) return;
@@ -124,7 +124,7 @@ function removeFieldSet(fields: Record<string, unknown>, object: unknown, pointe
       return;
     }
     const next = set[key];
-    if (!isObject(next)) return;
+    if (!isPlainObject(next)) return;
     set = next;
     node = child?.value;
   }
@@ -137,8 +137,8 @@ function itemKey(set: Record<string, unknown>, item: unknown, index: number): st
     if (key.startsWith('k:')) {
       const fields = parseJson(key.slice(2));
       if (
-        isObject(fields) &&
-        isObject(item) &&
+        isPlainObject(fields) &&
+        isPlainObject(item) &&
         Object.entries(fields).every(([name, value]) => deepEqual(item[name], value))
       )
         return key;
@@ -156,7 +156,7 @@ function parseJson(text: string): unknown {
 }
 
 function childOf(node: unknown, token: string): { value: unknown } | undefined {
-  if (isObject(node)) return token in node ? { value: node[token] } : undefined;
+  if (isPlainObject(node)) return token in node ? { value: node[token] } : undefined;
   const index = arrayIndex(node, token);
   return Array.isArray(node) && index !== undefined ? { value: node[index] as unknown } : undefined;
 }

@@ -1,7 +1,7 @@
 import { Action, changeSetEntry, type ChangeSet, type ChangeSetEntry } from './changeset.js';
 import { deleteLive, getLive, resourceFor, type ManagerContext } from './context.js';
 import { UnknownKindError } from './errors.js';
-import { annotationOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
+import { annotationOf, subjectOf, type Manifest, type ObjectRef } from '@tide/kube';
 import { Annotations } from './plan.js';
 import { mapAll, mapLimited, pollUntil } from './poll.js';
 
@@ -69,7 +69,7 @@ async function deleteOne(
 
 /** Why a live object must not be deleted; undefined when it may be. */
 export function keepReason(
-  live: KubeObject,
+  live: Manifest,
   ownerLabels: Readonly<Record<string, string>>,
 ): string | undefined {
   if (annotationOf(live, Annotations.prune)?.toLowerCase() === 'disabled')

@@ -1,6 +1,6 @@
 import type { ManagerContext } from './context.js';
 import { objectPath, type ResourceInfo } from './discovery.js';
-import { isObject, refOf, subjectOf, type KubeObject } from './object.js';
+import { isPlainObject, refOf, subjectOf, type Manifest } from '@tide/kube';
 
 /** A field manager entry in `metadata.managedFields`, by name and operation. */
 export interface FieldManagerRef {
@@ -40,13 +40,13 @@ interface ManagedFieldsEntry {
  */
 export async function takeOverFields(
   context: ManagerContext,
-  live: KubeObject,
+  live: Manifest,
   info: ResourceInfo,
   managers: readonly FieldManagerRef[],
-): Promise<KubeObject | undefined> {
+): Promise<Manifest | undefined> {
   const entries = (
     Array.isArray(live.metadata.managedFields) ? live.metadata.managedFields : []
-  ).filter(isObject) as ManagedFieldsEntry[];
+  ).filter(isPlainObject) as ManagedFieldsEntry[];
   const isForeign = (entry: ManagedFieldsEntry): boolean =>
     entry.apiVersion === live.apiVersion &&
     (entry.subresource ?? '') === '' &&
@@ -87,7 +87,7 @@ export async function takeOverFields(
       op: 'remove',
       path: `/metadata/annotations/${escapePointer(lastAppliedAnnotation)}`,
     });
-  const body = await context.client.call(
+  const body = await context.client.request(
     {
       method: 'PATCH',
       path: objectPath(info, refOf(live)),
@@ -95,16 +95,15 @@ export async function takeOverFields(
       body: patch,
       contentType: 'application/json-patch+json',
     },
-    'taking over fields of',
-    subjectOf(live),
+    { action: 'taking over fields of', subject: subjectOf(live) },
   );
-  return body as KubeObject;
+  return body as Manifest;
 }
 
 /** The union of two managed field sets (FieldsV1 trees: objects whose leaves are `{}`). */
 export function unionFields(a: unknown, b: unknown): unknown {
-  if (!isObject(a)) return structuredClone(b);
-  if (!isObject(b)) return structuredClone(a);
+  if (!isPlainObject(a)) return structuredClone(b);
+  if (!isPlainObject(b)) return structuredClone(a);
   const merged: Record<string, unknown> = structuredClone(a);
   for (const [key, value] of Object.entries(b)) merged[key] = unionFields(merged[key], value);
   return merged;

@@ -1,7 +1,7 @@
 import type { ManagerContext } from './context.js';
 import { UnknownKindError } from './errors.js';
 import { computeHealth, HealthStatus, type Health } from './health.js';
-import { refOf, subjectOf, type KubeObject, type ObjectRef } from './object.js';
+import { refOf, subjectOf, type Manifest, type ObjectRef } from '@tide/kube';
 import { getLive } from './context.js';
 import { mapAll, pollUntil } from './poll.js';
 
@@ -34,7 +34,7 @@ export interface WaitResult {
  * Health an object's kind is judged by instead of kstatus (Flux's `healthCheckExprs`);
  * undefined leaves the object to kstatus. Not called for objects being deleted.
  */
-export type CustomHealth = (object: KubeObject) => Health | undefined;
+export type CustomHealth = (object: Manifest) => Health | undefined;
 
 export interface StatusOptions {
   readonly customHealth?: CustomHealth;
@@ -67,7 +67,7 @@ export async function statusOf(
   });
 }
 
-function healthOf(live: KubeObject, customHealth: CustomHealth | undefined): Health {
+function healthOf(live: Manifest, customHealth: CustomHealth | undefined): Health {
   if (customHealth === undefined || live.metadata.deletionTimestamp !== undefined)
     return computeHealth(live);
   return customHealth(live) ?? computeHealth(live);
@@ -79,7 +79,7 @@ function healthOf(live: KubeObject, customHealth: CustomHealth | undefined): Hea
  */
 export async function waitFor(
   context: ManagerContext,
-  objects: readonly (ObjectRef | KubeObject)[],
+  objects: readonly (ObjectRef | Manifest)[],
   options: WaitOptions,
 ): Promise<WaitResult> {
   const refs = objects.map((object) => ('metadata' in object ? refOf(object) : object));

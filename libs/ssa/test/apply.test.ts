@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { apiRequest, sharedControlPlane, type SharedControlPlane } from '@tide/harness';
+import { KubeClient, type Manifest } from '@tide/kube';
 import {
   Action,
   ApplyError,
   ImmutableFieldError,
   lastAppliedAnnotation,
   ResourceManager,
-  type KubeObject,
 } from '../src/index.js';
 import {
   configMap,
@@ -28,7 +28,10 @@ describe('ResourceManager.apply', () => {
   beforeAll(async () => {
     plane = sharedControlPlane();
     ns = await plane.createNamespace('ssa-apply');
-    manager = new ResourceManager({ kubeConfig: plane.kubeConfig, fieldManager });
+    manager = new ResourceManager({
+      client: new KubeClient({ kubeConfig: plane.kubeConfig }),
+      fieldManager,
+    });
   });
   afterAll(async () => {
     for (const name of crdNames)
@@ -38,7 +41,7 @@ describe('ResourceManager.apply', () => {
   it('applies a CRD and a custom resource of it in one set, the CRD first', async () => {
     const { crd, group, plural } = widgetCrd();
     crdNames.push(crd.metadata.name);
-    const widget: KubeObject = {
+    const widget: Manifest = {
       apiVersion: `${group}/v1`,
       kind: 'Widget',
       metadata: { name: 'gear', namespace: ns },
@@ -110,7 +113,7 @@ describe('ResourceManager.apply', () => {
   });
 
   it('sends Secret stringData as data, so a key dropped from the manifest is removed', async () => {
-    const secret = (stringData: Record<string, string>): KubeObject => ({
+    const secret = (stringData: Record<string, string>): Manifest => ({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'creds', namespace: ns },
@@ -126,56 +129,55 @@ describe('ResourceManager.apply', () => {
     expect(live?.data).toEqual({ user: Buffer.from('me').toString('base64') });
   });
 
-  const immutableCases: [string, (name: string, variant: number) => KubeObject, string, string][] =
+  const immutableCases: [string, (name: string, variant: number) => Manifest, string, string][] = [
     [
-      [
-        'Service spec.clusterIP',
-        (name, variant) => ({
-          apiVersion: 'v1',
-          kind: 'Service',
-          metadata: { name, namespace: ns },
-          spec: { clusterIP: `10.0.0.${100 + variant}`, ports: [{ port: 80 }] },
-        }),
-        'spec.clusterIP',
-        'services',
-      ],
-      [
-        'Job spec.template',
-        (name, variant) => ({
-          apiVersion: 'batch/v1',
-          kind: 'Job',
-          metadata: { name, namespace: ns },
-          spec: {
-            template: {
-              spec: {
-                restartPolicy: 'Never',
-                containers: [{ name: 'run', image: `busybox:1.3${variant}` }],
-              },
+      'Service spec.clusterIP',
+      (name, variant) => ({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: ns },
+        spec: { clusterIP: `10.0.0.${100 + variant}`, ports: [{ port: 80 }] },
+      }),
+      'spec.clusterIP',
+      'services',
+    ],
+    [
+      'Job spec.template',
+      (name, variant) => ({
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name, namespace: ns },
+        spec: {
+          template: {
+            spec: {
+              restartPolicy: 'Never',
+              containers: [{ name: 'run', image: `busybox:1.3${variant}` }],
             },
           },
-        }),
-        'spec.template',
-        'jobs',
-      ],
-      [
-        'Deployment spec.selector',
-        (name, variant) => {
-          const app = `${name}-${variant}`;
-          return {
-            ...deployment(ns, name),
-            spec: {
-              selector: { matchLabels: { app } },
-              template: {
-                metadata: { labels: { app } },
-                spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
-              },
-            },
-          };
         },
-        'spec.selector',
-        'deployments',
-      ],
-    ];
+      }),
+      'spec.template',
+      'jobs',
+    ],
+    [
+      'Deployment spec.selector',
+      (name, variant) => {
+        const app = `${name}-${variant}`;
+        return {
+          ...deployment(ns, name),
+          spec: {
+            selector: { matchLabels: { app } },
+            template: {
+              metadata: { labels: { app } },
+              spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+            },
+          },
+        };
+      },
+      'spec.selector',
+      'deployments',
+    ],
+  ];
 
   it.each(immutableCases)(
     '%s: a clear error without force, delete and recreate with force',
@@ -203,7 +205,7 @@ describe('ResourceManager.apply', () => {
   );
 
   it('recreates with the per-object force annotation', async () => {
-    const service = (ip: string): KubeObject => ({
+    const service = (ip: string): Manifest => ({
       apiVersion: 'v1',
       kind: 'Service',
       metadata: {
@@ -326,7 +328,7 @@ describe('ResourceManager.apply', () => {
   });
 
   it('names the object, the field and the server message when the server rejects it', async () => {
-    const invalid: KubeObject = {
+    const invalid: Manifest = {
       ...deployment(ns, 'broken'),
       spec: {
         selector: { matchLabels: { app: 'x' } },
@@ -342,7 +344,7 @@ describe('ResourceManager.apply', () => {
   });
 
   it('fails on a kind the cluster does not serve', async () => {
-    const unknown: KubeObject = {
+    const unknown: Manifest = {
       apiVersion: 'nothing.tide.test/v1',
       kind: 'Ghost',
       metadata: { name: 'boo', namespace: ns },

@@ -1,15 +1,10 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, type SharedControlPlane } from '@tide/harness';
-import {
-  Action,
-  changedSecretMask,
-  ResourceManager,
-  secretMask,
-  type KubeObject,
-} from '../src/index.js';
+import { KubeClient, type Manifest } from '@tide/kube';
+import { Action, changedSecretMask, ResourceManager, secretMask } from '../src/index.js';
 import { configMap, fieldManager, read, widgetCrd } from './fixtures.js';
 
-function secret(namespace: string, password: string): KubeObject {
+function secret(namespace: string, password: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -26,7 +21,10 @@ describe('ResourceManager.diff', () => {
   beforeAll(async () => {
     plane = sharedControlPlane();
     ns = await plane.createNamespace('ssa-diff');
-    manager = new ResourceManager({ kubeConfig: plane.kubeConfig, fieldManager });
+    manager = new ResourceManager({
+      client: new KubeClient({ kubeConfig: plane.kubeConfig }),
+      fieldManager,
+    });
   });
 
   it('shows a new object as all additions, and creates nothing', async () => {
@@ -93,7 +91,7 @@ describe('ResourceManager.diff', () => {
 
   it('diffs a set holding a CRD and a custom resource of it, applying nothing', async () => {
     const { crd, group, plural } = widgetCrd();
-    const widget: KubeObject = {
+    const widget: Manifest = {
       apiVersion: `${group}/v1`,
       kind: 'Widget',
       metadata: { name: 'gear', namespace: ns },
@@ -114,7 +112,7 @@ describe('ResourceManager.diff', () => {
       ),
     ).toBeUndefined();
     // A kind no CRD in the set defines is still an error.
-    const ghost: KubeObject = {
+    const ghost: Manifest = {
       apiVersion: 'nothing.tide.test/v1',
       kind: 'Ghost',
       metadata: { name: 'g', namespace: ns },
@@ -133,7 +131,7 @@ describe('ResourceManager.diff', () => {
   });
 
   it('says an immutable change would recreate the object when forced', async () => {
-    const service = (ip: string): KubeObject => ({
+    const service = (ip: string): Manifest => ({
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'svc', namespace: ns },

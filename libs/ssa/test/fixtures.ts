@@ -2,7 +2,7 @@
 // go around the code under test (the harness's own HTTPS client).
 import { randomBytes } from 'node:crypto';
 import { apiRequest, type SharedControlPlane } from '@tide/harness';
-import type { KubeObject } from '../src/index.js';
+import type { Manifest } from '@tide/kube';
 
 export const fieldManager = 'tide-ssa-test';
 
@@ -11,7 +11,7 @@ export function configMap(
   name: string,
   data: Record<string, string>,
   annotations?: Record<string, string>,
-): KubeObject {
+): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -20,7 +20,7 @@ export function configMap(
   };
 }
 
-export function deployment(namespace: string, name: string, image = 'nginx:1.27'): KubeObject {
+export function deployment(namespace: string, name: string, image = 'nginx:1.27'): Manifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -77,7 +77,7 @@ export async function remove(plane: SharedControlPlane, path: string): Promise<v
 }
 
 /** A namespaced CRD in its own random group, so test runs never share one. */
-export function widgetCrd(): { crd: KubeObject; group: string; kind: string; plural: string } {
+export function widgetCrd(): { crd: Manifest; group: string; kind: string; plural: string } {
   const group = `${randomBytes(3).toString('hex')}.ssa.tide.test`;
   const plural = 'widgets';
   return {

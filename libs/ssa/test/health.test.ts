@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { HealthStatus } from '../src/index.js';
-import { computeHealth, type KubeObject } from '../src/index.js';
+import { computeHealth } from '../src/index.js';
+import type { Manifest } from '@tide/kube';
 
 type Status = Record<string, unknown>;
 
@@ -10,7 +11,7 @@ function object(
   spec: Record<string, unknown> | undefined,
   status: Status | undefined,
   generation = 1,
-): KubeObject {
+): Manifest {
   return {
     apiVersion,
     kind,
@@ -39,7 +40,7 @@ const rolledOut: Status = {
   ],
 };
 
-const cases: [string, KubeObject, HealthStatus, string][] = [
+const cases: [string, Manifest, HealthStatus, string][] = [
   // Deployments
   [
     'Deployment rolled out',

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, type SharedControlPlane } from '@tide/harness';
+import { KubeClient, type Manifest } from '@tide/kube';
 import {
   Action,
   DriftIgnoreRules,
   InvalidIgnoreRuleError,
   ResourceManager,
   type IgnoreRule,
-  type KubeObject,
 } from '../src/index.js';
 import { configMap, deployment, fieldManager, patchAs, read } from './fixtures.js';
 
@@ -33,7 +33,7 @@ describe('DriftIgnoreRules.compile', () => {
     expect(() => DriftIgnoreRules.compile(rules)).toThrow(message);
   });
 
-  const web: KubeObject = {
+  const web: Manifest = {
     ...deployment('apps', 'web'),
     metadata: {
       name: 'web',
@@ -72,14 +72,16 @@ describe('ResourceManager.apply with drift ignore rules', () => {
   let plane: SharedControlPlane;
   let ns: string;
   let manager: ResourceManager;
+  let client: KubeClient;
 
   beforeAll(async () => {
     plane = sharedControlPlane();
     ns = await plane.createNamespace('ssa-ignore');
-    manager = new ResourceManager({ kubeConfig: plane.kubeConfig, fieldManager });
+    client = new KubeClient({ kubeConfig: plane.kubeConfig });
+    manager = new ResourceManager({ client, fieldManager });
   });
   afterAll(() => {
-    manager.close();
+    client.close();
   });
 
   const cmPath = (name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`;

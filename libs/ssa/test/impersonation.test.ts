@@ -1,16 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { apiRequest, sharedControlPlane, type SharedControlPlane } from '@tide/harness';
-import {
-  Action,
-  ApplyError,
-  impersonatingKubeConfig,
-  KubeApiError,
-  KubeClient,
-  ResourceMapper,
-  ResourceManager,
-  serviceAccountUser,
-} from '../src/index.js';
+import { Action, ApplyError, ResourceMapper, ResourceManager } from '../src/index.js';
 import { configMap, fieldManager, read } from './fixtures.js';
+import { impersonatingKubeConfig, ApiError, KubeClient, serviceAccountUser } from '@tide/kube';
 
 describe('impersonating a ServiceAccount', () => {
   let plane: SharedControlPlane;
@@ -64,15 +56,15 @@ describe('impersonating a ServiceAccount', () => {
 
   it('is denied for a ServiceAccount without rights, with the forbidden reason in the message', async () => {
     const kubeConfig = impersonatingKubeConfig(plane.kubeConfig, { namespace: ns, name: 'weak' });
-    const manager = new ResourceManager({ kubeConfig, fieldManager });
+    const manager = new ResourceManager({ client: new KubeClient({ kubeConfig }), fieldManager });
     const error = await manager
       .apply([configMap(ns, 'denied', { a: '1' })])
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplyError);
     const cause = (error as ApplyError).failures[0]?.error;
-    expect(cause).toBeInstanceOf(KubeApiError);
-    expect((cause as KubeApiError).status).toBe(403);
-    expect((cause as KubeApiError).reason).toBe('Forbidden');
+    expect(cause).toBeInstanceOf(ApiError);
+    expect((cause as ApiError).status).toBe(403);
+    expect((cause as ApiError).reason).toBe('Forbidden');
     expect((error as Error).message).toContain(`ConfigMap/${ns}/denied`);
     expect((error as Error).message).toContain(
       `User "system:serviceaccount:${ns}:weak" cannot get resource "configmaps"`,
@@ -83,8 +75,12 @@ describe('impersonating a ServiceAccount', () => {
   it('applies, prunes and reads health as a ServiceAccount that has the rights', async () => {
     const kubeConfig = impersonatingKubeConfig(plane.kubeConfig, { namespace: ns, name: 'strong' });
     // Discovery shared with an admin client: what the cluster serves is the same for everyone.
-    const resourceMapper = new ResourceMapper(new KubeClient(plane.kubeConfig));
-    const manager = new ResourceManager({ kubeConfig, fieldManager, resourceMapper });
+    const resourceMapper = new ResourceMapper(new KubeClient({ kubeConfig: plane.kubeConfig }));
+    const manager = new ResourceManager({
+      client: new KubeClient({ kubeConfig }),
+      fieldManager,
+      resourceMapper,
+    });
     const object = configMap(ns, 'allowed', { a: '1' });
     const applied = await manager.apply([object]);
     expect(applied.entries[0]?.action).toBe(Action.Created);

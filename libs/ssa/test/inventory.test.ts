@@ -5,8 +5,8 @@ import {
   inventoryOf,
   objectId,
   refFromEntry,
-  type ObjectRef,
 } from '../src/index.js';
+import type { ObjectRef } from '@tide/kube';
 
 const web: ObjectRef = {
   apiVersion: 'apps/v1',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { KubeObject } from '../src/index.js';
 import { copyAt, parsePointer, removeAt, removeOwnership, valueAt } from '../src/pointer.js';
+import type { Manifest } from '@tide/kube';
 
 const live = {
   metadata: { name: 'web', annotations: { 'example.com/key': 'live' } },
@@ -80,7 +80,7 @@ describe('JSON pointers', () => {
   });
 
   it('removes the ownership of a field from every manager, list items found by key', () => {
-    const object: KubeObject = {
+    const object: Manifest = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: {

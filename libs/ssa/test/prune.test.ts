@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, type SharedControlPlane } from '@tide/harness';
-import { Action, ResourceManager, refOf, type KubeObject } from '../src/index.js';
+import { KubeClient, refOf, type Manifest } from '@tide/kube';
+import { Action, ResourceManager } from '../src/index.js';
 import { configMap, fieldManager, patchAs, read } from './fixtures.js';
 
 const owner = {
@@ -8,7 +9,7 @@ const owner = {
   'kustomize.toolkit.fluxcd.io/namespace': 'flux-system',
 };
 
-function owned(namespace: string, name: string, annotations?: Record<string, string>): KubeObject {
+function owned(namespace: string, name: string, annotations?: Record<string, string>): Manifest {
   const object = configMap(namespace, name, { a: '1' }, annotations);
   object.metadata.labels = { ...owner };
   return object;
@@ -23,7 +24,10 @@ describe('ResourceManager.delete', () => {
   beforeAll(async () => {
     plane = sharedControlPlane();
     ns = await plane.createNamespace('ssa-prune');
-    manager = new ResourceManager({ kubeConfig: plane.kubeConfig, fieldManager });
+    manager = new ResourceManager({
+      client: new KubeClient({ kubeConfig: plane.kubeConfig }),
+      fieldManager,
+    });
   });
 
   it('deletes owned objects and skips disabled, foreign and missing ones', async () => {
@@ -74,7 +78,7 @@ describe('ResourceManager.delete', () => {
   });
 
   it('waits for termination when asked: until finalizers are gone, or fails at the timeout', async () => {
-    const held = (name: string): KubeObject => {
+    const held = (name: string): Manifest => {
       const object = owned(ns, name);
       object.metadata.finalizers = ['tide.test/hold'];
       return object;

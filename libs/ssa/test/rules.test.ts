@@ -11,18 +11,17 @@ import {
   ApplyPolicy,
   immutableFields,
   keepReason,
-  KubeApiError,
   policyOf,
   sameObject,
   unifiedDiff,
-  type KubeObject,
 } from '../src/index.js';
 import { removeFieldPath } from '../src/fieldpath.js';
+import { ApiError, type Manifest } from '@tide/kube';
 
 const cm = (
   extra: Record<string, unknown> = {},
   metadata: Record<string, unknown> = {},
-): KubeObject => ({
+): Manifest => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name: 'c', namespace: 'n', ...metadata },
@@ -112,7 +111,7 @@ describe('classification: sameObject ignores server noise only', () => {
 
 describe('applyStages', () => {
   it('puts definitions first, class kinds second, the rest last, keeping input order', () => {
-    const make = (apiVersion: string, kind: string, name: string): KubeObject => ({
+    const make = (apiVersion: string, kind: string, name: string): Manifest => ({
       apiVersion,
       kind,
       metadata: { name },
@@ -155,7 +154,11 @@ describe('policyOf', () => {
 
 describe('immutableFields', () => {
   const invalid = (causes: { field: string; message: string }[]) =>
-    new KubeApiError(422, 'Invalid', 'X/n/x', 'invalid', causes, 'invalid');
+    new ApiError(422, 'Invalid', 'invalid', {
+      subject: 'X/n/x',
+      serverMessage: 'invalid',
+      causes,
+    });
   it.each([
     [
       'field is immutable',
@@ -185,7 +188,9 @@ describe('immutableFields', () => {
   });
   it('ignores errors other than Invalid', () => {
     expect(
-      immutableFields(new KubeApiError(409, 'Conflict', 's', 'immutable', [], 'm')),
+      immutableFields(
+        new ApiError(409, 'Conflict', 'm', { subject: 's', serverMessage: 'immutable' }),
+      ),
     ).toBeUndefined();
     expect(immutableFields(new Error('field is immutable'))).toBeUndefined();
   });

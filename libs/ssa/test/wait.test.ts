@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, type SharedControlPlane } from '@tide/harness';
-import {
-  HealthStatus,
-  ResourceManager,
-  WaitOutcome,
-  refOf,
-  type KubeObject,
-} from '../src/index.js';
+import { KubeClient, refOf, type Manifest } from '@tide/kube';
+import { HealthStatus, ResourceManager, WaitOutcome } from '../src/index.js';
 import { deployment, fieldManager, patchAs, remove, widgetCrd } from './fixtures.js';
 
 const now = '2026-01-01T00:00:00Z';
@@ -44,7 +39,7 @@ describe('health of live objects, and wait', () => {
   let widget: ReturnType<typeof widgetCrd>;
 
   /** Applies an object and, when given, writes its status through the status subresource. */
-  async function place(object: KubeObject, status?: Record<string, unknown>): Promise<void> {
+  async function place(object: Manifest, status?: Record<string, unknown>): Promise<void> {
     await manager.apply([object]);
     if (status === undefined) return;
     const info = object.apiVersion.includes('/')
@@ -75,7 +70,10 @@ describe('health of live objects, and wait', () => {
   beforeAll(async () => {
     plane = sharedControlPlane();
     ns = await plane.createNamespace('ssa-wait');
-    manager = new ResourceManager({ kubeConfig: plane.kubeConfig, fieldManager });
+    manager = new ResourceManager({
+      client: new KubeClient({ kubeConfig: plane.kubeConfig }),
+      fieldManager,
+    });
     widget = widgetCrd();
     await manager.apply([widget.crd]);
   });
@@ -86,7 +84,7 @@ describe('health of live objects, and wait', () => {
     );
   });
 
-  const w = (name: string): KubeObject => ({
+  const w = (name: string): Manifest => ({
     apiVersion: `${widget.group}/v1`,
     kind: 'Widget',
     metadata: { name, namespace: ns },
@@ -97,7 +95,7 @@ describe('health of live objects, and wait', () => {
   const cases: [
     string,
     HealthStatus,
-    (ns: string) => KubeObject,
+    (ns: string) => Manifest,
     Record<string, unknown> | undefined,
   ][] = [
     ['Deployment rolled out', 'Current', (n) => deployment(n, 'd-ok'), rolledOut],
@@ -383,7 +381,7 @@ describe('health of live objects, and wait', () => {
     const custom = w('w-custom');
     await place(custom, { phase: 'Sealed' });
     await place(deployment(ns, 'd-new'));
-    const sealed = (object: KubeObject) =>
+    const sealed = (object: Manifest) =>
       object.kind !== 'Widget'
         ? undefined
         : {

@@ -5,7 +5,7 @@
  * (`delimiter`, `index`) and create missing target fields (`create`).
  */
 import { KustomizeError } from '../errors.js';
-import { parseLabelSelector } from '../selector.js';
+import { lookup, parseLabelSelector } from '../selector.js';
 import type { ResId, Resource } from '../resource.js';
 import { deepCopy, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
 
@@ -190,14 +190,10 @@ function selects(selector: IdSelector, resource: Resource): boolean {
     (selector.namespace === undefined || selector.namespace === id.namespace);
   if (!resource.allIds().some(idMatches)) return false;
   const labels = parseLabelSelector(selector.labelSelector);
-  if (labels !== undefined && !labels(asStrings(resource.labels()))) return false;
+  if (labels !== undefined && !labels(lookup(resource.labels()))) return false;
   const annotations = parseLabelSelector(selector.annotationSelector);
-  if (annotations !== undefined && !annotations(asStrings(resource.annotations()))) return false;
+  if (annotations !== undefined && !annotations(lookup(resource.annotations()))) return false;
   return true;
-}
-
-function asStrings(map: ValueMap): Map<string, string> {
-  return new Map(Object.keys(map).map((key) => [key, describe(map[key])]));
 }
 
 type Segment =

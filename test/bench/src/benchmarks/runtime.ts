@@ -3,16 +3,13 @@ import { join } from 'node:path';
 import { makeTempDir, startControlPlane, type ControlPlane } from '@tide/harness';
 import {
   createLogger,
-  KubeClient,
   Manager,
-  PatchType,
   Result,
-  type KindRef,
-  type KubeObject,
   type ReconcilableObject,
   type Reconciler,
 } from '@tide/runtime';
 import type { Benchmark } from '../measure.js';
+import { KubeClient, PatchType, type KindRef, type KubeObject } from '@tide/kube';
 
 /**
  * Reconciles per second of @tide/runtime: 1,000 objects of a test CRD, a reconciler that does

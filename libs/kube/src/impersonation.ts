@@ -1,5 +1,11 @@
 import { KubeConfig } from '@kubernetes/client-node';
 
+/** A ServiceAccount to act as. */
+export interface ServiceAccountRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
 /** `system:serviceaccount:<namespace>:<name>`, the user name of a ServiceAccount. */
 export function serviceAccountUser(namespace: string, name: string): string {
   return `system:serviceaccount:${namespace}:${name}`;
@@ -13,7 +19,7 @@ export function serviceAccountUser(namespace: string, name: string): string {
  */
 export function impersonatingKubeConfig(
   kubeConfig: KubeConfig,
-  serviceAccount: { readonly namespace: string; readonly name: string },
+  serviceAccount: ServiceAccountRef,
 ): KubeConfig {
   const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
   if (context === null) throw new Error('the kubeconfig has no current context');
