@@ -3,9 +3,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asKustomization, type Kustomization } from '@tide/api';
 import { apiRequest, makeTempDir, sharedControlPlane, type TempDir } from '@tide/harness';
-import { readData, renderKustomization } from '@tide/kustomize-controller';
 import { runTide, yamlObjects } from './tide-process.js';
 import { KubeClient } from '@tide/kube';
+import { readData, renderKustomization } from '@tide/kustomization';
 
 const deployment = `apiVersion: apps/v1
 kind: Deployment

@@ -3,10 +3,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asKustomization, type Kustomization } from '@tide/api';
 import { apiRequest, makeTempDir, sharedControlPlane, type TempDir } from '@tide/harness';
-import { fieldManager, readData, renderKustomization } from '@tide/kustomize-controller';
 import { inventoryOf, ResourceManager } from '@tide/ssa';
 import { runTide } from './tide-process.js';
 import { KubeClient, refOf } from '@tide/kube';
+import { readData, renderKustomization, fieldManager } from '@tide/kustomization';
 
 const configMap = (name: string, data: Record<string, string>, annotations = ''): string =>
   [

@@ -1,7 +1,6 @@
 /** The work of `tide build kustomization` (see build.ts), loaded when the command runs. */
 import type { Kustomization } from '@tide/api';
 import { emitDocuments, type Value } from '@tide/kustomize';
-import { renderKustomization } from '@tide/kustomize-controller';
 import type { ClusterFlags } from './cluster-flags.js';
 import { ClusterConnection } from './cluster.js';
 import { CommandError } from './command-error.js';
@@ -14,6 +13,7 @@ import {
 } from './kustomization-input.js';
 import { maskSopsData } from './sops-mask.js';
 import type { Manifest } from '@tide/kube';
+import { renderKustomization } from '@tide/kustomization';
 
 export interface BuildKustomizationFlags extends ClusterFlags {
   readonly path?: string;

@@ -1,12 +1,6 @@
 /** The work of `tide diff kustomization` (see diff.ts), loaded when the command runs. */
 import { refOf, type Manifest, type ObjectRef } from '@tide/kube';
 import type { Kustomization } from '@tide/api';
-import {
-  compileDriftIgnoreRules,
-  fieldManager,
-  ownerLabelsOf,
-  renderKustomization,
-} from '@tide/kustomize-controller';
 import { ReconcileError } from '@tide/runtime';
 import {
   Action,
@@ -33,6 +27,12 @@ import {
   resolveBuildPath,
   substituteDataReader,
 } from './kustomization-input.js';
+import {
+  compileDriftIgnoreRules,
+  ownerLabelsOf,
+  renderKustomization,
+  fieldManager,
+} from '@tide/kustomization';
 
 export interface DiffKustomizationFlags extends ClusterFlags {
   readonly path?: string;

@@ -7,10 +7,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { asKustomization, KustomizationGVK, type Kustomization } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
-import { kustomizationKind, readData, type DataReader } from '@tide/kustomize-controller';
 import type { ClusterConnection } from './cluster.js';
 import { CommandError } from './command-error.js';
 import { isApiError } from '@tide/kube';
+import { readData, type DataReader } from '@tide/kustomization';
 
 /** The absolute directory `--path` names; it must be an existing directory. */
 export async function resolveBuildPath(path: string | undefined): Promise<string> {
@@ -32,7 +32,7 @@ export async function getLiveKustomization(
 ): Promise<Kustomization | undefined> {
   let found: unknown;
   try {
-    found = await connection.client().get(kustomizationKind, namespace, name);
+    found = await connection.client().get(KustomizationGVK, namespace, name);
   } catch (error) {
     if (isApiError(error, 404)) return undefined;
     if (error instanceof CommandError) throw error;

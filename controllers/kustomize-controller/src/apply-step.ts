@@ -1,4 +1,5 @@
 import type { Kustomization } from '@tide/api';
+import { ownerLabelsOf } from '@tide/kustomization';
 import {
   Action,
   ApplyError,
@@ -12,13 +13,6 @@ import {
 import type { Manifest } from '@tide/kube';
 
 /** The labels that mark an object as applied by one Kustomization (Flux's keys). */
-export function ownerLabelsOf(obj: Kustomization): Record<string, string> {
-  return {
-    'kustomize.toolkit.fluxcd.io/name': obj.metadata.name ?? '',
-    'kustomize.toolkit.fluxcd.io/namespace': obj.metadata.namespace ?? '',
-  };
-}
-
 /**
  * Applies the objects (staged, dry run first; `force` recreates on immutable-field
  * changes) and returns one line per object created or changed.

@@ -1,7 +1,7 @@
 import type { Kustomization } from '@tide/api';
-import { parseDuration } from '@tide/runtime';
 import { refFromEntry, type ResourceManager } from '@tide/ssa';
-import { ownerLabelsOf } from './apply-step.js';
+import { ownerLabelsOf } from '@tide/kustomization';
+import { parseDuration } from '@tide/kube';
 
 /**
  * What deleting a Kustomization does to the objects in its inventory, by

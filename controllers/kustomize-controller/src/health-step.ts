@@ -1,9 +1,10 @@
 import { ConditionReason, type Kustomization } from '@tide/api';
-import { GenericError, parseDuration, type ReconcileContext } from '@tide/runtime';
+import { GenericError, type ReconcileContext } from '@tide/runtime';
 import type { CustomHealth, ResourceManager, WaitResult } from '@tide/ssa';
 import { sourceKinds } from './kinds.js';
 import { sourceRefOf, type SourceObject } from './source.js';
 import type { Manifest, ObjectRef } from '@tide/kube';
+import { parseDuration } from '@tide/kube';
 
 /** How often the source's revision is looked at while a health wait runs. */
 const revisionPollMs = 250;

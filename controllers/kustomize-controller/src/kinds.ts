@@ -26,19 +26,3 @@ export const sourceKinds: ReadonlyMap<string, KindRef> = new Map([
   ['OCIRepository', ociRepositoryKind],
   ['Bucket', bucketKind],
 ]);
-
-export const configMapKind: KindRef = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  plural: 'configmaps',
-  namespaced: true,
-};
-
-export const secretKind: KindRef = {
-  group: '',
-  version: 'v1',
-  kind: 'Secret',
-  plural: 'secrets',
-  namespaced: true,
-};

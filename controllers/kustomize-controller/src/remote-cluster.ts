@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ConditionReason, type Kustomization } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
 import { GenericError, StallingError } from '@tide/runtime';
-import { readData } from './postbuild.js';
+import { readData } from '@tide/kustomization';
 import type { KubeClient } from '@tide/kube';
 
 /**

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildTarball, sha256Digest } from '@tide/artifact';
 import { makeTempDir, type TempDir } from '@tide/harness';
-import { ArtifactCache } from '../src/index.js';
+import { ArtifactCache } from '../src/artifact-cache.js';
 
 /** A real HTTP server holding tarballs by name and counting the requests for each. */
 describe('ArtifactCache', () => {

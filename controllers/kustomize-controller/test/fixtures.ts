@@ -1,8 +1,7 @@
-import type { GitRepository, Kustomization } from '@tide/api';
+import { type GitRepository, type Kustomization, KustomizationGVK } from '@tide/api';
 import { waitFor } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import type { KustomizeEnvironment } from './environment.js';
 import { PatchType, isApiError, type KindRef } from '@tide/kube';
 
@@ -85,7 +84,7 @@ export function waitReady(
   timeoutMs?: number,
 ): Promise<KustomizationObject> {
   return env.waitFor<KustomizationObject, KustomizationObject>(
-    kustomizationKind,
+    KustomizationGVK,
     name,
     (o) =>
       conditionOf(o, 'Ready')?.status === 'True' &&
@@ -106,7 +105,7 @@ export function waitNotReady(
   timeoutMs?: number,
 ): Promise<KustomizationObject> {
   return env.waitFor<KustomizationObject, KustomizationObject>(
-    kustomizationKind,
+    KustomizationGVK,
     name,
     (o) => {
       const ready = conditionOf(o, 'Ready');
@@ -156,10 +155,10 @@ export const mainRevision = (commit: string) => `main@sha1:${commit}`;
 
 /** Deletes a Kustomization and waits until its finalizer has run and it is gone. */
 export async function deleteKustomization(env: KustomizeEnvironment, name: string) {
-  await env.client.delete(kustomizationKind, env.namespace, name);
+  await env.client.delete(KustomizationGVK, env.namespace, name);
   await waitFor(
     async () =>
-      (await getOrUndefined(env, kustomizationKind, name)) === undefined ? true : undefined,
+      (await getOrUndefined(env, KustomizationGVK, name)) === undefined ? true : undefined,
     { timeoutMs: 30_000, intervalMs: 100, what: `Kustomization ${name} deleted` },
   );
 }

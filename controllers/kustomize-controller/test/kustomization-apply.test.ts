@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   configMapKind,
@@ -19,6 +18,7 @@ import {
   type ConfigMapObject,
 } from './fixtures.js';
 import { PatchType, type KindRef } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 interface EventObject extends ReconcilableObject {
   involvedObject: { name: string };
@@ -115,7 +115,7 @@ describe('Kustomization apply', () => {
 
   it('applies a base with an overlay: objects changed by the overlay, Ready, revision and inventory', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('prod', 'app', { path: './overlays/prod', targetNamespace: env.namespace }),
     );
     const ready = await waitReady(env, 'prod', mainRevision(await repo.head()));
@@ -180,7 +180,7 @@ describe('Kustomization apply', () => {
     expect((await get<ConfigMapObject>(configMapKind, 'prod-settings'))?.data?.mode).toBe(
       'hand-edited',
     );
-    await requestReconcile(env, kustomizationKind, 'prod');
+    await requestReconcile(env, KustomizationGVK, 'prod');
     await env.waitFor<ConfigMapObject, boolean>(
       configMapKind,
       'prod-settings',
@@ -222,7 +222,7 @@ spec:
     );
     await fetchNow(env, 'app');
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('crds', 'app', { path: './crds', targetNamespace: env.namespace }),
     );
     const ready = await waitReady(env, 'crds');

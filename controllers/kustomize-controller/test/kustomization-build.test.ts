@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -15,6 +14,7 @@ import {
   waitReady,
   type ConfigMapObject,
 } from './fixtures.js';
+import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization build failures and refusals', () => {
   let env: KustomizeEnvironment;
@@ -41,7 +41,7 @@ describe('Kustomization build failures and refusals', () => {
 
   it('broken YAML: Ready=False BuildFailed naming the file, the applied objects stay', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('app', 'app', { path: './app', targetNamespace: env.namespace }),
     );
     const first = await waitReady(env, 'app');
@@ -64,7 +64,7 @@ describe('Kustomization build failures and refusals', () => {
   });
 
   it('a path missing from the artifact is Stalled with ArtifactFailed naming it', async () => {
-    await env.apply(kustomizationKind, kustomization('nowhere', 'app', { path: './nowhere' }));
+    await env.apply(KustomizationGVK, kustomization('nowhere', 'app', { path: './nowhere' }));
     const stalled = await waitNotReady(env, 'nowhere', 'ArtifactFailed');
     expect(conditionOf(stalled, 'Stalled')?.status).toBe('True');
     expect(conditionOf(stalled, 'Ready')?.message).toBe(
@@ -73,7 +73,7 @@ describe('Kustomization build failures and refusals', () => {
   });
 
   it('a path leaving the artifact is refused', async () => {
-    await env.apply(kustomizationKind, kustomization('escape', 'app', { path: '../../etc' }));
+    await env.apply(KustomizationGVK, kustomization('escape', 'app', { path: '../../etc' }));
     const stalled = await waitNotReady(env, 'escape', 'ArtifactFailed');
     expect(conditionOf(stalled, 'Ready')?.message).toBe(
       "kustomization path '../../etc' is outside the artifact",
@@ -81,7 +81,7 @@ describe('Kustomization build failures and refusals', () => {
   });
 
   it('a missing source is a wait with ArtifactFailed', async () => {
-    await env.apply(kustomizationKind, kustomization('orphan', 'no-such-repo'));
+    await env.apply(KustomizationGVK, kustomization('orphan', 'no-such-repo'));
     const waiting = await waitNotReady(env, 'orphan', 'ArtifactFailed');
     expect(conditionOf(waiting, 'Ready')?.message).toBe(
       `source 'GitRepository/${env.namespace}/no-such-repo' not found`,
@@ -92,11 +92,11 @@ describe('Kustomization build failures and refusals', () => {
   it('a missing component fails the build unless ignoreMissingComponents', async () => {
     const spec = { path: './good', targetNamespace: env.namespace, components: ['no-such'] };
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('strict-components', 'app', { ...spec, namePrefix: 'a-' }),
     );
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('lenient-components', 'app', {
         ...spec,
         namePrefix: 'b-',
@@ -111,7 +111,7 @@ describe('Kustomization build failures and refusals', () => {
 
   it('decryption is refused: DecryptionFailed, SOPS not supported yet', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('sops', 'app', { path: './app', decryption: { provider: 'sops' } }),
     );
     const stalled = await waitNotReady(env, 'sops', 'DecryptionFailed');

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -13,6 +12,7 @@ import {
   waitReady,
 } from './fixtures.js';
 import { PatchType } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 const configMap = (name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
@@ -37,9 +37,9 @@ describe('Kustomization dependsOn', () => {
   it('B waits until A is Ready, then applies', async () => {
     const spec = { targetNamespace: env.namespace };
     // A starts broken (its path is missing), so it is not Ready.
-    await env.apply(kustomizationKind, kustomization('a', 'app', { ...spec, path: './not-yet' }));
+    await env.apply(KustomizationGVK, kustomization('a', 'app', { ...spec, path: './not-yet' }));
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('b', 'app', { ...spec, path: './b', dependsOn: [{ name: 'a' }] }),
     );
     const waiting = await waitNotReady(env, 'b', 'DependencyNotReady');
@@ -49,7 +49,7 @@ describe('Kustomization dependsOn', () => {
     expect(await getOrUndefined(env, configMapKind, 'from-b')).toBeUndefined();
 
     await env.client.patch(
-      kustomizationKind,
+      KustomizationGVK,
       { namespace: env.namespace, name: 'a' },
       { spec: { path: './a' } },
       { type: PatchType.Merge },
@@ -62,7 +62,7 @@ describe('Kustomization dependsOn', () => {
 
   it('a dependency that does not exist is a wait naming it', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('c', 'app', {
         targetNamespace: env.namespace,
         path: './b',

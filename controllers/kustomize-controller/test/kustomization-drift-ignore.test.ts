@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -16,6 +15,7 @@ import {
   type ConfigMapObject,
 } from './fixtures.js';
 import { PatchType } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 const manifests = `apiVersion: v1
 kind: ConfigMap
@@ -73,7 +73,7 @@ describe('Kustomization driftIgnoreRules', () => {
 
   it('keeps hand edits under ignored paths at the next reconcile and reverts the others', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('app', 'app', {
         path: './app',
         targetNamespace: env.namespace,
@@ -92,7 +92,7 @@ describe('Kustomization driftIgnoreRules', () => {
       },
     });
 
-    await requestReconcile(env, kustomizationKind, 'app');
+    await requestReconcile(env, KustomizationGVK, 'app');
     const config = await env.waitFor<ConfigMapObject, ConfigMapObject>(
       configMapKind,
       'tuned',
@@ -113,7 +113,7 @@ describe('Kustomization driftIgnoreRules', () => {
 
   it('a rule that is not a JSON pointer stalls the Kustomization before it applies', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('invalid', 'app', {
         path: './other',
         targetNamespace: env.namespace,

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -16,6 +15,7 @@ import {
   waitReady,
 } from './fixtures.js';
 import { PatchType } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 interface DeploymentObject extends ReconcilableObject {
   spec?: { selector?: { matchLabels?: Record<string, string> } };
@@ -55,7 +55,7 @@ describe('Kustomization immutable fields', () => {
 
   it('without force: a clear error naming the object and field; with force: recreated', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('web', 'app', { path: './app', targetNamespace: env.namespace }),
     );
     await waitReady(env, 'web');
@@ -67,7 +67,7 @@ describe('Kustomization immutable fields', () => {
     expect(message).toContain('immutable field spec.selector');
 
     await env.client.patch(
-      kustomizationKind,
+      KustomizationGVK,
       { namespace: env.namespace, name: 'web' },
       { spec: { force: true } },
       { type: PatchType.Merge },

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -14,6 +13,7 @@ import {
   type KustomizationObject,
 } from './fixtures.js';
 import { PatchType, type KindRef } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 const gadgetCrd = (group: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -65,7 +65,7 @@ describe('Kustomization healthCheckExprs', () => {
 
   async function healthCheckRunning(name: string): Promise<void> {
     await env.waitFor<KustomizationObject, boolean>(
-      kustomizationKind,
+      KustomizationGVK,
       name,
       (o) => conditionOf(o, 'Reconciling')?.message.startsWith('health check') === true,
       'health check in progress',
@@ -86,7 +86,7 @@ describe('Kustomization healthCheckExprs', () => {
       },
     });
     await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
-    await env.apply(kustomizationKind, kustomization('crds', 'app', { path: './crds' }));
+    await env.apply(KustomizationGVK, kustomization('crds', 'app', { path: './crds' }));
     await waitReady(env, 'crds');
   });
   afterAll(async () => {
@@ -96,7 +96,7 @@ describe('Kustomization healthCheckExprs', () => {
 
   it('wait: true is Healthy only once current is true, where kstatus would pass at once', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('sealed', 'app', {
         path: './sealed',
         targetNamespace: env.namespace,
@@ -109,7 +109,7 @@ describe('Kustomization healthCheckExprs', () => {
     await setPhase('sealed', 'Sealing');
     await new Promise((resolve) => setTimeout(resolve, 600));
     const waiting = await env.client.get<KustomizationObject>(
-      kustomizationKind,
+      KustomizationGVK,
       env.namespace,
       'sealed',
     );
@@ -122,7 +122,7 @@ describe('Kustomization healthCheckExprs', () => {
 
   it('healthChecks: failed true ends the wait at once with HealthCheckFailed', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('broken', 'app', {
         path: './broken',
         targetNamespace: env.namespace,
@@ -143,7 +143,7 @@ describe('Kustomization healthCheckExprs', () => {
 
   it('an expression that does not compile stalls the Kustomization before it applies', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('invalid', 'app', {
         path: './plain',
         targetNamespace: env.namespace,

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -17,6 +16,7 @@ import {
   type KustomizationObject,
 } from './fixtures.js';
 import { PatchType } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 const deployment = (name: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -63,7 +63,7 @@ describe('Kustomization health checks', () => {
 
   it('wait: true turns Healthy=True once the Deployment is rolled out', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('rolled', 'app', {
         path: './rolled',
         targetNamespace: env.namespace,
@@ -97,7 +97,7 @@ describe('Kustomization health checks', () => {
 
   it('a Deployment never rolled out fails with HealthCheckFailed after the timeout', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('stuck', 'app', {
         path: './stuck',
         targetNamespace: env.namespace,
@@ -116,7 +116,7 @@ describe('Kustomization health checks', () => {
 
   it('a new source revision ends a health wait and is applied at once', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('slow', 'app', {
         path: './slow',
         targetNamespace: env.namespace,
@@ -125,7 +125,7 @@ describe('Kustomization health checks', () => {
       }),
     );
     await env.waitFor<KustomizationObject, boolean>(
-      kustomizationKind,
+      KustomizationGVK,
       'slow',
       (o) => conditionOf(o, 'Reconciling')?.message.startsWith('health check') === true,
       'health check in progress',
@@ -145,7 +145,7 @@ describe('Kustomization health checks', () => {
     );
     expect(Date.now() - started).toBeLessThan(20_000);
     await env.waitFor<KustomizationObject, boolean>(
-      kustomizationKind,
+      KustomizationGVK,
       'slow',
       (o) => o.status?.lastAttemptedRevision === mainRevision(commit),
       'attempting the new revision',

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -15,6 +14,7 @@ import {
   waitNotReady,
   waitReady,
 } from './fixtures.js';
+import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization serviceAccountName', () => {
   let env: KustomizeEnvironment;
@@ -43,7 +43,7 @@ describe('Kustomization serviceAccountName', () => {
 
   it('applies as the ServiceAccount: forbidden without rights, applied once granted', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('as-deployer', 'app', {
         path: './app',
         targetNamespace: env.namespace,
@@ -75,7 +75,7 @@ describe('Kustomization serviceAccountName', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmaps' },
       subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: env.namespace }],
     });
-    await requestReconcile(env, kustomizationKind, 'as-deployer');
+    await requestReconcile(env, KustomizationGVK, 'as-deployer');
     await waitReady(env, 'as-deployer');
     expect(await getOrUndefined(env, configMapKind, 'settings')).toBeDefined();
   });

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -22,6 +21,7 @@ import {
   waitNotReady,
   waitReady,
 } from './fixtures.js';
+import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization kubeConfig', () => {
   let env: KustomizeEnvironment;
@@ -63,7 +63,7 @@ describe('Kustomization kubeConfig', () => {
   it("applies through the Secret's kubeconfig: forbidden for its user, then applied once granted", async () => {
     await secret('remote', { value: kubeconfig });
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('to-remote', 'app', {
         path: './app',
         targetNamespace: env.namespace,
@@ -88,7 +88,7 @@ describe('Kustomization kubeConfig', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'remote-configmaps' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: remoteUser }],
     });
-    await requestReconcile(env, kustomizationKind, 'to-remote');
+    await requestReconcile(env, KustomizationGVK, 'to-remote');
     await waitReady(env, 'to-remote');
     expect(await getOrUndefined(env, configMapKind, 'remote-settings')).toBeDefined();
   });
@@ -101,7 +101,7 @@ describe('Kustomization kubeConfig', () => {
 
   it('reads secretRef.key, and says which Secret is missing or lacks the key', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('missing-secret', 'app', {
         path: './app',
         targetNamespace: env.namespace,
@@ -114,7 +114,7 @@ describe('Kustomization kubeConfig', () => {
 
     await secret('other-key', { 'config.yaml': kubeconfig });
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('wrong-key', 'app', {
         path: './app',
         targetNamespace: env.namespace,
@@ -124,7 +124,7 @@ describe('Kustomization kubeConfig', () => {
     expect(await messageOf('wrong-key')).toContain("it has no key 'value' or 'value.yaml'");
 
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('named-key', 'app', {
         path: './app',
         targetNamespace: env.namespace,
@@ -165,7 +165,7 @@ describe('Kustomization kubeConfig', () => {
     const name = what.replaceAll(' ', '-').toLowerCase();
     await secret(name, { value: edit(kubeconfig) });
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization(name, 'app', {
         path: './app',
         targetNamespace: env.namespace,

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -14,6 +13,7 @@ import {
   waitReady,
   type ConfigMapObject,
 } from './fixtures.js';
+import { KustomizationGVK } from '@tide/api';
 
 const settings = `apiVersion: v1
 kind: ConfigMap
@@ -72,7 +72,7 @@ describe('Kustomization post-build substitution and spec overlay fields', () => 
 
   it('substitutes variables, defaults, escapes and substituteFrom; leaves opted-out objects', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('subst', 'app', {
         path: './app',
         targetNamespace: env.namespace,
@@ -109,7 +109,7 @@ describe('Kustomization post-build substitution and spec overlay fields', () => 
 
   it('a substituteFrom source that is missing and not optional fails the build', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('missing-vars', 'app', {
         path: './app',
         targetNamespace: env.namespace,

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   configMapKind,
@@ -13,6 +12,7 @@ import {
   mainRevision,
   waitReady,
 } from './fixtures.js';
+import { KustomizationGVK } from '@tide/api';
 
 const configMap = (name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
@@ -49,9 +49,9 @@ describe('Kustomization prune and deletion policy', () => {
 
   it('deletes what left the inventory with prune: true, keeps it with prune: false', async () => {
     const spec = { targetNamespace: env.namespace };
-    await env.apply(kustomizationKind, kustomization('pruned', 'app', { ...spec, path: 'pruned' }));
+    await env.apply(KustomizationGVK, kustomization('pruned', 'app', { ...spec, path: 'pruned' }));
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('kept', 'app', { ...spec, path: 'kept', prune: false }),
     );
     await waitReady(env, 'pruned');
@@ -77,11 +77,11 @@ describe('Kustomization prune and deletion policy', () => {
   it('on deletion: MirrorPrune follows prune, Delete and WaitForTermination delete, Orphan keeps', async () => {
     const spec = { targetNamespace: env.namespace, prune: false };
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('deleted', 'app', { ...spec, path: 'deleted', deletionPolicy: 'Delete' }),
     );
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('orphaned', 'app', {
         ...spec,
         prune: true,
@@ -90,7 +90,7 @@ describe('Kustomization prune and deletion policy', () => {
       }),
     );
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('waited', 'app', {
         ...spec,
         path: 'waited',

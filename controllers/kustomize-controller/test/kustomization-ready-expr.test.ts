@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -14,6 +13,7 @@ import {
   type KustomizationObject,
 } from './fixtures.js';
 import { PatchType } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 const configMap = (name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
@@ -54,12 +54,12 @@ describe('Kustomization dependsOn[].readyExpr', () => {
   it('waits until the expression over self and dep is true (Flux’s lockstep upgrade)', async () => {
     const spec = { targetNamespace: env.namespace };
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       labelled(kustomization('backend', 'app', { ...spec, path: './backend' }), 'v1'),
     );
     await waitReady(env, 'backend');
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       labelled(
         kustomization('frontend', 'app', {
           ...spec,
@@ -76,7 +76,7 @@ describe('Kustomization dependsOn[].readyExpr', () => {
     expect(await getOrUndefined(env, configMapKind, 'frontend')).toBeUndefined();
 
     await env.client.patch(
-      kustomizationKind,
+      KustomizationGVK,
       { namespace: env.namespace, name: 'backend' },
       { metadata: { labels: { 'app/version': 'v2' } } },
       { type: PatchType.Merge },
@@ -87,17 +87,17 @@ describe('Kustomization dependsOn[].readyExpr', () => {
 
   it('replaces the Ready check: a dependency that is not Ready can satisfy it', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('broken', 'app', { targetNamespace: env.namespace, path: './missing' }),
     );
     await env.waitFor<KustomizationObject, boolean>(
-      kustomizationKind,
+      KustomizationGVK,
       'broken',
       (o) => conditionOf(o, 'Ready')?.status === 'False',
       'Ready=False (its path is missing)',
     );
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('other', 'app', {
         targetNamespace: env.namespace,
         path: './other',
@@ -106,7 +106,7 @@ describe('Kustomization dependsOn[].readyExpr', () => {
     );
     await waitReady(env, 'other');
     const broken = await env.client.get<KustomizationObject>(
-      kustomizationKind,
+      KustomizationGVK,
       env.namespace,
       'broken',
     );
@@ -115,7 +115,7 @@ describe('Kustomization dependsOn[].readyExpr', () => {
 
   it('an expression failing on the dependency is a wait naming the error', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('odd', 'app', {
         targetNamespace: env.namespace,
         path: './odd',
@@ -130,7 +130,7 @@ describe('Kustomization dependsOn[].readyExpr', () => {
 
   it('an expression that does not compile stalls with InvalidCELExpression', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('invalid', 'app', {
         targetNamespace: env.namespace,
         path: './invalid',

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -18,6 +17,7 @@ import {
   waitReady,
   type ConfigMapObject,
 } from './fixtures.js';
+import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization remote bases', () => {
   let git: GitServer;
@@ -58,7 +58,7 @@ describe('Kustomization remote bases', () => {
 
     it('fetches the remote base and applies it with the overlay', async () => {
       await env.apply(
-        kustomizationKind,
+        KustomizationGVK,
         kustomization('with-base', 'app', { path: './app', targetNamespace: env.namespace }),
       );
       await waitReady(env, 'with-base');
@@ -84,7 +84,7 @@ describe('Kustomization remote bases', () => {
 
     it('refuses the remote base, naming it', async () => {
       await env.apply(
-        kustomizationKind,
+        KustomizationGVK,
         kustomization('with-base', 'app', { path: './app', targetNamespace: env.namespace }),
       );
       const failed = await waitNotReady(env, 'with-base', 'BuildFailed');

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   configMapKind,
@@ -13,6 +12,7 @@ import {
   waitReady,
 } from './fixtures.js';
 import { type Artifact, PatchType, type KindRef } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 const ociRepositoryKind: KindRef = {
   group: 'source.toolkit.fluxcd.io',
@@ -77,7 +77,7 @@ describe('Kustomization from OCIRepository and Bucket artifacts', () => {
   ])('builds and applies the artifact of a %s', async (_what, kind, spec) => {
     const name = kind.kind.toLowerCase();
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization(name, name, {
         sourceRef: { kind: kind.kind as 'OCIRepository' | 'Bucket', name },
         path: './app',

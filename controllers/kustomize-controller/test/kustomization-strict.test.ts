@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
@@ -11,6 +10,7 @@ import {
   kustomization,
   waitNotReady,
 } from './fixtures.js';
+import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization strict post-build substitution', () => {
   let env: KustomizeEnvironment;
@@ -34,7 +34,7 @@ describe('Kustomization strict post-build substitution', () => {
 
   it('an undefined variable is a BuildFailed naming it, and nothing is applied', async () => {
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('strict', 'app', {
         path: './app',
         targetNamespace: env.namespace,

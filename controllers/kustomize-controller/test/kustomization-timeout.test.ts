@@ -8,10 +8,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { startGitServer, type GitServer } from '@tide/harness';
 import { gitRepositoryKind } from '@tide/source-controller';
-import { kustomizationKind } from '../src/index.js';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import { conditionOf, gitRepository, kustomization, waitNotReady } from './fixtures.js';
 import type { KindRef } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 const webhookKind: KindRef = {
   group: 'admissionregistration.k8s.io',
@@ -79,7 +79,7 @@ describe('Kustomization timeout', () => {
   it('gives up on an apply that outlasts spec.timeout, saying so', async () => {
     const started = Date.now();
     await env.apply(
-      kustomizationKind,
+      KustomizationGVK,
       kustomization('slow', 'app', {
         path: './app',
         targetNamespace: env.namespace,

@@ -12,9 +12,9 @@ import {
   type TempDir,
 } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { kustomizationKind } from '../src/index.js';
 import { kustomization } from './fixtures.js';
 import { KubeClient } from '@tide/kube';
+import { KustomizationGVK } from '@tide/api';
 
 // The compiled entry point, as `make dev` and the chart run it (`npm test` builds first).
 const main = join(import.meta.dirname, '..', 'dist', 'src', 'main.js');
@@ -70,10 +70,10 @@ describe('tide-kustomize-controller process', () => {
     const cross = kustomization('cross', 'repo');
     cross.metadata.namespace = namespace;
     cross.spec.sourceRef = { kind: 'GitRepository', name: 'repo', namespace: 'other' };
-    await client.create(kustomizationKind, cross);
+    await client.create(KustomizationGVK, cross);
     const ready = await waitFor(
       async () => {
-        const obj = await client.get<ReconcilableObject>(kustomizationKind, namespace, 'cross');
+        const obj = await client.get<ReconcilableObject>(KustomizationGVK, namespace, 'cross');
         const condition = obj.status?.conditions?.find((c) => c.type === 'Ready');
         return condition?.reason === 'AccessDenied' ? condition : undefined;
       },

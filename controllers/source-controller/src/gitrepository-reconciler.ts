@@ -26,7 +26,6 @@ import {
   WaitingError,
   deleteCondition,
   markTrue,
-  parseDuration,
   runSubReconcilers,
   type ConditionPolicy,
   type ReconcileContext,
@@ -45,6 +44,7 @@ import {
   storeStreamedArtifact,
 } from './storage-step.js';
 import type { Artifact } from '@tide/kube';
+import { parseDuration } from '@tide/kube';
 
 export interface GitRepositoryReconcilerOptions {
   readonly storage: Storage;

@@ -7,7 +7,6 @@ import {
   StallingError,
   deleteCondition,
   markTrue,
-  parseDuration,
   runSubReconcilers,
   type ConditionPolicy,
   type ReconcileContext,
@@ -23,6 +22,7 @@ import {
   sourceName,
   storeArtifact,
 } from './storage-step.js';
+import { parseDuration } from '@tide/kube';
 
 export interface HelmRepositoryReconcilerOptions {
   readonly storage: Storage;

@@ -59,6 +59,7 @@ export const ConditionReason = {
   AccessDenied: 'AccessDenied',
   /** A CEL expression in the spec does not compile (Stalled until the spec changes). */
   InvalidCELExpression: 'InvalidCELExpression',
+  DecryptionFailed: 'DecryptionFailed',
   InstallSucceeded: 'InstallSucceeded',
   InstallFailed: 'InstallFailed',
   UpgradeSucceeded: 'UpgradeSucceeded',

@@ -23,11 +23,13 @@ export {
   type Purpose,
   type StatusCause,
 } from './errors.js';
+export { DurationError, formatDuration, jitter, parseDuration } from './duration.js';
 export {
   impersonatingKubeConfig,
   serviceAccountUser,
   type ServiceAccountRef,
 } from './impersonation.js';
+export { configMapKind, secretKind, serviceAccountKind } from './kinds.js';
 export {
   annotationOf,
   apiVersionOf,

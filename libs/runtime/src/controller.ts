@@ -12,7 +12,7 @@ import {
   type KubeObject,
 } from '@tide/kube';
 import { getCondition, markTrue } from './conditions.js';
-import { parseDuration, jitter } from './duration.js';
+import { parseDuration, jitter } from '@tide/kube';
 import type { EventRecorder } from './events.js';
 import type { Informer, InformerEvent } from './informer.js';
 import type { RuntimeMetrics } from './metrics.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from '@tide/kube';
 import { isLogLevel, LogLevel } from './logger.js';
 import { defaultRuntimeOptions, type RuntimeOptions } from './options.js';
 

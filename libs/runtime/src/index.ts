@@ -85,5 +85,4 @@ export {
   type RuntimeFlagDefaults,
 } from './flags.js';
 export { defaultRuntimeOptions, type RuntimeOptions } from './options.js';
-export { parseDuration, formatDuration, jitter, DurationError } from './duration.js';
 export { Controller, needsReconcile } from './controller.js';

@@ -2,7 +2,6 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane } from '@tide/harness';
 import {
   GenericError,
-  KubeClient,
   Result,
   createLogger,
   requeueAfter,
@@ -12,6 +11,7 @@ import {
   type Run,
   type Step,
 } from '../src/index.js';
+import { KubeClient } from '@tide/kube';
 
 interface Trace {
   ran: number[];

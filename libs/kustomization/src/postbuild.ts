@@ -1,6 +1,5 @@
 import type { KustomizationSpec } from '@tide/api';
 import { emitDocument, parseDocuments, type ValueMap } from '@tide/kustomize';
-import { configMapKind, secretKind } from './kinds.js';
 import { jsonSafe } from './overlay.js';
 import {
   SubstitutionError,
@@ -8,7 +7,7 @@ import {
   substituteAnnotation,
   variableNamePattern,
 } from './substitute.js';
-import { isApiError, type KubeClient, type Manifest } from '@tide/kube';
+import { configMapKind, isApiError, secretKind, type KubeClient, type Manifest } from '@tide/kube';
 
 /** What happens to the built objects before they are applied. */
 
@@ -100,7 +99,7 @@ export function setCommonMetadata(
 }
 
 /** Plain JSON objects (bigints as numbers) for the apply manager. */
-export function toKubeObjects(resources: readonly ValueMap[]): Manifest[] {
+export function toManifests(resources: readonly ValueMap[]): Manifest[] {
   return resources.map((resource) => JSON.parse(JSON.stringify(resource, jsonSafe)) as Manifest);
 }
 

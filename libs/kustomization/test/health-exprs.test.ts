@@ -66,7 +66,7 @@ describe('compileHealthCheckExprs', () => {
       ),
     ).toThrow(
       expect.objectContaining({
-        name: 'StallingError',
+        name: 'InvalidSpecError',
         reason: 'InvalidCELExpression',
         message:
           'spec.healthCheckExprs[0].failed (Pod): compiling CEL expression "status.phase + 1 == \'x\'": no such overload: int == string (at column 1)',

@@ -1,5 +1,5 @@
 import type { KustomizationStatus } from '@tide/api';
-import { formatDuration } from '@tide/runtime';
+import { formatDuration } from '@tide/kube';
 
 /**
  * `status.history`: the last few distinct builds, newest first. An entry is keyed by the

@@ -1,6 +1,6 @@
 import { ConditionReason, type KustomizationSpec } from '@tide/api';
 import { CelError, compile, type CelProgram } from '@tide/cel';
-import { StallingError } from '@tide/runtime';
+import { InvalidSpecError } from './errors.js';
 import { HealthStatus, type CustomHealth, type Health } from '@tide/ssa';
 import { groupOf, type Manifest } from '@tide/kube';
 
@@ -26,7 +26,7 @@ const statusOf = {
 /**
  * Compiles `spec.healthCheckExprs` once per reconcile into the health function the wait
  * uses for those kinds (undefined when there are none). An expression that does not compile
- * stalls the Kustomization with InvalidCELExpression, naming the field and the expression.
+ * is an InvalidSpecError (reason InvalidCELExpression) naming the field and the expression.
  */
 export function compileHealthCheckExprs(spec: KustomizationSpec): CustomHealth | undefined {
   const entries = spec.healthCheckExprs ?? [];
@@ -43,7 +43,7 @@ function compileEntry(entry: HealthCheckExpr, index: number): CompiledHealthChec
       return [[field, compile(expression)] as const];
     } catch (error) {
       if (!(error instanceof CelError)) throw error;
-      throw new StallingError(
+      throw new InvalidSpecError(
         ConditionReason.InvalidCELExpression,
         `spec.healthCheckExprs[${index}].${field} (${entry.kind}): ${error.message}`,
         { cause: error },

@@ -1,11 +1,11 @@
 import { ConditionReason, type KustomizationSpec } from '@tide/api';
-import { StallingError } from '@tide/runtime';
+import { InvalidSpecError } from './errors.js';
 import { DriftIgnoreRules, InvalidIgnoreRuleError } from '@tide/ssa';
 
 /**
  * `spec.driftIgnoreRules`, compiled once per reconcile for the apply (undefined when there
  * are none). A path that is not a JSON pointer, or a target whose regular expression or
- * label selector cannot be read, stalls the Kustomization naming the rule.
+ * label selector cannot be read, is an InvalidSpecError naming the rule.
  */
 export function compileDriftIgnoreRules(spec: KustomizationSpec): DriftIgnoreRules | undefined {
   const rules = spec.driftIgnoreRules ?? [];
@@ -14,7 +14,7 @@ export function compileDriftIgnoreRules(spec: KustomizationSpec): DriftIgnoreRul
     return DriftIgnoreRules.compile(rules);
   } catch (error) {
     if (!(error instanceof InvalidIgnoreRuleError)) throw error;
-    throw new StallingError(
+    throw new InvalidSpecError(
       ConditionReason.ReconciliationFailed,
       `spec.driftIgnoreRules[${error.index}]: ${error.reason}`,
       { cause: error },

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kustomization } from '@tide/api';
 import { buildAsync } from '@tide/kustomize';
-import { ownerLabelsOf } from './apply-step.js';
+import { ownerLabelsOf } from './labels.js';
 import { kustomizationText } from './overlay.js';
 import {
   collectVariables,
   setCommonMetadata,
   substituteResources,
-  toKubeObjects,
+  toManifests,
   type DataReader,
 } from './postbuild.js';
 import type { Manifest } from '@tide/kube';
@@ -64,7 +64,7 @@ export async function renderKustomization(
       strict: options.strictSubstitutions,
     });
   }
-  const objects = toKubeObjects(resources);
+  const objects = toManifests(resources);
   setCommonMetadata(objects, spec.commonMetadata);
   const labels = ownerLabelsOf(obj);
   for (const object of objects) object.metadata.labels = { ...object.metadata.labels, ...labels };

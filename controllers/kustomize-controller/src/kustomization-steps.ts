@@ -1,0 +1,320 @@
+import { realpath } from 'node:fs/promises';
+import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
+import { sha256Digest } from '@tide/artifact';
+import { messageOf, parseDuration, refOf, type Manifest } from '@tide/kube';
+import {
+  InvalidSpecError,
+  SubstitutionError,
+  compileDriftIgnoreRules,
+  compileHealthCheckExprs,
+  readData,
+  recordRun,
+  renderKustomization,
+} from '@tide/kustomization';
+import { KustomizeError, RemoteResourcesOff } from '@tide/kustomize';
+import {
+  GenericError,
+  Result,
+  StallingError,
+  deleteCondition,
+  markFalse,
+  markTrue,
+  type ReconcileResult,
+  type Run,
+} from '@tide/runtime';
+import {
+  ApplyError,
+  inventoryOf,
+  type CustomHealth,
+  type DriftIgnoreRules,
+  type InventoryEntry,
+  type ResourceManager,
+} from '@tide/ssa';
+import { appliedBefore, applyChanges, mergeInventories, pruneInventory } from './apply-step.js';
+import type { ArtifactCache, ArtifactLease } from './artifact-cache.js';
+import { checkDependencies } from './dependencies.js';
+import { waitForHealth } from './health-step.js';
+import type { ApplyIdentities } from './identity.js';
+import { buildDirectory, resolveSource, type ResolvedSource } from './source.js';
+
+/** What the Kustomization steps need from the controller: its flags and shared caches. */
+export interface KustomizationEnvironment {
+  readonly noCrossNamespaceRefs: boolean;
+  /** How soon to look again at a dependency that is not ready (`--requeue-dependency`). */
+  readonly requeueDependencyMs: number;
+  /** `StrictPostBuildSubstitutions`: an undefined variable is an error. */
+  readonly strictSubstitutions: boolean;
+  /** `--no-remote-bases`: remote bases in a kustomization are refused, not fetched. */
+  readonly noRemoteBases: boolean;
+  /** How often health is polled during `wait`/`healthChecks`. */
+  readonly healthPollIntervalMs: number;
+  readonly identities: ApplyIdentities;
+  readonly artifacts: ArtifactCache;
+}
+
+/** What the steps of one Kustomization reconcile hand each other. */
+export interface KustomizationState {
+  readonly env: KustomizationEnvironment;
+  readonly startedAt: Date;
+  /** `spec.healthCheckExprs` and `spec.driftIgnoreRules`, compiled by reconcileSpec. */
+  customHealth?: CustomHealth | undefined;
+  ignoreRules?: DriftIgnoreRules | undefined;
+  /** The source's artifact; set by reconcileSource. */
+  source?: ResolvedSource;
+  /** The artifact's extracted tree, held until the run ends; set by reconcileBuild. */
+  lease?: ArtifactLease;
+  /** The rendered objects, their digest and inventory; set by reconcileBuild. */
+  objects: Manifest[];
+  digest?: string;
+  inventory: InventoryEntry[];
+  /** The apply manager of the Kustomization's cluster and identity; set by reconcileApply. */
+  resources?: ResourceManager;
+}
+
+export type KustomizationRun = Run<Kustomization, KustomizationState>;
+
+/** A fresh state for one reconcile. */
+export function kustomizationState(env: KustomizationEnvironment): KustomizationState {
+  return { env, startedAt: new Date(), objects: [], inventory: [] };
+}
+
+/**
+ * Refuses SOPS decryption (DecryptionFailed) and compiles the CEL health expressions and the
+ * drift-ignore rules once; a spec that cannot work stalls, naming the field.
+ */
+export function reconcileSpec(run: KustomizationRun): Promise<ReconcileResult> {
+  const spec = run.obj.spec;
+  if (spec.decryption !== undefined)
+    throw new StallingError(
+      ConditionReason.DecryptionFailed,
+      'SOPS decryption is not supported yet',
+    );
+  try {
+    run.state.customHealth = compileHealthCheckExprs(spec);
+    run.state.ignoreRules = compileDriftIgnoreRules(spec);
+  } catch (error) {
+    if (error instanceof InvalidSpecError)
+      throw new StallingError(error.reason, error.message, { cause: error });
+    throw error;
+  }
+  return Promise.resolve(Result.Empty);
+}
+
+/** `spec.dependsOn`: each dependency Ready (or its readyExpr true), else a wait. */
+export function reconcileDependencies(run: KustomizationRun): Promise<ReconcileResult> {
+  checkDependencies(run.obj, run.context, {
+    noCrossNamespaceRefs: run.state.env.noCrossNamespaceRefs,
+    requeueMs: run.state.env.requeueDependencyMs,
+  });
+  return Promise.resolve(Result.Empty);
+}
+
+/** Finds the source's artifact and records it as the revision being attempted. */
+export function reconcileSource(run: KustomizationRun): Promise<ReconcileResult> {
+  const source = resolveSource(run.obj, run.context, {
+    noCrossNamespaceRefs: run.state.env.noCrossNamespaceRefs,
+    retryMs: retryIntervalOf(run.obj),
+  });
+  run.state.source = source;
+  (run.obj.status ??= {}).lastAttemptedRevision = source.artifact.revision;
+  return Promise.resolve(Result.Empty);
+}
+
+/** Takes the artifact's extracted tree from the cache and renders the Kustomization. */
+export async function reconcileBuild(run: KustomizationRun): Promise<ReconcileResult> {
+  const { obj, state } = run;
+  if (state.source === undefined) return Result.Empty;
+  const lease = await state.env.artifacts.acquire(state.source);
+  state.lease = lease;
+  const dir = await buildDirectory(lease.root, obj.spec.path);
+  try {
+    state.objects = await renderKustomization(obj, dir, {
+      readData: (reference) =>
+        readData(run.context.client, obj.metadata.namespace ?? '', reference),
+      strictSubstitutions: state.env.strictSubstitutions,
+      remoteBases: !state.env.noRemoteBases,
+    });
+  } catch (error) {
+    throw await buildFailure(error, lease.root);
+  }
+  state.digest = sha256Digest(Buffer.from(JSON.stringify(state.objects)));
+  state.inventory = inventoryOf(state.objects.map(refOf));
+  return Result.Empty;
+}
+
+/** A build error as BuildFailed, with paths relative to the artifact as users know them. */
+async function buildFailure(error: unknown, root: string): Promise<unknown> {
+  if (error instanceof RemoteResourcesOff)
+    return new GenericError(
+      ConditionReason.BuildFailed,
+      await relativeTo(
+        root,
+        `${error.origin}: remote base ${error.address} is refused: this controller runs with --no-remote-bases`,
+      ),
+      { cause: error },
+    );
+  if (error instanceof KustomizeError || error instanceof SubstitutionError)
+    return new GenericError(ConditionReason.BuildFailed, await relativeTo(root, error.message), {
+      cause: error,
+    });
+  return error;
+}
+
+/** The engine names files by absolute path in the temp directory; users know them relative. */
+async function relativeTo(root: string, message: string): Promise<string> {
+  let text = message;
+  for (const prefix of new Set([await realpath(root), root]))
+    text = text.split(`${prefix}/`).join('');
+  return text;
+}
+
+/**
+ * Applies the objects and prunes what left the inventory within `spec.timeout`, records the
+ * inventory, and sends one event listing what changed.
+ */
+export async function reconcileApply(run: KustomizationRun): Promise<ReconcileResult> {
+  const { obj, state, context } = run;
+  const source = state.source;
+  if (source === undefined) return Result.Empty;
+  const status = (obj.status ??= {});
+  const previous = status.inventory?.entries ?? [];
+  const resources = await state.env.identities.for(obj, context.client);
+  state.resources = resources;
+  const deadline = new Deadline(obj, 'apply and prune');
+  let changes: string[];
+  try {
+    const signal = AbortSignal.any([deadline.signal, context.signal]);
+    changes = await applyAndPrune(run, resources, previous, signal);
+  } finally {
+    deadline.clear();
+  }
+  status.inventory = { entries: state.inventory };
+  if (changes.length > 0) {
+    await context.event({
+      type: 'Normal',
+      reason: ConditionReason.ReconciliationSucceeded,
+      message: changes.join('\n'),
+      annotations: { 'kustomize.toolkit.fluxcd.io/revision': source.artifact.revision },
+    });
+  }
+  return Result.Empty;
+}
+
+/**
+ * Applies the objects and prunes what left the inventory; on failure, records the
+ * inventory of what may now exist and throws the reason.
+ */
+async function applyAndPrune(
+  run: KustomizationRun,
+  resources: ResourceManager,
+  previous: readonly InventoryEntry[],
+  signal: AbortSignal,
+): Promise<string[]> {
+  const { obj, state } = run;
+  const status = (obj.status ??= {});
+  let changes: string[];
+  try {
+    changes = await applyChanges(resources, state.objects, {
+      force: obj.spec.force ?? false,
+      signal,
+      ignore: state.ignoreRules,
+    });
+  } catch (error) {
+    // Objects created before the failure are ours too: keep them in the inventory. When
+    // the apply was cut short, which ones is unknown: keep every one it may have created
+    // (prune deletes only what carries our owner labels, and skips what is not there).
+    const created = error instanceof ApplyError ? appliedBefore(error) : state.inventory;
+    status.inventory = { entries: mergeInventories(previous, created) };
+    throw new GenericError(ConditionReason.ReconciliationFailed, messageOf(error), {
+      cause: error,
+    });
+  }
+  if (!obj.spec.prune) return changes;
+  try {
+    const pruned = await pruneInventory(resources, obj, previous, state.inventory, signal);
+    return [...changes, ...pruned];
+  } catch (error) {
+    status.inventory = { entries: mergeInventories(state.inventory, previous) };
+    throw new GenericError(ConditionReason.PruneFailed, messageOf(error), { cause: error });
+  }
+}
+
+/** `wait` / `healthChecks`: Healthy, or HealthCheckFailed; then the revision is applied. */
+export async function reconcileHealth(run: KustomizationRun): Promise<ReconcileResult> {
+  const { obj, state, context } = run;
+  const { source, resources } = state;
+  if (source === undefined || resources === undefined) return Result.Empty;
+  const spec = obj.spec;
+  if (spec.wait === true || (spec.healthChecks ?? []).length > 0) {
+    markTrue(
+      obj,
+      ConditionType.Reconciling,
+      ConditionReason.Progressing,
+      `health check of revision '${source.artifact.revision}' in progress`,
+    );
+    await context.patchStatus();
+    const verdict = await waitForHealth(obj, state.objects, resources, {
+      context,
+      revision: source.artifact.revision,
+      intervalMs: state.env.healthPollIntervalMs,
+      customHealth: state.customHealth,
+    });
+    if (verdict.outcome === 'Aborted') return Result.Requeue;
+    if (verdict.outcome !== 'Current') {
+      markFalse(obj, ConditionType.Healthy, ConditionReason.HealthCheckFailed, verdict.message);
+      throw new GenericError(ConditionReason.HealthCheckFailed, verdict.message);
+    }
+    markTrue(obj, ConditionType.Healthy, ConditionReason.Succeeded, 'Health check passed');
+  } else {
+    deleteCondition(obj, ConditionType.Healthy);
+  }
+  (obj.status ??= {}).lastAppliedRevision = source.artifact.revision;
+  return Result.Success;
+}
+
+/** Records the run in `status.history` (once something was built) and releases the tree. */
+export function finishRun(run: KustomizationRun, outcome: string): void {
+  const { obj, state } = run;
+  state.lease?.release();
+  if (state.digest === undefined || state.source === undefined) return;
+  const status = (obj.status ??= {});
+  status.history = recordRun(status.history ?? [], {
+    digest: state.digest,
+    revision: state.source.artifact.revision,
+    status: outcome,
+    startedAt: state.startedAt,
+    finishedAt: new Date(),
+  });
+}
+
+/** `spec.retryInterval`, else `spec.interval`, in milliseconds. */
+function retryIntervalOf(obj: Kustomization): number {
+  return parseDuration(obj.spec.retryInterval ?? obj.spec.interval);
+}
+
+/**
+ * `spec.timeout` (else `spec.interval`) as an abort signal: apply and prune of one reconcile
+ * must finish within it, and what is in flight when it passes is ended with a message
+ * saying so.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(obj: Kustomization, what: string) {
+    const text = obj.spec.timeout ?? obj.spec.interval;
+    const field = obj.spec.timeout === undefined ? 'spec.interval' : 'spec.timeout';
+    this.timer = setTimeout(() => {
+      this.controller.abort(new Error(`${what} did not finish within ${field} (${text})`));
+    }, parseDuration(text));
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
