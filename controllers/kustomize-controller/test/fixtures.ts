@@ -1,23 +1,21 @@
-import { type GitRepository, type Kustomization, KustomizationGVK } from '@tide/api';
+import { type Kustomization, KustomizationGVK } from '@tide/api';
 import { waitFor } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { gitRepositoryKind } from '@tide/source-controller';
 import type { KustomizeEnvironment } from './environment.js';
-import { PatchType, isApiError, type KindRef } from '@tide/kube';
+import {
+  PatchType,
+  configMapKind,
+  isApiError,
+  secretKind,
+  serviceAccountKind,
+  type KindRef,
+} from '@tide/kube';
 
 /** Objects and checks the integration tests share. */
 
 export type KustomizationObject = Kustomization & ReconcilableObject;
 type Spec = Kustomization['spec'];
 
-export const configMapKind: KindRef = {
-  group: '',
-  version: 'v1',
-  kind: 'ConfigMap',
-  plural: 'configmaps',
-  namespaced: true,
-};
-export const secretKind: KindRef = { ...configMapKind, kind: 'Secret', plural: 'secrets' };
 export const deploymentKind: KindRef = {
   group: 'apps',
   version: 'v1',
@@ -26,11 +24,7 @@ export const deploymentKind: KindRef = {
   namespaced: true,
 };
 export const serviceKind: KindRef = { ...configMapKind, kind: 'Service', plural: 'services' };
-export const serviceAccountKind: KindRef = {
-  ...configMapKind,
-  kind: 'ServiceAccount',
-  plural: 'serviceaccounts',
-};
+export { configMapKind, secretKind, serviceAccountKind };
 
 /** A namespaced kind of rbac.authorization.k8s.io/v1 (Role, RoleBinding). */
 export const rbacKind = (kind: string, plural: string): KindRef => ({
@@ -43,15 +37,6 @@ export const rbacKind = (kind: string, plural: string): KindRef => ({
 
 export interface ConfigMapObject extends ReconcilableObject {
   data?: Record<string, string>;
-}
-
-export function gitRepository(name: string, url: string): GitRepository & ReconcilableObject {
-  return {
-    apiVersion: 'source.toolkit.fluxcd.io/v1',
-    kind: 'GitRepository',
-    metadata: { name },
-    spec: { interval: '1h', url, ref: { branch: 'main' } },
-  };
 }
 
 export function kustomization(
@@ -128,11 +113,6 @@ export async function requestReconcile(
     { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': new Date().toISOString() } } },
     { type: PatchType.Merge },
   );
-}
-
-/** After a commit: the GitRepository fetches it now instead of at its interval. */
-export function fetchNow(env: KustomizeEnvironment, repository: string): Promise<void> {
-  return requestReconcile(env, gitRepositoryKind, repository);
 }
 
 /** The object, or undefined when it does not exist. */

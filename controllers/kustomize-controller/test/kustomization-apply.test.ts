@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository, type PublishedGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   configMapKind,
   deleteKustomization,
   deploymentKind,
-  fetchNow,
   getOrUndefined,
-  gitRepository,
   kustomization,
   mainRevision,
   requestReconcile,
@@ -96,18 +93,14 @@ patches:
 
 describe('Kustomization apply', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
-  let repo: GitRepositoryFixture;
+  let repo: PublishedGitRepository;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-apply');
-    git = await startGitServer();
-    repo = await git.createRepository('app', { files: base });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
+    repo = await publishGitRepository(env, 'app', { files: base });
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   const get = <T extends ReconcilableObject>(kind: KindRef, name: string) =>
@@ -118,7 +111,7 @@ describe('Kustomization apply', () => {
       KustomizationGVK,
       kustomization('prod', 'app', { path: './overlays/prod', targetNamespace: env.namespace }),
     );
-    const ready = await waitReady(env, 'prod', mainRevision(await repo.head()));
+    const ready = await waitReady(env, 'prod', mainRevision(repo.head()));
     expect(ready.status?.lastAttemptedRevision).toBe(ready.status?.lastAppliedRevision);
     const deployment = await get<DeploymentObject>(deploymentKind, 'prod-web');
     expect(deployment?.spec?.replicas).toBe(3);
@@ -164,7 +157,6 @@ describe('Kustomization apply', () => {
       { 'base/deployment.yaml': base['base/deployment.yaml'].replace('nginx:1.25', 'nginx:1.27') },
       'bump nginx',
     );
-    await fetchNow(env, 'app');
     await waitReady(env, 'prod', mainRevision(commit));
     const deployment = await get<DeploymentObject>(deploymentKind, 'prod-web');
     expect(deployment?.spec?.template?.spec?.containers?.[0]?.image).toBe('nginx:1.27');
@@ -220,7 +212,6 @@ spec:
       },
       'add a CRD and a Gadget',
     );
-    await fetchNow(env, 'app');
     await env.apply(
       KustomizationGVK,
       kustomization('crds', 'app', { path: './crds', targetNamespace: env.namespace }),

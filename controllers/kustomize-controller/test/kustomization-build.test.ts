@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository, type PublishedGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
-  fetchNow,
   getOrUndefined,
-  gitRepository,
   kustomization,
   mainRevision,
   waitNotReady,
@@ -18,13 +15,11 @@ import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization build failures and refusals', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
-  let repo: GitRepositoryFixture;
+  let repo: PublishedGitRepository;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-build');
-    git = await startGitServer();
-    repo = await git.createRepository('app', {
+    repo = await publishGitRepository(env, 'app', {
       files: {
         'app/config.yaml':
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: one\n',
@@ -32,11 +27,9 @@ describe('Kustomization build failures and refusals', () => {
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\ndata:\n  mode: one\n',
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('broken YAML: Ready=False BuildFailed naming the file, the applied objects stay', async () => {
@@ -53,7 +46,6 @@ describe('Kustomization build failures and refusals', () => {
       },
       'break it',
     );
-    await fetchNow(env, 'app');
     const failed = await waitNotReady(env, 'app', 'BuildFailed');
     expect(conditionOf(failed, 'Ready')?.message).toContain('app/broken.yaml');
     expect(conditionOf(failed, 'Ready')?.message).not.toContain('tide-kustomization-');

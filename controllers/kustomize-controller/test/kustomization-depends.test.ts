@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   getOrUndefined,
-  gitRepository,
   kustomization,
   waitNotReady,
   waitReady,
@@ -19,19 +17,15 @@ const configMap = (name: string) =>
 
 describe('Kustomization dependsOn', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-depends');
-    git = await startGitServer();
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: { 'a/a.yaml': configMap('from-a'), 'b/b.yaml': configMap('from-b') },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('B waits until A is Ready, then applies', async () => {

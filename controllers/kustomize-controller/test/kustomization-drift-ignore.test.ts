@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   deploymentKind,
   getOrUndefined,
-  gitRepository,
   kustomization,
   requestReconcile,
   waitNotReady,
@@ -48,7 +46,6 @@ interface DeploymentObject extends ConfigMapObject {
 
 describe('Kustomization driftIgnoreRules', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
 
   /** A person editing live objects, as `kubectl edit` does. */
   async function edit(kind: typeof configMapKind, name: string, patch: unknown): Promise<void> {
@@ -60,15 +57,12 @@ describe('Kustomization driftIgnoreRules', () => {
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-drift-ignore');
-    git = await startGitServer();
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: { 'app/all.yaml': manifests, 'other/cm.yaml': manifests.split('---')[0] ?? '' },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('keeps hand edits under ignored paths at the next reconcile and reverts the others', async () => {

@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository, type PublishedGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   deploymentKind,
-  fetchNow,
   getOrUndefined,
-  gitRepository,
   kustomization,
   mainRevision,
   waitNotReady,
@@ -39,18 +36,14 @@ spec:
 
 describe('Kustomization immutable fields', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
-  let repo: GitRepositoryFixture;
+  let repo: PublishedGitRepository;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-force');
-    git = await startGitServer();
-    repo = await git.createRepository('app', { files: { 'app/web.yaml': deployment('v1') } });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
+    repo = await publishGitRepository(env, 'app', { files: { 'app/web.yaml': deployment('v1') } });
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('without force: a clear error naming the object and field; with force: recreated', async () => {
@@ -60,7 +53,6 @@ describe('Kustomization immutable fields', () => {
     );
     await waitReady(env, 'web');
     const commit = await repo.commit({ 'app/web.yaml': deployment('v2') }, 'new selector');
-    await fetchNow(env, 'app');
     const failed = await waitNotReady(env, 'web', 'ReconciliationFailed');
     const message = conditionOf(failed, 'Ready')?.message ?? '';
     expect(message).toContain(`Deployment/${env.namespace}/web`);

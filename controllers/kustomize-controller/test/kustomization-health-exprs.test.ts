@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   getOrUndefined,
-  gitRepository,
   kustomization,
   waitNotReady,
   waitReady,
@@ -39,7 +37,6 @@ const gadget = (group: string, name: string) =>
 
 describe('Kustomization healthCheckExprs', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
   let group: string;
   let gadgetKind: KindRef;
 
@@ -76,8 +73,7 @@ describe('Kustomization healthCheckExprs', () => {
     env = await startKustomizeEnvironment('ks-health-exprs');
     group = `${env.namespace}.exprs.test.tide.dev`;
     gadgetKind = { group, version: 'v1', kind: 'Gadget', plural: 'gadgets', namespaced: true };
-    git = await startGitServer();
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: {
         'crds/crd.yaml': gadgetCrd(group),
         'sealed/gadget.yaml': gadget(group, 'sealed'),
@@ -85,13 +81,11 @@ describe('Kustomization healthCheckExprs', () => {
         'plain/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n',
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
     await env.apply(KustomizationGVK, kustomization('crds', 'app', { path: './crds' }));
     await waitReady(env, 'crds');
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('wait: true is Healthy only once current is true, where kstatus would pass at once', async () => {

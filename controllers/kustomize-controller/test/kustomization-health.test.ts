@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository, type PublishedGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   deploymentKind,
-  fetchNow,
-  gitRepository,
   kustomization,
   mainRevision,
   waitNotReady,
@@ -40,13 +37,11 @@ const configMap = (name: string, value: string) =>
 
 describe('Kustomization health checks', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
-  let repo: GitRepositoryFixture;
+  let repo: PublishedGitRepository;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-health');
-    git = await startGitServer();
-    repo = await git.createRepository('app', {
+    repo = await publishGitRepository(env, 'app', {
       files: {
         'rolled/deploy.yaml': deployment('rolled'),
         'stuck/deploy.yaml': deployment('stuck'),
@@ -54,11 +49,9 @@ describe('Kustomization health checks', () => {
         'slow/config.yaml': configMap('slow-config', 'one'),
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('wait: true turns Healthy=True once the Deployment is rolled out', async () => {
@@ -135,7 +128,6 @@ describe('Kustomization health checks', () => {
       'change during the wait',
     );
     const started = Date.now();
-    await fetchNow(env, 'app');
     await env.waitFor<ConfigMapObject, boolean>(
       configMapKind,
       'slow-config',

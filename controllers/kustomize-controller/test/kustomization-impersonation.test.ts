@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   getOrUndefined,
-  gitRepository,
   rbacKind,
   serviceAccountKind,
   kustomization,
@@ -18,18 +16,15 @@ import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization serviceAccountName', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-impersonate');
-    git = await startGitServer();
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: {
         'app/config.yaml':
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  k: v\n',
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
     await env.client.create(serviceAccountKind, {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
@@ -38,7 +33,6 @@ describe('Kustomization serviceAccountName', () => {
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('applies as the ServiceAccount: forbidden without rights, applied once granted', async () => {

@@ -5,15 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
-import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   deleteKustomization,
   getOrUndefined,
-  gitRepository,
   rbacKind,
   kustomization,
   requestReconcile,
@@ -25,7 +23,6 @@ import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization kubeConfig', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
   let remoteUser: string;
   let kubeconfig: string;
 
@@ -44,20 +41,17 @@ describe('Kustomization kubeConfig', () => {
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-kubeconfig');
-    git = await startGitServer();
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: {
         'app/config.yaml':
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: remote-settings\ndata:\n  k: v\n',
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
     remoteUser = `remote-${env.namespace}`;
     kubeconfig = await readFile(await env.controlPlane.userKubeconfig(remoteUser), 'utf8');
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it("applies through the Secret's kubeconfig: forbidden for its user, then applied once granted", async () => {

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   getOrUndefined,
-  gitRepository,
   kustomization,
   secretKind,
   waitNotReady,
@@ -42,16 +40,12 @@ data:
 
 describe('Kustomization post-build substitution and spec overlay fields', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
-  let repo: GitRepositoryFixture;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-postbuild');
-    git = await startGitServer();
-    repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: { 'app/settings.yaml': settings, 'app/untouched.yaml': untouched },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
     await env.client.create(configMapKind, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -67,7 +61,6 @@ describe('Kustomization post-build substitution and spec overlay fields', () => 
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('substitutes variables, defaults, escapes and substituteFrom; leaves opted-out objects', async () => {

@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository, type PublishedGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   configMapKind,
   deleteKustomization,
-  fetchNow,
   getOrUndefined,
-  gitRepository,
   kustomization,
   mainRevision,
   waitReady,
@@ -19,14 +16,12 @@ const configMap = (name: string) =>
 
 describe('Kustomization prune and deletion policy', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
-  let repo: GitRepositoryFixture;
+  let repo: PublishedGitRepository;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-prune');
-    git = await startGitServer();
     // No kustomization.yaml anywhere: the controller generates one per path.
-    repo = await git.createRepository('app', {
+    repo = await publishGitRepository(env, 'app', {
       files: {
         'pruned/a.yaml': configMap('pruned-a'),
         'pruned/b.yaml': configMap('pruned-b'),
@@ -37,11 +32,9 @@ describe('Kustomization prune and deletion policy', () => {
         'waited/a.yaml': configMap('waited-a'),
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   const exists = async (name: string) =>
@@ -60,7 +53,6 @@ describe('Kustomization prune and deletion policy', () => {
     expect(await exists('kept-b')).toBe(true);
 
     const commit = await repo.commit({ 'pruned/b.yaml': null, 'kept/b.yaml': null }, 'remove b');
-    await fetchNow(env, 'app');
     const pruned = await waitReady(env, 'pruned', mainRevision(commit));
     const kept = await waitReady(env, 'kept', mainRevision(commit));
     expect(await exists('pruned-b')).toBe(false);

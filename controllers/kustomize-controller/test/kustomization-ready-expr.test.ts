@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   getOrUndefined,
-  gitRepository,
   kustomization,
   waitNotReady,
   waitReady,
@@ -25,7 +23,6 @@ const lockstep =
 
 describe('Kustomization dependsOn[].readyExpr', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
 
   const labelled = (obj: KustomizationObject, version: string): KustomizationObject => ({
     ...obj,
@@ -34,8 +31,7 @@ describe('Kustomization dependsOn[].readyExpr', () => {
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-ready-expr');
-    git = await startGitServer();
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: {
         'backend/a.yaml': configMap('backend'),
         'frontend/b.yaml': configMap('frontend'),
@@ -44,11 +40,9 @@ describe('Kustomization dependsOn[].readyExpr', () => {
         'invalid/e.yaml': configMap('invalid'),
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('waits until the expression over self and dep is true (Flux’s lockstep upgrade)', async () => {

@@ -5,13 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   getOrUndefined,
-  gitRepository,
   kustomization,
   waitNotReady,
   waitReady,
@@ -22,7 +21,7 @@ import { KustomizationGVK } from '@tide/api';
 describe('Kustomization remote bases', () => {
   let git: GitServer;
   let baseUrl: string;
-  let appUrl: string;
+  let appFiles: Record<string, string>;
 
   beforeAll(async () => {
     git = await startGitServer();
@@ -35,12 +34,9 @@ describe('Kustomization remote bases', () => {
     });
     await base.tag('v1');
     baseUrl = base.url;
-    const app = await git.createRepository('app', {
-      files: {
-        'app/kustomization.yaml': `resources:\n- ${baseUrl}//base?ref=v1\nnamePrefix: app-\n`,
-      },
-    });
-    appUrl = app.url;
+    appFiles = {
+      'app/kustomization.yaml': `resources:\n- ${baseUrl}//base?ref=v1\nnamePrefix: app-\n`,
+    };
   });
   afterAll(async () => {
     await git.stop();
@@ -50,7 +46,7 @@ describe('Kustomization remote bases', () => {
     let env: KustomizeEnvironment;
     beforeAll(async () => {
       env = await startKustomizeEnvironment('ks-remote');
-      await env.apply(gitRepositoryKind, gitRepository('app', appUrl));
+      await publishGitRepository(env, 'app', { files: appFiles });
     });
     afterAll(async () => {
       await env.stop();
@@ -76,7 +72,7 @@ describe('Kustomization remote bases', () => {
     let env: KustomizeEnvironment;
     beforeAll(async () => {
       env = await startKustomizeEnvironment('ks-no-remote', { noRemoteBases: true });
-      await env.apply(gitRepositoryKind, gitRepository('app', appUrl));
+      await publishGitRepository(env, 'app', { files: appFiles });
     });
     afterAll(async () => {
       await env.stop();

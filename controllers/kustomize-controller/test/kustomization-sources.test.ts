@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitServer } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   configMapKind,
   getOrUndefined,
-  gitRepository,
   kustomization,
   waitNotReady,
   waitReady,
 } from './fixtures.js';
 import { type Artifact, PatchType, type KindRef } from '@tide/kube';
-import { KustomizationGVK } from '@tide/api';
+import { GitRepositoryGVK, KustomizationGVK } from '@tide/api';
 
 const ociRepositoryKind: KindRef = {
   group: 'source.toolkit.fluxcd.io',
@@ -29,13 +27,11 @@ interface SourceObject extends ReconcilableObject {
 
 describe('Kustomization from OCIRepository and Bucket artifacts', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
   let artifact: Artifact;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-sources');
-    git = await startGitServer();
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: {
         'app/config.yaml':
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  k: v\n',
@@ -43,9 +39,8 @@ describe('Kustomization from OCIRepository and Bucket artifacts', () => {
     });
     // No OCI registry or bucket here: the GitRepository's artifact stands in for theirs,
     // published in their status as their controllers would.
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
     artifact = await env.waitFor<SourceObject, Artifact>(
-      gitRepositoryKind,
+      GitRepositoryGVK,
       'app',
       (o) => o.status?.artifact,
       'artifact',
@@ -53,7 +48,6 @@ describe('Kustomization from OCIRepository and Bucket artifacts', () => {
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   const publish = async (kind: KindRef, name: string, spec: Record<string, unknown>) => {

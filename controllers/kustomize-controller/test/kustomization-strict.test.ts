@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
 import {
   conditionOf,
   configMapKind,
   getOrUndefined,
-  gitRepository,
   kustomization,
   waitNotReady,
 } from './fixtures.js';
@@ -14,22 +12,18 @@ import { KustomizationGVK } from '@tide/api';
 
 describe('Kustomization strict post-build substitution', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-strict', { strictSubstitutions: true });
-    git = await startGitServer();
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: {
         'app/config.yaml':
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict\ndata:\n  a: ${defined}\n  b: ${undefinedVar}\n',
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
   });
   afterAll(async () => {
     await env.stop();
-    await git.stop();
   });
 
   it('an undefined variable is a BuildFailed naming it, and nothing is applied', async () => {

@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { startGitServer, type GitServer } from '@tide/harness';
-import { gitRepositoryKind } from '@tide/source-controller';
+import { publishGitRepository } from '@tide/test-support';
 import { startKustomizeEnvironment, type KustomizeEnvironment } from './environment.js';
-import { conditionOf, gitRepository, kustomization, waitNotReady } from './fixtures.js';
+import { conditionOf, kustomization, waitNotReady } from './fixtures.js';
 import type { KindRef } from '@tide/kube';
 import { KustomizationGVK } from '@tide/api';
 
@@ -23,14 +22,12 @@ const webhookKind: KindRef = {
 
 describe('Kustomization timeout', () => {
   let env: KustomizeEnvironment;
-  let git: GitServer;
   let silent: Server;
   const sockets: Socket[] = [];
   let webhook: string;
 
   beforeAll(async () => {
     env = await startKustomizeEnvironment('ks-timeout');
-    git = await startGitServer();
     silent = createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as AddressInfo).port;
@@ -60,20 +57,18 @@ describe('Kustomization timeout', () => {
         },
       ],
     });
-    const repo = await git.createRepository('app', {
+    await publishGitRepository(env, 'app', {
       files: {
         'app/slow.yaml':
           'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: slow\n  labels:\n    slow: "true"\ndata:\n  k: v\n',
       },
     });
-    await env.apply(gitRepositoryKind, gitRepository('app', repo.url));
   });
   afterAll(async () => {
     await env.client.delete(webhookKind, '', webhook);
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));
     await env.stop();
-    await git.stop();
   });
 
   it('gives up on an apply that outlasts spec.timeout, saying so', async () => {
