@@ -27,9 +27,10 @@ test: build envtest ## unit, integration and conformance tests (one shared contr
 test-e2e: build envtest ## end-to-end tests: the whole loop with controllers as processes
 	$(JEST) --config jest.e2e.config.js $(JEST_ARGS)
 
-lint: node_modules/.package-lock.json ## eslint (strictTypeChecked) and prettier
+lint: node_modules/.package-lock.json ## eslint (strictTypeChecked, declared dependencies), prettier, layering (dependency-cruiser)
 	npx eslint .
 	npx prettier --check .
+	npx depcruise libs controllers cli test --config .dependency-cruiser.cjs
 
 crds: build ## regenerate crds/ from libs/api, and the copies each chart ships in charts/*/crds
 	node libs/api/dist/src/generate-crds.js
