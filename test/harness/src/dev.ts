@@ -29,7 +29,7 @@ process.stdout.write(
           .join('')}, log ${env.logFiles[c.name] ?? ''})`,
     ),
     '',
-    'Walk-through: paste each block, in order, into one shell.',
+    'Walk-through: in another terminal, paste each block, in order, into the same shell.',
     '',
     formatWalkthrough(env.walkthrough),
     'Press Ctrl-C to stop; everything started here is removed.',
