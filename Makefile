@@ -36,7 +36,7 @@ crds: build ## regenerate crds/ from libs/api, and the copies each chart ships i
 	node libs/api/dist/src/generate-crds.js
 	@for f in charts/*/crds/*.yaml; do cp "crds/$$(basename "$$f")" "$$f"; done
 
-dev: build envtest ## run Tide locally on an embedded control plane until Ctrl-C
+dev: build envtest ## run Tide locally (control plane, controllers, demo Git repository) until Ctrl-C
 	node test/harness/dist/src/dev.js
 
 bench: build envtest ## benchmarks, each with a ratio against the tool a user would otherwise use

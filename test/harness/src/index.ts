@@ -44,3 +44,17 @@ export { makeTempDir, tempPrefix, type TempDir } from './temp.js';
 export { freePort, httpRequest, waitFor, type HttpAnswer, type WaitOptions } from './net.js';
 export { run, startProcess, type ManagedProcess, type ProcessSpec } from './process.js';
 export { repoRoot, cacheDir } from './repo.js';
+export {
+  startDevEnvironment,
+  type DevEnvironment,
+  type DevEnvironmentOptions,
+} from './dev-environment.js';
+export {
+  devWalkthrough,
+  formatWalkthrough,
+  walkthroughPlaceholders,
+  type Walkthrough,
+  type WalkthroughStep,
+  type WalkthroughValues,
+} from './dev-walkthrough.js';
+export { demoFleet, demoFleetFiles } from './demo-fleet.js';
