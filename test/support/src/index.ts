@@ -15,3 +15,11 @@ export {
   type PublishedGitRepository,
   type SourceRef,
 } from './publish.js';
+export {
+  condition,
+  conditionsOf,
+  outcomeOf,
+  startStepEnvironment,
+  type StepEnvironment,
+  type StepRun,
+} from './steps.js';
