@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterFlags } from './cluster-flags.js';
 import { CommandError } from './command-error.js';
-import { KubeClient } from '@tide/kube';
+import { KubeClient, messageOf } from '@tide/kube';
 
 /** Loads the kubeconfig the flags name, or the default one, and selects the context. */
 export function loadKubeConfig(flags: ClusterFlags): KubeConfig {
@@ -18,7 +18,7 @@ export function loadKubeConfig(flags: ClusterFlags): KubeConfig {
     if (flags.kubeconfig === undefined) kubeConfig.loadFromDefault();
     else kubeConfig.loadFromFile(flags.kubeconfig);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new CommandError(`reading the kubeconfig ${where}: ${message}`, { cause: error });
   }
   if (flags.context !== undefined) selectContext(kubeConfig, flags.context, where);

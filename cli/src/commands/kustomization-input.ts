@@ -9,7 +9,7 @@ import { asKustomization, KustomizationGVK, type Kustomization } from '@tide/api
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
 import type { ClusterConnection } from './cluster.js';
 import { CommandError } from './command-error.js';
-import { isApiError } from '@tide/kube';
+import { isApiError, messageOf } from '@tide/kube';
 import { readData, type DataReader } from '@tide/kustomization';
 
 /** The absolute directory `--path` names; it must be an existing directory. */
@@ -36,7 +36,7 @@ export async function getLiveKustomization(
   } catch (error) {
     if (isApiError(error, 404)) return undefined;
     if (error instanceof CommandError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new Error(`getting Kustomization ${namespace}/${name}: ${message}`, { cause: error });
   }
   return asKustomization(found);
@@ -56,7 +56,7 @@ export async function readKustomizationFile(
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new CommandError(`--kustomization-file ${file}: ${message}`, { cause: error });
   }
   let documents: Value[];
@@ -159,7 +159,7 @@ export function substituteDataReader(
       return await readData(connection.client(), namespace, reference);
     } catch (error) {
       if (error instanceof CommandError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       throw new Error(
         `reading postBuild.substituteFrom ${reference.kind} ${namespace}/${reference.name}: ${message}`,
         { cause: error },

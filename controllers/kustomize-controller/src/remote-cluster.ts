@@ -4,7 +4,7 @@ import { ConditionReason, type Kustomization } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
 import { GenericError, StallingError } from '@tide/runtime';
 import { readData } from '@tide/kustomization';
-import type { KubeClient } from '@tide/kube';
+import { type KubeClient, messageOf } from '@tide/kube';
 
 /**
  * `spec.kubeConfig`: the cluster a Kustomization applies to when it is not this one. The
@@ -62,7 +62,7 @@ export async function remoteKubeConfig(
   try {
     kubeConfig.loadFromString(text);
   } catch (error) {
-    throw invalid(display, error instanceof Error ? error.message : String(error));
+    throw invalid(display, messageOf(error));
   }
   if (kubeConfig.getCurrentCluster() === null)
     throw invalid(display, 'its current context names no cluster');

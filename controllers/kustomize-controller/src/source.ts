@@ -5,7 +5,7 @@ import { ConditionReason, type Kustomization } from '@tide/api';
 import { extractTarball, fetchArtifact } from '@tide/artifact';
 import { GenericError, StallingError, WaitingError, type Informer } from '@tide/runtime';
 import { sourceKinds } from './kinds.js';
-import type { Artifact, KindRef, KubeObject } from '@tide/kube';
+import { type Artifact, type KindRef, type KubeObject, messageOf } from '@tide/kube';
 
 /** A source object as far as a Kustomization reads it. */
 export interface SourceObject extends KubeObject {
@@ -103,7 +103,7 @@ export async function fetchSource(
     return dir;
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new GenericError(
       ConditionReason.ArtifactFailed,
       `fetching artifact of ${source.display} (revision '${artifact.revision}'): ${message}`,

@@ -7,7 +7,14 @@ import {
   substituteAnnotation,
   variableNamePattern,
 } from './substitute.js';
-import { configMapKind, isApiError, secretKind, type KubeClient, type Manifest } from '@tide/kube';
+import {
+  configMapKind,
+  isApiError,
+  secretKind,
+  type KubeClient,
+  type Manifest,
+  messageOf,
+} from '@tide/kube';
 
 /** What happens to the built objects before they are applied. */
 
@@ -74,7 +81,7 @@ export function substituteResources(
     try {
       text = substitute(emitDocument(resource), variables, options);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       throw new SubstitutionError(`${subject}: ${message}`, { cause: error });
     }
     const [document, ...rest] = parseDocuments(text, `${subject} after substitution`);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isApiError, PatchType, type KubeClient } from '@tide/kube';
+import { isApiError, PatchType, type KubeClient, messageOf } from '@tide/kube';
 import { formatTime } from './conditions.js';
 import type { KindRef, KubeObject } from '@tide/kube';
 
@@ -135,7 +135,7 @@ export class EventRecorder {
       this.correlator.forget(key);
       this.options.logger.error(
         { err: error, reason: event.reason },
-        `recording event for ${objectName(obj)}: ${error instanceof Error ? error.message : String(error)}`,
+        `recording event for ${objectName(obj)}: ${messageOf(error)}`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { formatDuration, parseDuration } from '@tide/kube';
+import { formatDuration, parseDuration, messageOf } from '@tide/kube';
 import { isLogLevel, LogLevel } from './logger.js';
 import { defaultRuntimeOptions, type RuntimeOptions } from './options.js';
 
@@ -110,7 +110,7 @@ function durationOption(flag: string, description: string, ms: number): Option {
       try {
         return parseDuration(text);
       } catch (error) {
-        throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+        throw new InvalidArgumentError(messageOf(error));
       }
     });
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { ApiError, type KubeClient } from '@tide/kube';
+import { ApiError, type KubeClient, messageOf } from '@tide/kube';
 import { objectKey, type KindRef, type KubeObject } from '@tide/kube';
 
 /**
@@ -157,11 +157,11 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (error instanceof WatchdogFired) this.stats.watchdogFired += 1;
         failures += 1;
         this.stats.reconnects += 1;
-        this.failure = error instanceof Error ? error.message : String(error);
+        this.failure = messageOf(error);
         const delay = this.backoff(failures);
         logger.warn(
           { kind: kind.kind, err: error, retryInMs: delay },
-          `${kind.kind} ${needList ? 'list' : 'watch'} failed: ${error instanceof Error ? error.message : String(error)}`,
+          `${kind.kind} ${needList ? 'list' : 'watch'} failed: ${messageOf(error)}`,
         );
         await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { KubeClient } from '@tide/kube';
+import { KubeClient, messageOf } from '@tide/kube';
 import { Controller } from './controller.js';
 import { EventRecorder } from './events.js';
 import { Informer } from './informer.js';
@@ -361,7 +361,7 @@ export async function runManager(manager: Manager): Promise<number> {
     await manager.done;
     return 0;
   } catch (error) {
-    manager.logger.error({ err: error }, error instanceof Error ? error.message : String(error));
+    manager.logger.error({ err: error }, messageOf(error));
     await manager.stop();
     return 1;
   } finally {

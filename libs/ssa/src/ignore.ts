@@ -1,4 +1,4 @@
-import { isPlainObject, type Manifest } from '@tide/kube';
+import { isPlainObject, type Manifest, messageOf } from '@tide/kube';
 import {
   copyAt,
   parsePointer,
@@ -55,7 +55,7 @@ export class DriftIgnoreRules {
             matches: compileSelector(rule.target ?? {}),
           };
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = messageOf(error);
           throw new InvalidIgnoreRuleError(index, reason, { cause: error });
         }
       }),

@@ -7,6 +7,7 @@ import {
   versionOf,
   type LabelMatcher,
   type Manifest,
+  messageOf,
 } from '@tide/kube';
 
 /**
@@ -57,7 +58,7 @@ function compileRegex(pattern: string): RE2JS {
     return RE2JS.compile(`^(?:${pattern})$`);
   } catch (error) {
     throw new InvalidSelectorError(
-      `invalid regular expression ${JSON.stringify(pattern)}: ${error instanceof Error ? error.message : String(error)}`,
+      `invalid regular expression ${JSON.stringify(pattern)}: ${messageOf(error)}`,
       { cause: error },
     );
   }
