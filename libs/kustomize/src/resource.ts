@@ -129,16 +129,6 @@ export function formatId(id: ResId): string {
   return `${gvk} ${namespace}${id.name}`;
 }
 
-export function sameId(a: ResId, b: ResId): boolean {
-  return (
-    a.group === b.group &&
-    a.version === b.version &&
-    a.kind === b.kind &&
-    a.name === b.name &&
-    sameNamespace(a.namespace, b.namespace)
-  );
-}
-
 /** Checks the fields every resource needs, naming the file that lacks them. */
 export function validateResource(object: ValueMap, origin: string): void {
   if (typeof object.kind !== 'string' || object.kind === '') {
