@@ -2,12 +2,17 @@
  * `replacements`: copy a value from one field of a source resource into fields of target
  * resources. Field paths are dot-separated, with `[key=value]` to pick list elements by a field,
  * numbers to pick by position and `*` for every element; `options` split values by a delimiter
- * (`delimiter`, `index`) and create missing target fields (`create`).
+ * (`delimiter`, `index`) and create missing target fields (`create`). Entries are inline or
+ * `path:` files holding one replacement or a list.
  */
+import { join } from 'node:path';
 import { KustomizeError } from '../errors.js';
+import type { FieldReader } from '../kustomization.js';
+import type { FileLoader } from '../loader.js';
 import { lookup, parseLabelSelector } from '../selector.js';
 import type { ResId, Resource } from '../resource.js';
 import { deepCopy, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
+import { parseDocuments } from '../yaml/parse.js';
 
 interface IdSelector {
   readonly group?: string;
@@ -48,7 +53,28 @@ const selectorKeys = [
   'annotationSelector',
 ];
 
-export function parseReplacement(value: Value, origin: string): Replacement {
+/** Inline replacements, or `path:` entries naming a file with one or a list of them. */
+export function replacementsOf(
+  fields: FieldReader,
+  root: string,
+  loader: FileLoader,
+  origin: string,
+): Replacement[] {
+  return fields.list('replacements').flatMap((entry) => {
+    if (entry.path === undefined) return [parseReplacement(entry, origin)];
+    if (typeof entry.path !== 'string' || Object.keys(entry).length > 1) {
+      throw new KustomizeError(`${origin}: a replacements entry is a path or source and targets`);
+    }
+    const file = join(root, entry.path);
+    return parseDocuments(loader.readFile(root, entry.path), file).flatMap((document) =>
+      Array.isArray(document)
+        ? document.map((item) => parseReplacement(item, file))
+        : [parseReplacement(document, file)],
+    );
+  });
+}
+
+function parseReplacement(value: Value, origin: string): Replacement {
   if (!isMap(value)) throw new KustomizeError(`${origin}: a replacement must be a mapping`);
   checkKeys(value, ['source', 'targets'], `${origin}: replacement`);
   const source = value.source;
