@@ -6,12 +6,9 @@
 import { annotateOrigin, originText, recordTransformers, sourceOf } from './build-metadata.js';
 import type { CrdConfig } from './crds.js';
 import { absorbGenerated, generate, parseGeneratorOptions } from './generators.js';
-import type { FieldReader, Kustomization } from './kustomization.js';
-import type { FileLoader } from './loader.js';
 import { legacyJsonPatches, legacyStrategicPatches, patchesOf } from './patch/fields.js';
 import { applyPatches } from './patch/patches.js';
-import type { ResourceIndex } from './resource-index.js';
-import type { Session } from './target.js';
+import type { Level } from './target.js';
 import { parseImages, setImages } from './transformers/images.js';
 import {
   applyLabelEntry,
@@ -25,15 +22,8 @@ import { applyReplacements, replacementsOf } from './transformers/replacements.j
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
 
 /** `configMapGenerator`, then `secretGenerator`, each entry merged into the level's index. */
-export function runGenerators(
-  kustomization: Kustomization,
-  fields: FieldReader,
-  root: string,
-  index: ResourceIndex,
-  loader: FileLoader,
-  session: Session,
-): void {
-  const origin = kustomization.path;
+export function runGenerators(level: Level): void {
+  const { kustomization, fields, root, origin, index, loader, session } = level;
   const options = parseGeneratorOptions(kustomization.fields.generatorOptions, origin);
   const context = { loader, root, origin, options };
   const generators = [
@@ -53,23 +43,15 @@ export function runGenerators(
 }
 
 /** The built-in transformers in kustomize's order. */
-export function runTransformers(
-  kustomization: Kustomization,
-  fields: FieldReader,
-  root: string,
-  index: ResourceIndex,
-  loader: FileLoader,
-  session: Session,
-  crds: CrdConfig,
-): void {
-  const origin = kustomization.path;
+export function runTransformers(level: Level, crds: CrdConfig): void {
+  const { fields, origin, index, session } = level;
   const record = (kind: string, count: number) => {
     recordTransformers(index.all(), session, origin, kind, count);
   };
-  const strategicPatches = legacyStrategicPatches(fields, root, loader, origin);
+  const strategicPatches = legacyStrategicPatches(fields, level);
   applyPatches(index, strategicPatches);
   record('PatchStrategicMergeTransformer', Math.min(strategicPatches.length, 1));
-  applyPatches(index, patchesOf(fields, root, loader, origin));
+  applyPatches(index, patchesOf(fields, level));
   record('PatchTransformer', fields.list('patches').length);
 
   const namespace = fields.string('namespace');
@@ -97,7 +79,7 @@ export function runTransformers(
   const commonAnnotations = fields.stringMap('commonAnnotations');
   setPairs(index.all(), commonAnnotations, [...commonAnnotationSpecs, ...crds.annotationSpecs]);
   record('AnnotationsTransformer', Math.min(Object.keys(commonAnnotations).length, 1));
-  const jsonPatches = legacyJsonPatches(fields, root, loader, origin);
+  const jsonPatches = legacyJsonPatches(fields, level);
   applyPatches(index, jsonPatches);
   record('PatchJson6902Transformer', jsonPatches.length);
   const replicas = parseReplicas(fields.list('replicas'), origin);
@@ -106,7 +88,7 @@ export function runTransformers(
   const images = parseImages(fields.list('images'), origin);
   setImages(index.all(), images);
   record('ImageTagTransformer', images.length);
-  const replacements = replacementsOf(fields, root, loader, origin);
+  const replacements = replacementsOf(fields, level);
   applyReplacements(index.all(), replacements);
   record('ReplacementTransformer', Math.min(replacements.length, 1));
 }

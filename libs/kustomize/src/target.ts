@@ -13,7 +13,7 @@ import {
 import { loadCrds, mergeCrdConfigs, type CrdConfig } from './crds.js';
 import { KustomizeError } from './errors.js';
 import { FieldReader, readKustomizationIn, type Kustomization } from './kustomization.js';
-import type { FileLoader } from './loader.js';
+import type { FileLoader, KustomizationFiles } from './loader.js';
 import { runGenerators, runTransformers } from './pipeline.js';
 import type { RemoteCheckouts } from './remote/checkout.js';
 import { inSource, isRemote, remoteFile, remoteRoot, urlSource } from './remote/entries.js';
@@ -36,6 +36,14 @@ export interface Session extends MetadataContext {
   readonly crds: CrdConfig[];
 }
 
+/** A level being accumulated: its kustomization, files, index and the build's session. */
+export interface Level extends KustomizationFiles {
+  readonly kustomization: Kustomization;
+  readonly fields: FieldReader;
+  readonly index: ResourceIndex;
+  readonly session: Session;
+}
+
 /** One kustomization level: resources, generators, components, transformers. */
 export function accumulate(
   kustomization: Kustomization,
@@ -51,15 +59,16 @@ export function accumulate(
   visiting.add(root);
   const fields = new FieldReader(kustomization);
   const origin = kustomization.path;
+  const level: Level = { kustomization, fields, root, origin, index, loader, session };
   // A level's transformers know the custom kinds of its own crds and of those below it.
   const crdsFrom = session.crds.length;
   session.crds.push(loadCrds(fields.strings('crds'), root, loader, origin));
 
   for (const entry of [...fields.strings('resources'), ...fields.strings('bases')]) {
-    loadResourceEntry(entry, root, index, loader, session, origin);
+    loadResourceEntry(entry, level);
   }
   session.vars.push(...parseVars(fields.list('vars'), origin));
-  runGenerators(kustomization, fields, root, index, loader, session);
+  runGenerators(level);
   // Components run after this level's generators and before its transformers, as in kustomize.
   for (const entry of fields.strings('components')) {
     const remote = isRemote(entry, root) ? remoteRoot(entry, origin, session.remotes) : undefined;
@@ -78,19 +87,13 @@ export function accumulate(
     });
   }
   const crds = mergeCrdConfigs(session.crds.slice(crdsFrom));
-  runTransformers(kustomization, fields, root, index, loader, session, crds);
+  runTransformers(level, crds);
   visiting.delete(root);
 }
 
 /** A `resources` or `bases` entry: a remote file, a kustomization directory or a local file. */
-function loadResourceEntry(
-  entry: string,
-  root: string,
-  index: ResourceIndex,
-  loader: FileLoader,
-  session: Session,
-  origin: string,
-): void {
+function loadResourceEntry(entry: string, level: Level): void {
+  const { root, origin, index, loader, session } = level;
   const file = remoteFile(entry, origin, session.remotes);
   if (file !== undefined) {
     for (const object of file) {

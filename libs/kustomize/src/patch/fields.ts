@@ -6,17 +6,13 @@
 import { join } from 'node:path';
 import { KustomizeError } from '../errors.js';
 import type { FieldReader } from '../kustomization.js';
-import type { FileLoader } from '../loader.js';
+import type { KustomizationFiles } from '../loader.js';
 import { parseSelector } from '../selector.js';
 import { isMap, newMap, type Value, type ValueMap } from '../value.js';
 import { parseJson6902, parseOptions, parsePatchText, parseTarget, type Patch } from './patches.js';
 
-export function legacyStrategicPatches(
-  fields: FieldReader,
-  root: string,
-  loader: FileLoader,
-  origin: string,
-): Patch[] {
+export function legacyStrategicPatches(fields: FieldReader, files: KustomizationFiles): Patch[] {
+  const { root, loader, origin } = files;
   const value = fields.strings('patchesStrategicMerge');
   const noOptions = { allowNameChange: false, allowKindChange: false };
   return value.flatMap((entry) => {
@@ -33,12 +29,8 @@ export function legacyStrategicPatches(
   });
 }
 
-export function patchesOf(
-  fields: FieldReader,
-  root: string,
-  loader: FileLoader,
-  origin: string,
-): Patch[] {
+export function patchesOf(fields: FieldReader, files: KustomizationFiles): Patch[] {
+  const { root, loader, origin } = files;
   return fields.list('patches').flatMap((entry) => {
     for (const key of Object.keys(entry)) {
       if (!['path', 'patch', 'target', 'options'].includes(key)) {
@@ -60,12 +52,8 @@ export function patchesOf(
   });
 }
 
-export function legacyJsonPatches(
-  fields: FieldReader,
-  root: string,
-  loader: FileLoader,
-  origin: string,
-): Patch[] {
+export function legacyJsonPatches(fields: FieldReader, files: KustomizationFiles): Patch[] {
+  const { root, loader, origin } = files;
   return fields.list('patchesJson6902').map((entry) => {
     if (entry.target === undefined || entry.target === null) {
       throw new KustomizeError(`${origin}: patchesJson6902 entries need a target`);

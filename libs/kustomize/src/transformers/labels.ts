@@ -17,25 +17,38 @@ const affinityTerms = [
   'podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution',
 ];
 
+/** The labels or annotations of pod (and job) templates of the built-in kinds. */
+function templateSpecs(field: 'labels' | 'annotations'): FieldSpec[] {
+  return [
+    fieldSpec(`spec/template/metadata/${field}`, {
+      kind: 'ReplicationController',
+      version: 'v1',
+      create: true,
+    }),
+    ...['Deployment', 'ReplicaSet', 'DaemonSet'].map((kind) =>
+      fieldSpec(`spec/template/metadata/${field}`, { kind, create: true }),
+    ),
+    fieldSpec(`spec/template/metadata/${field}`, {
+      kind: 'StatefulSet',
+      group: apps,
+      create: true,
+    }),
+    fieldSpec(`spec/template/metadata/${field}`, { kind: 'Job', group: 'batch', create: true }),
+    fieldSpec(`spec/jobTemplate/metadata/${field}`, {
+      kind: 'CronJob',
+      group: 'batch',
+      create: true,
+    }),
+    fieldSpec(`spec/jobTemplate/spec/template/metadata/${field}`, {
+      kind: 'CronJob',
+      group: 'batch',
+      create: true,
+    }),
+  ];
+}
+
 /** Labels on pod (and job) templates, for `labels[].includeTemplates`. */
-export const templateLabelSpecs: readonly FieldSpec[] = [
-  fieldSpec('spec/template/metadata/labels', {
-    kind: 'ReplicationController',
-    version: 'v1',
-    create: true,
-  }),
-  ...['Deployment', 'ReplicaSet', 'DaemonSet'].map((kind) =>
-    fieldSpec('spec/template/metadata/labels', { kind, create: true }),
-  ),
-  fieldSpec('spec/template/metadata/labels', { kind: 'StatefulSet', group: apps, create: true }),
-  fieldSpec('spec/template/metadata/labels', { kind: 'Job', group: 'batch', create: true }),
-  fieldSpec('spec/jobTemplate/metadata/labels', { kind: 'CronJob', group: 'batch', create: true }),
-  fieldSpec('spec/jobTemplate/spec/template/metadata/labels', {
-    kind: 'CronJob',
-    group: 'batch',
-    create: true,
-  }),
-];
+export const templateLabelSpecs: readonly FieldSpec[] = templateSpecs('labels');
 
 /** Selectors that must keep matching the templates, for commonLabels and includeSelectors. */
 export const selectorLabelSpecs: readonly FieldSpec[] = [
@@ -93,30 +106,7 @@ export function labelEntrySpecs(options: {
 
 export const commonAnnotationSpecs: readonly FieldSpec[] = [
   fieldSpec('metadata/annotations', { create: true }),
-  fieldSpec('spec/template/metadata/annotations', {
-    kind: 'ReplicationController',
-    version: 'v1',
-    create: true,
-  }),
-  ...['Deployment', 'ReplicaSet', 'DaemonSet'].map((kind) =>
-    fieldSpec('spec/template/metadata/annotations', { kind, create: true }),
-  ),
-  fieldSpec('spec/template/metadata/annotations', {
-    kind: 'StatefulSet',
-    group: apps,
-    create: true,
-  }),
-  fieldSpec('spec/template/metadata/annotations', { kind: 'Job', group: 'batch', create: true }),
-  fieldSpec('spec/jobTemplate/metadata/annotations', {
-    kind: 'CronJob',
-    group: 'batch',
-    create: true,
-  }),
-  fieldSpec('spec/jobTemplate/spec/template/metadata/annotations', {
-    kind: 'CronJob',
-    group: 'batch',
-    create: true,
-  }),
+  ...templateSpecs('annotations'),
 ];
 
 /** Sets every pair on every field the specs reach, creating maps where the spec allows. */

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { KustomizeError } from '../errors.js';
 import type { FieldReader } from '../kustomization.js';
-import type { FileLoader } from '../loader.js';
+import type { KustomizationFiles } from '../loader.js';
 import { lookup, parseLabelSelector } from '../selector.js';
 import type { ResId, Resource } from '../resource.js';
 import { deepCopy, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
@@ -54,12 +54,8 @@ const selectorKeys = [
 ];
 
 /** Inline replacements, or `path:` entries naming a file with one or a list of them. */
-export function replacementsOf(
-  fields: FieldReader,
-  root: string,
-  loader: FileLoader,
-  origin: string,
-): Replacement[] {
+export function replacementsOf(fields: FieldReader, files: KustomizationFiles): Replacement[] {
+  const { root, loader, origin } = files;
   return fields.list('replacements').flatMap((entry) => {
     if (entry.path === undefined) return [parseReplacement(entry, origin)];
     if (typeof entry.path !== 'string' || Object.keys(entry).length > 1) {
