@@ -9,20 +9,13 @@ import { join } from 'node:path';
 import { KustomizeError } from '../errors.js';
 import type { FieldReader } from '../kustomization.js';
 import type { KustomizationFiles } from '../loader.js';
-import { lookup, parseLabelSelector } from '../selector.js';
+import { lookup, parseLabelSelector, type Selector } from '../selector.js';
 import type { ResId, Resource } from '../resource.js';
 import { deepCopy, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
 import { parseDocuments } from '../yaml/parse.js';
 
-interface IdSelector {
-  readonly group?: string;
-  readonly version?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly namespace?: string;
-  readonly labelSelector?: string;
-  readonly annotationSelector?: string;
-}
+/** The fields of a patch target, but compared literally: replacements take no regexes. */
+type IdSelector = Selector;
 
 interface ValueOptions {
   readonly delimiter?: string;
