@@ -87,20 +87,3 @@ export function applyFieldSpecs(
     );
   }
 }
-
-/** Kinds whose pod template sits at spec/template. */
-export const templatedWorkloads = [
-  'Deployment',
-  'ReplicaSet',
-  'DaemonSet',
-  'StatefulSet',
-  'Job',
-  'ReplicationController',
-];
-
-/** The paths of every pod spec in the built-in workload kinds. */
-export const podSpecPaths: readonly { kind: string; path: string }[] = [
-  { kind: 'Pod', path: 'spec' },
-  ...templatedWorkloads.map((kind) => ({ kind, path: 'spec/template/spec' })),
-  { kind: 'CronJob', path: 'spec/jobTemplate/spec/template/spec' },
-];

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { KustomizeError } from './errors.js';
 import { stringMapOf } from './kustomization.js';
-import type { FileLoader } from './loader.js';
+import type { KustomizationFiles } from './loader.js';
 import type { ResourceIndex } from './resource-index.js';
 import { Resource, type GeneratorBehavior } from './resource.js';
 import { isMap, newMap, type Value, type ValueMap } from './value.js';
@@ -17,11 +17,7 @@ export interface GeneratorOptions {
   readonly immutable: boolean;
 }
 
-export interface GeneratorContext {
-  readonly loader: FileLoader;
-  /** The directory of the kustomization, the root files are read from. */
-  readonly root: string;
-  readonly origin: string;
+export interface GeneratorContext extends KustomizationFiles {
   readonly options: GeneratorOptions;
 }
 

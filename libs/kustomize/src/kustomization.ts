@@ -2,7 +2,10 @@
  * The kustomization file: finding it in a directory, reading it, and refusing fields this engine
  * does not implement (so a build never silently ignores part of its input).
  */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { KustomizeError } from './errors.js';
+import { FileLoader } from './loader.js';
 import { parseMapping } from './yaml/parse.js';
 import { isMap, type Value, type ValueMap } from './value.js';
 
@@ -76,6 +79,37 @@ export function parseKustomization(text: string, path: string): Kustomization {
     throw new KustomizeError(`${path}: kind must be Kustomization or Component, not ${str(kind)}`);
   }
   return { kind, fields, path };
+}
+
+/** The kustomization file in a directory: exactly one of `kustomizationFileNames`. */
+export function readKustomizationIn(directory: string): Kustomization {
+  requireDirectory(directory);
+  const found = kustomizationFileNames.filter((name) => existsSync(join(directory, name)));
+  const [name] = found;
+  if (name === undefined) {
+    throw new KustomizeError(
+      `unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '${directory}'`,
+    );
+  }
+  if (found.length > 1) {
+    throw new KustomizeError(
+      `found multiple kustomization files under: ${directory} (${found.join(', ')})`,
+    );
+  }
+  const path = join(directory, name);
+  return parseKustomization(new FileLoader('none').readFile(directory, path), path);
+}
+
+/** A kustomization given as text, read as if it were `directory/kustomization.yaml`. */
+export function kustomizationFromText(directory: string, text: string): Kustomization {
+  requireDirectory(directory);
+  return parseKustomization(text, join(directory, 'kustomization.yaml'));
+}
+
+function requireDirectory(directory: string): void {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new KustomizeError(`'${directory}' is not a directory`);
+  }
 }
 
 function str(value: Value): string {

@@ -8,6 +8,15 @@ import { KustomizeError } from './errors.js';
 
 export type LoadRestrictor = 'rootOnly' | 'none';
 
+/** Where one kustomization's files are read: its directory, through the build's loader. */
+export interface KustomizationFiles {
+  readonly loader: FileLoader;
+  /** The directory of the kustomization; the files its fields name are relative to it. */
+  readonly root: string;
+  /** The kustomization file, as messages name it. */
+  readonly origin: string;
+}
+
 export class FileLoader {
   constructor(private readonly restrictor: LoadRestrictor) {}
 
@@ -27,17 +36,19 @@ export class FileLoader {
 
   /** Reads a file that must lie in or below root. */
   readFile(root: string, path: string): string {
-    const real = this.realPath(root, path);
-    this.checkInRoot(root, real);
-    if (this.isDirectory(real)) throw new KustomizeError(`${real}: is a directory, not a file`);
-    return readFileSync(real, 'utf8');
+    return readFileSync(this.fileIn(root, path), 'utf8');
   }
 
   readBytes(root: string, path: string): Buffer {
+    return readFileSync(this.fileIn(root, path));
+  }
+
+  /** The real path of a file that must lie in or below root. */
+  private fileIn(root: string, path: string): string {
     const real = this.realPath(root, path);
     this.checkInRoot(root, real);
     if (this.isDirectory(real)) throw new KustomizeError(`${real}: is a directory, not a file`);
-    return readFileSync(real);
+    return real;
   }
 
   /** Regular files directly in a directory, sorted by name. */

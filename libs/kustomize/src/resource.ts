@@ -4,6 +4,7 @@
  */
 import { KustomizeError } from './errors.js';
 import { isMap, newMap, type Value, type ValueMap } from './value.js';
+import { parseDocuments } from './yaml/parse.js';
 
 /** Group, version, kind, name and namespace: what makes a resource unique in a build. */
 export interface ResId {
@@ -129,16 +130,6 @@ export function formatId(id: ResId): string {
   return `${gvk} ${namespace}${id.name}`;
 }
 
-export function sameId(a: ResId, b: ResId): boolean {
-  return (
-    a.group === b.group &&
-    a.version === b.version &&
-    a.kind === b.kind &&
-    a.name === b.name &&
-    sameNamespace(a.namespace, b.namespace)
-  );
-}
-
 /** Checks the fields every resource needs, naming the file that lacks them. */
 export function validateResource(object: ValueMap, origin: string): void {
   if (typeof object.kind !== 'string' || object.kind === '') {
@@ -152,4 +143,28 @@ export function validateResource(object: ValueMap, origin: string): void {
   if (typeof name !== 'string' || name === '') {
     throw new KustomizeError(`${origin}: missing metadata.name in ${object.kind}`);
   }
+}
+
+/**
+ * The resources a file's text holds, in order: every document, a `kind: List` (or any `*List`
+ * with items) as its items, each checked as it is handed out.
+ */
+export function* resourcesIn(text: string, origin: string): Generator<ValueMap> {
+  for (const document of parseDocuments(text, origin)) {
+    for (const object of expandLists(document, origin)) {
+      validateResource(object, origin);
+      yield object;
+    }
+  }
+}
+
+function expandLists(document: Value, origin: string): ValueMap[] {
+  if (!isMap(document)) {
+    throw new KustomizeError(`${origin}: a resource must be a YAML mapping`);
+  }
+  const kind = document.kind;
+  if (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(document.items)) {
+    return document.items.flatMap((item) => expandLists(item, origin));
+  }
+  return [document];
 }

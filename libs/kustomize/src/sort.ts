@@ -3,7 +3,10 @@
  * RBAC, config) at the top and webhooks at the end; everything else sits between, ordered by
  * group, version and kind, then namespace and name. `fifo` keeps the order resources were loaded.
  */
+import { KustomizeError } from './errors.js';
+import type { Kustomization } from './kustomization.js';
 import type { Resource } from './resource.js';
+import { describe, isMap, type Value } from './value.js';
 
 const orderFirst = [
   'Namespace',
@@ -48,6 +51,43 @@ export type SortOrder =
       readonly orderFirst?: readonly string[];
       readonly orderLast?: readonly string[];
     };
+
+/** A kustomization's `sortOptions` (kustomize reads them from the top-level one only). */
+export function sortOrderOf(kustomization: Kustomization): SortOrder {
+  const where = `${kustomization.path}: sortOptions`;
+  const options = kustomization.fields.sortOptions;
+  if (options === undefined || options === null) return { order: 'legacy' };
+  if (!isMap(options)) throw new KustomizeError(`${where} must be a mapping`);
+  for (const key of Object.keys(options)) {
+    if (key !== 'order' && key !== 'legacySortOptions') {
+      throw new KustomizeError(`${where}: unknown field "${key}"`);
+    }
+  }
+  const order = options.order ?? 'legacy';
+  if (order === 'fifo') {
+    if (options.legacySortOptions != null) {
+      throw new KustomizeError(`${where}: legacySortOptions need order: legacy`);
+    }
+    return { order };
+  }
+  if (order !== 'legacy') throw new KustomizeError(`${where}: unknown order ${describe(order)}`);
+  const legacy = options.legacySortOptions;
+  if (legacy === undefined || legacy === null) return { order };
+  if (!isMap(legacy)) throw new KustomizeError(`${where}.legacySortOptions must be a mapping`);
+  return {
+    order,
+    orderFirst: kinds(legacy.orderFirst, where),
+    orderLast: kinds(legacy.orderLast, where),
+  };
+}
+
+function kinds(value: Value | undefined, where: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new KustomizeError(`${where}: orderFirst and orderLast must be lists of kinds`);
+  }
+  return value;
+}
 
 export function sortResources(resources: readonly Resource[], sort: SortOrder): Resource[] {
   if (sort.order === 'fifo') return [...resources];

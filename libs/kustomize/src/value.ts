@@ -11,10 +11,6 @@ export function isMap(value: Value | undefined): value is ValueMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function isList(value: Value | undefined): value is Value[] {
-  return Array.isArray(value);
-}
-
 /** A map that tolerates any key, `__proto__` included. */
 export function newMap(): ValueMap {
   return Object.create(null) as ValueMap;

@@ -50,14 +50,7 @@ export function parsePatchText(
     if (target === undefined) {
       throw new KustomizeError(`${origin}: a JSON 6902 patch needs a target`);
     }
-    return [
-      {
-        type: 'json6902',
-        operations: toOperations(first, origin),
-        matcher: new ResourceMatcher(target),
-        origin,
-      },
-    ];
+    return [json6902Patch(first, origin, target)];
   }
   return documents.map((body) => {
     if (!isMap(body)) throw new KustomizeError(`${origin}: a patch must be a mapping or a list`);
@@ -84,9 +77,13 @@ export function parseJson6902(text: string, origin: string, target: Selector): P
   if (!Array.isArray(first)) {
     throw new KustomizeError(`${origin}: a JSON 6902 patch must be a list of operations`);
   }
+  return json6902Patch(first, origin, target);
+}
+
+function json6902Patch(list: readonly Value[], origin: string, target: Selector): Patch {
   return {
     type: 'json6902',
-    operations: toOperations(first, origin),
+    operations: toOperations(list, origin),
     matcher: new ResourceMatcher(target),
     origin,
   };

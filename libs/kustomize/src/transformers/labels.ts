@@ -2,10 +2,12 @@
  * commonLabels, labels and commonAnnotations: set key/value pairs on metadata and, depending on
  * the options, on pod templates and selectors of the built-in kinds.
  */
+import type { CrdConfig } from '../crds.js';
 import { KustomizeError } from '../errors.js';
 import { applyFieldSpecs, fieldSpec, type FieldSpec } from '../field-specs.js';
+import { stringMapOf } from '../kustomization.js';
 import type { Resource } from '../resource.js';
-import { isMap, newMap } from '../value.js';
+import { isMap, newMap, type Value, type ValueMap } from '../value.js';
 
 const apps = 'apps';
 const affinityTerms = [
@@ -15,25 +17,38 @@ const affinityTerms = [
   'podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution',
 ];
 
+/** The labels or annotations of pod (and job) templates of the built-in kinds. */
+function templateSpecs(field: 'labels' | 'annotations'): FieldSpec[] {
+  return [
+    fieldSpec(`spec/template/metadata/${field}`, {
+      kind: 'ReplicationController',
+      version: 'v1',
+      create: true,
+    }),
+    ...['Deployment', 'ReplicaSet', 'DaemonSet'].map((kind) =>
+      fieldSpec(`spec/template/metadata/${field}`, { kind, create: true }),
+    ),
+    fieldSpec(`spec/template/metadata/${field}`, {
+      kind: 'StatefulSet',
+      group: apps,
+      create: true,
+    }),
+    fieldSpec(`spec/template/metadata/${field}`, { kind: 'Job', group: 'batch', create: true }),
+    fieldSpec(`spec/jobTemplate/metadata/${field}`, {
+      kind: 'CronJob',
+      group: 'batch',
+      create: true,
+    }),
+    fieldSpec(`spec/jobTemplate/spec/template/metadata/${field}`, {
+      kind: 'CronJob',
+      group: 'batch',
+      create: true,
+    }),
+  ];
+}
+
 /** Labels on pod (and job) templates, for `labels[].includeTemplates`. */
-export const templateLabelSpecs: readonly FieldSpec[] = [
-  fieldSpec('spec/template/metadata/labels', {
-    kind: 'ReplicationController',
-    version: 'v1',
-    create: true,
-  }),
-  ...['Deployment', 'ReplicaSet', 'DaemonSet'].map((kind) =>
-    fieldSpec('spec/template/metadata/labels', { kind, create: true }),
-  ),
-  fieldSpec('spec/template/metadata/labels', { kind: 'StatefulSet', group: apps, create: true }),
-  fieldSpec('spec/template/metadata/labels', { kind: 'Job', group: 'batch', create: true }),
-  fieldSpec('spec/jobTemplate/metadata/labels', { kind: 'CronJob', group: 'batch', create: true }),
-  fieldSpec('spec/jobTemplate/spec/template/metadata/labels', {
-    kind: 'CronJob',
-    group: 'batch',
-    create: true,
-  }),
-];
+export const templateLabelSpecs: readonly FieldSpec[] = templateSpecs('labels');
 
 /** Selectors that must keep matching the templates, for commonLabels and includeSelectors. */
 export const selectorLabelSpecs: readonly FieldSpec[] = [
@@ -91,30 +106,7 @@ export function labelEntrySpecs(options: {
 
 export const commonAnnotationSpecs: readonly FieldSpec[] = [
   fieldSpec('metadata/annotations', { create: true }),
-  fieldSpec('spec/template/metadata/annotations', {
-    kind: 'ReplicationController',
-    version: 'v1',
-    create: true,
-  }),
-  ...['Deployment', 'ReplicaSet', 'DaemonSet'].map((kind) =>
-    fieldSpec('spec/template/metadata/annotations', { kind, create: true }),
-  ),
-  fieldSpec('spec/template/metadata/annotations', {
-    kind: 'StatefulSet',
-    group: apps,
-    create: true,
-  }),
-  fieldSpec('spec/template/metadata/annotations', { kind: 'Job', group: 'batch', create: true }),
-  fieldSpec('spec/jobTemplate/metadata/annotations', {
-    kind: 'CronJob',
-    group: 'batch',
-    create: true,
-  }),
-  fieldSpec('spec/jobTemplate/spec/template/metadata/annotations', {
-    kind: 'CronJob',
-    group: 'batch',
-    create: true,
-  }),
+  ...templateSpecs('annotations'),
 ];
 
 /** Sets every pair on every field the specs reach, creating maps where the spec allows. */
@@ -140,4 +132,44 @@ export function setPairs(
       for (const pairKey of keys) target[pairKey] = pairs[pairKey] ?? '';
     });
   }
+}
+
+/** One `labels` entry: its pairs set on metadata, and on templates and selectors if asked. */
+export function applyLabelEntry(
+  entry: ValueMap,
+  resources: readonly Resource[],
+  origin: string,
+  crds: CrdConfig,
+): void {
+  for (const key of Object.keys(entry)) {
+    if (!['pairs', 'includeSelectors', 'includeTemplates', 'fields'].includes(key)) {
+      throw new KustomizeError(`${origin}: unknown field "${key}" in labels`);
+    }
+  }
+  const pairs = entry.pairs == null ? {} : stringMapOf(entry.pairs, `${origin}: labels.pairs`);
+  const includeSelectors = entry.includeSelectors === true;
+  const specs = [
+    ...labelEntrySpecs({ includeSelectors, includeTemplates: entry.includeTemplates === true }),
+    ...(includeSelectors ? crds.labelSpecs : []),
+  ];
+  setPairs(resources, pairs, [...specs, ...customFieldSpecs(entry.fields, origin)]);
+}
+
+/** `labels[].fields`: extra field specs, `{path, kind, group, version, create}`. */
+function customFieldSpecs(value: Value | undefined, origin: string): FieldSpec[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new KustomizeError(`${origin}: labels[].fields must be a list`);
+  return value.map((item) => {
+    if (!isMap(item) || typeof item.path !== 'string') {
+      throw new KustomizeError(`${origin}: every labels[].fields entry needs a path`);
+    }
+    const options: { kind?: string; group?: string; version?: string; create?: boolean } = {
+      create: item.create === true,
+    };
+    for (const key of ['kind', 'group', 'version'] as const) {
+      const field = item[key];
+      if (typeof field === 'string') options[key] = field;
+    }
+    return fieldSpec(item.path, options);
+  });
 }

@@ -2,22 +2,20 @@
  * `replacements`: copy a value from one field of a source resource into fields of target
  * resources. Field paths are dot-separated, with `[key=value]` to pick list elements by a field,
  * numbers to pick by position and `*` for every element; `options` split values by a delimiter
- * (`delimiter`, `index`) and create missing target fields (`create`).
+ * (`delimiter`, `index`) and create missing target fields (`create`). Entries are inline or
+ * `path:` files holding one replacement or a list.
  */
+import { join } from 'node:path';
 import { KustomizeError } from '../errors.js';
-import { lookup, parseLabelSelector } from '../selector.js';
+import type { FieldReader } from '../kustomization.js';
+import type { KustomizationFiles } from '../loader.js';
+import { lookup, parseLabelSelector, type Selector } from '../selector.js';
 import type { ResId, Resource } from '../resource.js';
 import { deepCopy, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
+import { parseDocuments } from '../yaml/parse.js';
 
-interface IdSelector {
-  readonly group?: string;
-  readonly version?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly namespace?: string;
-  readonly labelSelector?: string;
-  readonly annotationSelector?: string;
-}
+/** The fields of a patch target, but compared literally: replacements take no regexes. */
+type IdSelector = Selector;
 
 interface ValueOptions {
   readonly delimiter?: string;
@@ -48,7 +46,24 @@ const selectorKeys = [
   'annotationSelector',
 ];
 
-export function parseReplacement(value: Value, origin: string): Replacement {
+/** Inline replacements, or `path:` entries naming a file with one or a list of them. */
+export function replacementsOf(fields: FieldReader, files: KustomizationFiles): Replacement[] {
+  const { root, loader, origin } = files;
+  return fields.list('replacements').flatMap((entry) => {
+    if (entry.path === undefined) return [parseReplacement(entry, origin)];
+    if (typeof entry.path !== 'string' || Object.keys(entry).length > 1) {
+      throw new KustomizeError(`${origin}: a replacements entry is a path or source and targets`);
+    }
+    const file = join(root, entry.path);
+    return parseDocuments(loader.readFile(root, entry.path), file).flatMap((document) =>
+      Array.isArray(document)
+        ? document.map((item) => parseReplacement(item, file))
+        : [parseReplacement(document, file)],
+    );
+  });
+}
+
+function parseReplacement(value: Value, origin: string): Replacement {
   if (!isMap(value)) throw new KustomizeError(`${origin}: a replacement must be a mapping`);
   checkKeys(value, ['source', 'targets'], `${origin}: replacement`);
   const source = value.source;
