@@ -17,12 +17,15 @@ export {
   requeueAfter,
   resultOf,
   combineResults,
+  runSteps,
   runSubReconcilers,
   ReconcileError,
   StallingError,
   WaitingError,
   GenericError,
   type ReconcileResult,
+  type Run,
+  type Step,
   type SubReconciler,
 } from './result.js';
 export { decideOutcome, describe, type Outcome, type Requeue, type Verdict } from './outcome.js';

@@ -2,6 +2,7 @@
  * What a reconciler answers, and the typed errors it throws. The reconcile loop turns either
  * into conditions and a requeue decision in one place (outcome.ts).
  */
+import type { ReconcileContext } from './reconciler.js';
 
 /** The verdict of a reconciler or one of its sub-reconcilers. */
 export const Result = {
@@ -40,20 +41,48 @@ export function combineResults(a: ReconcileResult, b: ReconcileResult): Reconcil
   return rank[ra] >= rank[rb] ? a : b;
 }
 
+/**
+ * One reconcile of one object, as its steps see it: the object (whose status they change),
+ * the runtime's context, and the typed state earlier steps hand to later ones.
+ */
+export interface Run<T, S> {
+  readonly obj: T;
+  readonly context: ReconcileContext;
+  state: S;
+}
+
+/** One named step of a reconcile (Flux's sub-reconciler); a thrown error ends the run. */
+export type Step<T, S> = (run: Run<T, S>) => Promise<ReconcileResult>;
+
+/**
+ * Runs steps in order (Flux's reconcileStorage → reconcileSource → …) and combines their
+ * results. A step answering `requeue` stops the chain: later steps need it.
+ */
+export function runSteps<T, S>(
+  run: Run<T, S>,
+  steps: readonly Step<T, S>[],
+): Promise<ReconcileResult> {
+  return inOrder(run, steps);
+}
+
 /** One named step of a reconcile; steps run in order and a thrown error ends the run. */
 export type SubReconciler<T> = (obj: T) => Promise<ReconcileResult>;
 
-/**
- * Runs sub-reconcilers in order (Flux's reconcileStorage → reconcileSource → …) and
- * combines their results. A step answering `requeue` stops the chain: later steps need it.
- */
-export async function runSubReconcilers<T>(
+/** As runSteps, for steps that take only the object (kept until every kind uses Step). */
+export function runSubReconcilers<T>(
   obj: T,
   steps: readonly SubReconciler<T>[],
 ): Promise<ReconcileResult> {
+  return inOrder(obj, steps);
+}
+
+async function inOrder<A>(
+  input: A,
+  steps: readonly ((input: A) => Promise<ReconcileResult>)[],
+): Promise<ReconcileResult> {
   let combined: ReconcileResult = Result.Empty;
   for (const step of steps) {
-    const result = await step(obj);
+    const result = await step(input);
     combined = combineResults(combined, result);
     if (resultOf(result) === Result.Requeue) break;
   }
