@@ -14,52 +14,74 @@ export interface SourceControllerOptions {
 
 const mebibyte = 1024 * 1024;
 
+/** Flux's defaults; the flags and sourceOptionsFrom both read them from here. */
+const defaultSourceOptions = {
+  storagePath: '/data',
+  storageAddr: ':9090',
+  artifactRetentionRecords: 2,
+  gitRepositoryMaxSize: 1024 * mebibyte,
+  helmIndexMaxSize: 50 * mebibyte,
+  helmChartMaxSize: 10 * mebibyte,
+} as const satisfies Omit<SourceControllerOptions, 'storageAdvAddr'>;
+
 export function addSourceFlags(command: Command): Command {
+  const d = defaultSourceOptions;
   const options = [
-    new Option('--storage-path <path>', 'where artifacts are stored').default('/data'),
+    new Option('--storage-path <path>', 'where artifacts are stored').default(d.storagePath),
     new Option('--storage-addr <addr>', 'the address the artifact server binds to').default(
-      ':9090',
+      d.storageAddr,
     ),
     new Option(
       '--storage-adv-addr <addr>',
       'the host[:port] consumers download artifacts from; defaults to the pod hostname',
     ),
     new Option('--artifact-retention-records <n>', 'how many artifacts to keep per object')
-      .default(2)
+      .default(d.artifactRetentionRecords)
       .argParser(positive),
     new Option(
       '--git-repository-max-size <bytes>',
       'refuse Git repositories whose fetch is larger than this',
     )
-      .default(1024 * mebibyte)
+      .default(d.gitRepositoryMaxSize)
       .argParser(positive),
     new Option('--helm-index-max-size <bytes>', 'refuse Helm repository indexes larger than this')
-      .default(50 * mebibyte)
+      .default(d.helmIndexMaxSize)
       .argParser(positive),
     new Option('--helm-chart-max-size <bytes>', 'refuse Helm charts larger than this')
-      .default(10 * mebibyte)
+      .default(d.helmChartMaxSize)
       .argParser(positive),
   ];
   for (const option of options) command.addOption(option);
   return command;
 }
 
+/** Reads the flags back from `command.opts()`; a value that is absent takes its default. */
 export function sourceOptionsFrom(
   values: Readonly<Record<string, unknown>>,
 ): SourceControllerOptions {
-  const text = (key: string, fallback: string): string =>
-    typeof values[key] === 'string' ? values[key] : fallback;
-  const number = (key: string, fallback: number): number =>
-    typeof values[key] === 'number' ? values[key] : fallback;
-  const storageAddr = text('storageAddr', ':9090');
+  const d = defaultSourceOptions;
+  const text = (key: 'storagePath' | 'storageAddr'): string => {
+    const value = values[key];
+    return typeof value === 'string' ? value : d[key];
+  };
+  const number = (
+    key:
+      'artifactRetentionRecords' | 'gitRepositoryMaxSize' | 'helmIndexMaxSize' | 'helmChartMaxSize',
+  ): number => {
+    const value = values[key];
+    return typeof value === 'number' ? value : d[key];
+  };
+  const storageAddr = text('storageAddr');
+  const storageAdvAddr = values.storageAdvAddr;
   return {
-    storagePath: text('storagePath', '/data'),
+    storagePath: text('storagePath'),
     storageAddr,
-    storageAdvAddr: text('storageAdvAddr', defaultAdvertisedAddress(storageAddr)),
-    artifactRetentionRecords: number('artifactRetentionRecords', 2),
-    gitRepositoryMaxSize: number('gitRepositoryMaxSize', 1024 * mebibyte),
-    helmIndexMaxSize: number('helmIndexMaxSize', 50 * mebibyte),
-    helmChartMaxSize: number('helmChartMaxSize', 10 * mebibyte),
+    storageAdvAddr:
+      typeof storageAdvAddr === 'string' ? storageAdvAddr : defaultAdvertisedAddress(storageAddr),
+    artifactRetentionRecords: number('artifactRetentionRecords'),
+    gitRepositoryMaxSize: number('gitRepositoryMaxSize'),
+    helmIndexMaxSize: number('helmIndexMaxSize'),
+    helmChartMaxSize: number('helmChartMaxSize'),
   };
 }
 

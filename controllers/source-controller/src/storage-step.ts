@@ -9,8 +9,16 @@ import {
   markTrue,
   type ReconcilableObject,
   type ReconcileResult,
+  type Run,
 } from '@tide/runtime';
-import type { Artifact, KubeObject } from '@tide/kube';
+import type { Artifact, KindRef, KubeObject } from '@tide/kube';
+
+/** What the state of every source kind's run holds: its kind and where artifacts live. */
+export interface SourceState {
+  /** The reconciler's kind: it owns the artifacts in storage and names the object in messages. */
+  readonly kind: KindRef;
+  readonly storage: Storage;
+}
 
 /** The part of a source's status the storage step reads and corrects. */
 export interface StoredArtifactStatus {
@@ -20,26 +28,28 @@ export interface StoredArtifactStatus {
 /**
  * The storage step every source kind runs first: an artifact in status whose file is gone
  * is dropped (the next steps rebuild it), a URL from an old advertised address is
- * corrected, and older artifacts beyond the retention count are removed.
+ * corrected, and older artifacts beyond the retention count are removed. Sets no condition.
  */
-export async function storedArtifact(
-  obj: StoredArtifactStatus,
-  owner: ArtifactOwner,
-  storage: Storage,
-): Promise<void> {
+export async function reconcileStorage({
+  obj,
+  state,
+}: Run<StoredArtifactStatus & KubeObject, SourceState>): Promise<ReconcileResult> {
+  const { storage } = state;
+  const owner = artifactOwner(state.kind, obj);
   const artifact = obj.status?.artifact;
   if (artifact === undefined) {
     await storage.garbageCollect(owner);
-    return;
+    return Result.Success;
   }
   if (!(await storage.has({ path: artifact.path, size: artifact.size ?? -1 }))) {
     delete obj.status?.artifact;
     await storage.garbageCollect(owner);
-    return;
+    return Result.Success;
   }
   const url = storage.urlFor(artifact.path);
   if (artifact.url !== url && obj.status !== undefined) obj.status.artifact = { ...artifact, url };
   await storage.garbageCollect(owner, [basename(artifact.path)]);
+  return Result.Success;
 }
 
 /**
@@ -102,30 +112,22 @@ async function recordStored(
 }
 
 /** Where a source kind's artifacts live in storage, per object. */
-export function artifactOwner(kind: string, obj: KubeObject): ArtifactOwner {
-  return { kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '' };
+export function artifactOwner(kind: KindRef, obj: KubeObject): ArtifactOwner {
+  return {
+    kind: kind.kind,
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name ?? '',
+  };
 }
 
 /** `GitRepository apps/podinfo`: how messages name a source. */
-export function sourceName(kind: string, obj: KubeObject): string {
-  return `${kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-}
-
-/** The storage sub-reconciler every source kind runs first. */
-export function reconcileStorage(
-  kind: string,
-  obj: StoredArtifactStatus & KubeObject,
-  storage: Storage,
-): () => Promise<ReconcileResult> {
-  return async () => {
-    await storedArtifact(obj, artifactOwner(kind, obj), storage);
-    return Result.Success;
-  };
+export function sourceName(kind: KindRef, obj: KubeObject): string {
+  return `${kind.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
 /** Finalizer of every source kind: its artifacts leave storage with it. */
 export async function removeArtifacts(
-  kind: string,
+  kind: KindRef,
   obj: KubeObject,
   storage: Storage,
 ): Promise<ReconcileResult> {

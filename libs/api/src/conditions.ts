@@ -77,5 +77,13 @@ export const ConditionReason = {
   SourceManagerFailed: 'SourceManagerFailed',
   InvalidPolicySelector: 'InvalidPolicySelector',
   RemovedTemplateField: 'RemovedTemplateField',
+  /** An included GitRepository, or its artifact, is not available (IncludeUnavailable). */
+  IncludeUnavailable: 'IncludeUnavailable',
+  /** ArtifactOutdated while the upstream's new revision is being built. */
+  NewRevision: 'NewRevision',
+  /** The event a source records when it stored an artifact with a new digest. */
+  NewArtifact: 'NewArtifact',
+  /** A HelmChart's source, or the source's artifact, is not available yet. */
+  SourceUnavailable: 'SourceUnavailable',
 } as const;
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

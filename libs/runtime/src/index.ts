@@ -18,7 +18,6 @@ export {
   resultOf,
   combineResults,
   runSteps,
-  runSubReconcilers,
   ReconcileError,
   StallingError,
   WaitingError,
@@ -26,7 +25,6 @@ export {
   type ReconcileResult,
   type Run,
   type Step,
-  type SubReconciler,
 } from './result.js';
 export { decideOutcome, describe, type Outcome, type Requeue, type Verdict } from './outcome.js';
 export {

@@ -58,31 +58,13 @@ export type Step<T, S> = (run: Run<T, S>) => Promise<ReconcileResult>;
  * Runs steps in order (Flux's reconcileStorage → reconcileSource → …) and combines their
  * results. A step answering `requeue` stops the chain: later steps need it.
  */
-export function runSteps<T, S>(
+export async function runSteps<T, S>(
   run: Run<T, S>,
   steps: readonly Step<T, S>[],
 ): Promise<ReconcileResult> {
-  return inOrder(run, steps);
-}
-
-/** One named step of a reconcile; steps run in order and a thrown error ends the run. */
-export type SubReconciler<T> = (obj: T) => Promise<ReconcileResult>;
-
-/** As runSteps, for steps that take only the object (kept until every kind uses Step). */
-export function runSubReconcilers<T>(
-  obj: T,
-  steps: readonly SubReconciler<T>[],
-): Promise<ReconcileResult> {
-  return inOrder(obj, steps);
-}
-
-async function inOrder<A>(
-  input: A,
-  steps: readonly ((input: A) => Promise<ReconcileResult>)[],
-): Promise<ReconcileResult> {
   let combined: ReconcileResult = Result.Empty;
   for (const step of steps) {
-    const result = await step(input);
+    const result = await step(run);
     combined = combineResults(combined, result);
     if (resultOf(result) === Result.Requeue) break;
   }
