@@ -112,12 +112,12 @@ beforeAll(async () => {
     (sink) => writeTarball(sharedEntries, sink),
     { revision: 'main@sha1:1111111111111111111111111111111111111111' },
   );
-  await env.source(gitRepositoryKind, gitRepository('shared', {}), { artifact: shared });
-  await env.source(gitRepositoryKind, gitRepository('no-artifact', {}));
-  await env.source(gitRepositoryKind, gitRepository('gone', {}), {
+  await env.cached(gitRepositoryKind, gitRepository('shared', {}), { artifact: shared });
+  await env.cached(gitRepositoryKind, gitRepository('no-artifact', {}));
+  await env.cached(gitRepositoryKind, gitRepository('gone', {}), {
     artifact: { ...shared, path: 'gitrepository/nowhere/gone/0.tar.gz' },
   });
-  await env.source(gitRepositoryKind, gitRepository('tampered', {}), {
+  await env.cached(gitRepositoryKind, gitRepository('tampered', {}), {
     artifact: { ...shared, digest: `sha256:${'0'.repeat(64)}` },
   });
 

@@ -125,10 +125,10 @@ beforeAll(async () => {
     metadata: { name },
     spec: { url: charts.url, interval: '1h', ...(secret ? { secretRef: { name: 'auth' } } : {}) },
   });
-  await env.source(helmRepositoryKind, repository('charts', true), { artifact: index });
-  await env.source(helmRepositoryKind, repository('no-auth', false), { artifact: index });
-  await env.source(helmRepositoryKind, repository('no-artifact', true));
-  await env.source(helmRepositoryKind, repository('gone', true), {
+  await env.cached(helmRepositoryKind, repository('charts', true), { artifact: index });
+  await env.cached(helmRepositoryKind, repository('no-auth', false), { artifact: index });
+  await env.cached(helmRepositoryKind, repository('no-artifact', true));
+  await env.cached(helmRepositoryKind, repository('gone', true), {
     artifact: { ...index, path: 'helmrepository/nowhere/gone/index.yaml' },
   });
 
@@ -143,7 +143,7 @@ beforeAll(async () => {
     (sink) => writeTarball(entries, sink),
     { revision: gitRevision },
   );
-  await env.source(
+  await env.cached(
     gitRepositoryKind,
     {
       apiVersion: 'source.toolkit.fluxcd.io/v1',

@@ -2,58 +2,35 @@ import { expect, it } from '@jest/globals';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Storage } from '@tide/artifact';
-import { makeTempDir, sharedControlPlane, waitFor, type TempDir } from '@tide/harness';
+import { makeTempDir } from '@tide/harness';
+import type { KindRef } from '@tide/kube';
+import type { ReconcilableObject } from '@tide/runtime';
 import {
-  Informer,
-  ReconcileError,
-  createLogger,
-  resultOf,
-  type EventInput,
-  type ReconcilableObject,
-  type ReconcileContext,
-  type ReconcileResult,
-  type Run,
-} from '@tide/runtime';
+  conditionsOf,
+  outcomeOf,
+  startStepEnvironment as startSharedStepEnvironment,
+  type StepEnvironment as SharedStepEnvironment,
+} from '@tide/test-support';
 import { reconcileStorage, type StoredArtifactStatus } from '../src/storage-step.js';
-import { KubeClient, PatchType, type KindRef, type KubeObject } from '@tide/kube';
+
+export { condition, conditionsOf, outcomeOf } from '@tide/test-support';
 
 /**
- * What the per-step table tests share in one file: a storage in a temp dir, a storage whose
- * writes fail, and a namespace on the shared control plane for the Secrets and the read
- * caches of other sources that some steps read. No controller runs: a test calls one step.
+ * The shared step environment (@tide/test-support) with what source steps also need: an
+ * artifact storage in a temp dir, and one whose writes fail.
  */
-export interface StepEnvironment {
-  readonly namespace: string;
-  readonly client: KubeClient;
+export interface StepEnvironment extends SharedStepEnvironment {
   readonly storage: Storage;
   /** Its base path is below a regular file, so every write fails. */
   readonly brokenStorage: Storage;
-  /** Creates a Secret in the namespace. */
-  secret(name: string, stringData: Readonly<Record<string, string>>): Promise<void>;
-  /**
-   * Creates a source object with the given status and waits until the read cache of its
-   * kind holds it, as a step would find it.
-   */
-  source(kind: KindRef, obj: ReconcilableObject, status?: unknown): Promise<void>;
-  /** A run of one step over `obj` and `state`, recording the events it emits. */
-  run<T, S>(obj: T, state: S): StepRun<T, S>;
-  stop(): Promise<void>;
-}
-
-export interface StepRun<T, S> {
-  readonly run: Run<T, S>;
-  readonly events: EventInput[];
-  /** How many times the step wrote its progress to status early. */
-  readonly statusPatches: () => number;
 }
 
 export async function startStepEnvironment(
   prefix: string,
   options: { caches?: readonly KindRef[] } = {},
 ): Promise<StepEnvironment> {
-  const controlPlane = sharedControlPlane();
-  const namespace = await controlPlane.createNamespace(prefix);
-  const temp: TempDir = await makeTempDir(`${prefix}-storage`);
+  const shared = await startSharedStepEnvironment(prefix, options);
+  const temp = await makeTempDir(`${prefix}-storage`);
   const storage = new Storage({
     basePath: join(temp.path, 'data'),
     advertisedAddress: 'artifacts.test:9090',
@@ -65,113 +42,14 @@ export async function startStepEnvironment(
     basePath: join(temp.path, 'not-a-directory', 'data'),
     advertisedAddress: 'artifacts.test:9090',
   });
-  const client = new KubeClient({ kubeConfig: controlPlane.kubeConfig });
-  const logger = createLogger({ level: 'error' });
-  const informers = (options.caches ?? []).map(
-    (kind) => new Informer({ client, kind, namespace, logger }),
-  );
-  for (const informer of informers) informer.start();
-  await Promise.all(informers.map((informer) => informer.waitForSync()));
-  const informerOf = (kind: KindRef): Informer => {
-    const informer = informers.find((i) => i.kind.kind === kind.kind);
-    if (informer === undefined) throw new Error(`this test keeps no cache of ${kind.kind}`);
-    return informer;
-  };
-  const stopping = new AbortController();
-
   return {
-    namespace,
-    client,
+    ...shared,
     storage,
     brokenStorage,
-    async secret(name, stringData) {
-      await client.create(
-        { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
-        { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData } as never,
-      );
-    },
-    async source(kind, obj, status) {
-      const informer = informerOf(kind);
-      const name = obj.metadata.name ?? '';
-      let created = await client.create(kind, { ...obj, metadata: { ...obj.metadata, namespace } });
-      if (status !== undefined) {
-        created = await client.patch(
-          kind,
-          { namespace, name },
-          { status },
-          { type: PatchType.Merge, subresource: 'status' },
-        );
-      }
-      const resourceVersion = created.metadata.resourceVersion;
-      await waitFor(
-        () =>
-          Promise.resolve(
-            informer.get(namespace, name)?.metadata.resourceVersion === resourceVersion ||
-              undefined,
-          ),
-        { timeoutMs: 10_000, intervalMs: 20, what: `${kind.kind} ${name} in the read cache` },
-      );
-    },
-    run<T, S>(obj: T, state: S): StepRun<T, S> {
-      const events: EventInput[] = [];
-      let statusPatches = 0;
-      const context: ReconcileContext = {
-        logger,
-        reconcileID: 'step-test',
-        signal: stopping.signal,
-        client,
-        event: (event) => {
-          events.push(event);
-          return Promise.resolve();
-        },
-        patchStatus: () => {
-          statusPatches += 1;
-          return Promise.resolve();
-        },
-        // The runtime's cache is typed by the caller's generic, as the Manager's is.
-        cache: <U extends KubeObject>(kind: KindRef) => informerOf(kind) as Informer<U>,
-      };
-      return { run: { obj, context, state }, events, statusPatches: () => statusPatches };
-    },
     async stop() {
-      stopping.abort();
-      for (const informer of informers) await informer.stop();
-      client.close();
+      await shared.stop();
       await temp.remove();
     },
-  };
-}
-
-/**
- * What a step answered, in one word a table can hold: its result (`success`, `empty`,
- * `requeue`), or the class and reason of the typed error it threw.
- */
-export async function outcomeOf(answer: Promise<ReconcileResult>): Promise<string> {
-  try {
-    return resultOf(await answer);
-  } catch (error) {
-    if (error instanceof ReconcileError) return `${error.name}(${error.reason})`;
-    throw error;
-  }
-}
-
-/** The conditions of an object as `Type=Status:Reason`, sorted by type. */
-export function conditionsOf(obj: {
-  status?: { conditions?: readonly { type: string; status: string; reason: string }[] };
-}): string[] {
-  return (obj.status?.conditions ?? [])
-    .map((c) => `${c.type}=${c.status}:${c.reason}`)
-    .sort((a, b) => a.localeCompare(b));
-}
-
-/** A condition as a step test writes it into the status before the step runs. */
-export function condition(type: string, status: 'True' | 'False', reason: string) {
-  return {
-    type,
-    status,
-    reason,
-    message: 'set before the step',
-    lastTransitionTime: '2026-01-01T00:00:00Z',
   };
 }
 
