@@ -115,7 +115,7 @@ function toGitError(
   const safeUrl = redactUrl(url);
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'SmartHttpError' || code === 'ParseError') {
+    if (typeof code === 'string' && notGitAnswers.has(code)) {
       const status = answer === undefined ? 'no answer' : `HTTP ${answer.status}`;
       const type = answer === undefined ? '' : `, content-type ${answer.contentType}`;
       return new GitError(
@@ -147,6 +147,9 @@ function toGitError(
   }
   return new GitError('OperationFailed', `${safeUrl}: ${String(error)}`);
 }
+
+/** isomorphic-git errors that mean the answer was not Git's (some quote the body). */
+const notGitAnswers = new Set(['SmartHttpError', 'ParseError', 'EmptyServerResponseError']);
 
 interface RemoteRef {
   readonly ref: string;
