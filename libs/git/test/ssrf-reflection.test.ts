@@ -33,7 +33,11 @@ describe('a Git URL pointing at a non-Git HTTP server', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   });
 
   const failure = async (url: string): Promise<GitError> => {

@@ -18,7 +18,9 @@ async function listen(server: Server): Promise<string> {
 const close = (server: Server): Promise<void> =>
   new Promise((resolve) => {
     server.closeAllConnections();
-    server.close(() => resolve());
+    server.close(() => {
+      resolve();
+    });
   });
 
 describe('remote resource fetches', () => {
