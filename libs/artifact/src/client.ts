@@ -1,18 +1,21 @@
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import {
-  isAbsolute,
-  join,
-  normalize,
-  relative,
-  resolve as resolvePath,
-  dirname,
-  sep,
-} from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, realpath, rm } from 'node:fs/promises';
+import { isAbsolute, join, normalize, relative, resolve as resolvePath, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Parser, x as extract, type ReadEntry } from 'tar';
+import { Parser, Unpack, type ReadEntry } from 'tar';
 import { parseDigest } from './digest.js';
 import { ArtifactFetchError, download } from './download.js';
+import {
+  UnsafeArchiveError,
+  defaultArchiveLimits,
+  entryCounter,
+  gunzipInto,
+  type ArchiveLimits,
+} from './read.js';
+import { LinkTable, escapingLinks } from './tree.js';
+
+export { UnsafeArchiveError };
 
 export interface FetchArtifactOptions {
   readonly url: string;
@@ -75,25 +78,38 @@ function causeOf(error: unknown): string {
   return String(error);
 }
 
-export class UnsafeArchiveError extends Error {
-  override readonly name = 'UnsafeArchiveError';
-}
-
 /**
  * Extracts a tar.gz into `dir` (created if missing). Every entry must stay inside `dir`: an
- * absolute path, a `..` segment, a link whose target leaves `dir`, or a device/FIFO entry
- * rejects the whole archive with UnsafeArchiveError before anything is written.
+ * absolute path, a `..` segment, a link whose target leaves `dir` (alone or through a chain of
+ * the archive's own symlinks), a hardlink through a symlink, a device/FIFO entry, or an archive
+ * past its limits rejects the whole archive with UnsafeArchiveError before anything is
+ * written. After extraction every symlink is resolved again against the real filesystem;
+ * one that leads outside removes what was extracted and fails.
  */
-export async function extractTarball(archive: Buffer, dir: string): Promise<void> {
+export async function extractTarball(
+  archive: Buffer,
+  dir: string,
+  limits: ArchiveLimits = {},
+): Promise<void> {
+  const bounds = { ...defaultArchiveLimits, ...limits };
   const root = resolvePath(dir);
-  await scanArchive(archive, root);
+  await scanArchive(archive, root, bounds);
+  const created = !existsSync(root);
   await mkdir(root, { recursive: true });
-  await new Promise<void>((resolve, reject) => {
-    const unpack = extract({ cwd: root, strict: true, preserveOwner: false });
+  const unpack = new Unpack({ cwd: root, strict: true, preserveOwner: false });
+  const done = new Promise<void>((resolve, reject) => {
     unpack.on('error', reject);
     unpack.on('close', resolve);
-    unpack.end(archive);
   });
+  await Promise.all([gunzipInto(archive, bounds.maxUncompressedBytes, unpack), done]);
+  const physicalRoot = await realpath(root);
+  const escapes = await escapingLinks(physicalRoot);
+  if (escapes.length > 0) {
+    if (created) await rm(root, { recursive: true, force: true });
+    throw new UnsafeArchiveError(
+      `unsafe archive: ${escapes.slice(0, 5).join('; ')}: symbolic link resolves outside the target directory`,
+    );
+  }
 }
 
 const allowedTypes = new Set([
@@ -106,9 +122,23 @@ const allowedTypes = new Set([
 ]);
 
 /** Reads every header first, so a bad entry late in the archive writes nothing. */
-async function scanArchive(archive: Buffer, root: string): Promise<void> {
+async function scanArchive(
+  archive: Buffer,
+  root: string,
+  limits: Required<ArchiveLimits>,
+): Promise<void> {
   const problems: string[] = [];
+  const links = new LinkTable();
+  const countEntry = entryCounter(limits.maxEntries);
+  let tooMany: UnsafeArchiveError | undefined;
   const check = (entry: ReadEntry): void => {
+    entry.resume();
+    try {
+      countEntry();
+    } catch (error) {
+      tooMany ??= error as UnsafeArchiveError;
+      return;
+    }
     const path = entry.path;
     if (!allowedTypes.has(entry.type))
       problems.push(`${path}: entries of type ${entry.type} are not allowed`);
@@ -116,24 +146,23 @@ async function scanArchive(archive: Buffer, root: string): Promise<void> {
     if (path.split(/[\\/]/).includes('..')) problems.push(`${path}: path contains '..'`);
     const target = join(root, path);
     if (!isInside(root, target)) problems.push(`${path}: leaves the target directory`);
-    if ((entry.type === 'SymbolicLink' || entry.type === 'Link') && entry.linkpath !== undefined) {
-      const base = entry.type === 'SymbolicLink' ? dirname(target) : root;
-      const linkTarget = isAbsolute(entry.linkpath)
-        ? entry.linkpath
-        : resolvePath(base, entry.linkpath);
-      if (!isInside(root, linkTarget))
-        problems.push(`${path}: link to ${entry.linkpath} leaves the target directory`);
-    }
-    entry.resume();
+    // Resolved against the links the archive itself creates, the way the kernel will.
+    const why = links.add(path, entry.type, entry.linkpath);
+    if (why !== undefined) problems.push(`${path}: ${why}`);
   };
-  await new Promise<void>((resolve, reject) => {
-    const parser = new Parser({ strict: true, onReadEntry: check });
+  const parser = new Parser({ strict: true, onReadEntry: check });
+  const parsed = new Promise<void>((resolve, reject) => {
     parser.on('error', reject);
     parser.on('end', resolve);
-    parser.end(archive);
-  }).catch((error: unknown) => {
-    throw new UnsafeArchiveError(`invalid archive: ${causeOf(error)}`, { cause: error });
   });
+  await Promise.all([gunzipInto(archive, limits.maxUncompressedBytes, parser), parsed]).catch(
+    (error: unknown) => {
+      if (error instanceof UnsafeArchiveError) throw error;
+      throw new UnsafeArchiveError(`invalid archive: ${causeOf(error)}`, { cause: error });
+    },
+  );
+  if (tooMany !== undefined) throw tooMany;
+  problems.push(...links.problems());
   if (problems.length > 0) {
     throw new UnsafeArchiveError(
       `unsafe archive, nothing extracted: ${problems.slice(0, 5).join('; ')}`,

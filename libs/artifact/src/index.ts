@@ -8,13 +8,20 @@ export {
   buildTar,
   writeTarball,
   normalizeEntryPath,
+  UnsafeTarballEntryError,
   type TarEntry,
   type TarOptions,
 } from './tarball.js';
 export { sha256Digest, parseDigest } from './digest.js';
 export { IgnoreMatcher, defaultExclusions, sourceIgnoreFile, type IgnoreRules } from './ignore.js';
-export { collectDirectory } from './tree.js';
-export { readTarball } from './read.js';
+export { collectDirectory, escapingLinks, LinkTable } from './tree.js';
+export {
+  readTarball,
+  gunzipBounded,
+  defaultArchiveLimits,
+  ArchiveTooLargeError,
+  type ArchiveLimits,
+} from './read.js';
 export {
   Storage,
   StorageError,

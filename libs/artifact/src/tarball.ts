@@ -1,6 +1,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, gzipSync } from 'node:zlib';
+import { LinkTable } from './tree.js';
 
 /** One entry of an artifact tarball. Paths are relative, `/`-separated, never `..`. */
 export type TarEntry =
@@ -60,6 +61,7 @@ function* tarChunks(entries: readonly TarEntry[], options: TarOptions): Generato
     if (byPath.has(path)) throw new Error(`duplicate tarball entry ${path}`);
     byPath.set(path, { ...entry, path });
   }
+  refuseEscapingLinks(byPath.values());
   const directories = new Set<string>();
   for (const path of options.asGiven === true ? [] : byPath.keys()) {
     const parts = path.split('/');
@@ -84,6 +86,32 @@ function* tarChunks(entries: readonly TarEntry[], options: TarOptions): Generato
     }
   }
   yield Buffer.alloc(block * 2);
+}
+
+/** A tarball refused because one of its symlinks would lead outside the tree. */
+export class UnsafeTarballEntryError extends Error {
+  override readonly name = 'UnsafeTarballEntryError';
+}
+
+/**
+ * An artifact never carries a link out of its own tree: each symlink is resolved through
+ * the tree's other links (a chain included), and an absolute or escaping one is refused,
+ * since every consumer would refuse the artifact anyway.
+ */
+function refuseEscapingLinks(entries: Iterable<TarEntry>): void {
+  const table = new LinkTable();
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const why = table.add(
+      entry.path,
+      entry.type === 'symlink' ? 'SymbolicLink' : 'File',
+      entry.type === 'symlink' ? entry.target : undefined,
+    );
+    if (why !== undefined) problems.push(`${entry.path}: ${why}`);
+  }
+  problems.push(...table.problems());
+  if (problems.length > 0)
+    throw new UnsafeTarballEntryError(`refusing to archive: ${problems.slice(0, 5).join('; ')}`);
 }
 
 /** Byte-wise order of UTF-8 paths, the same on every machine and locale. */

@@ -8,6 +8,8 @@ export interface Transport extends HttpClient {
   bytesReceived(): number;
   /** The first transport-level failure (timeout, size, network), if any. */
   failure(): GitError | undefined;
+  /** Status and content type of the last answer, to describe it without its body. */
+  lastAnswer(): { status: number; contentType: string } | undefined;
 }
 
 export interface TransportOptions {
@@ -28,6 +30,7 @@ export interface TransportOptions {
 export function createTransport(options: TransportOptions): Transport {
   let received = 0;
   let failure: GitError | undefined;
+  let lastAnswer: { status: number; contentType: string } | undefined;
   // isomorphic-git may wrap or replace the errors its transport throws; remember the first.
   const fail = (error: GitError): GitError => {
     failure ??= error;
@@ -36,6 +39,7 @@ export function createTransport(options: TransportOptions): Transport {
   return {
     bytesReceived: () => received,
     failure: () => failure,
+    lastAnswer: () => lastAnswer,
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       const body = req.body === undefined ? undefined : await collect(req.body);
       const response = await send(req, body, options).catch((error: unknown) => {
@@ -70,6 +74,10 @@ export function createTransport(options: TransportOptions): Transport {
       for (const [name, value] of Object.entries(response.headers)) {
         if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       }
+      lastAnswer = {
+        status: response.statusCode ?? 0,
+        contentType: headers['content-type'] ?? 'none',
+      };
       return {
         url: req.url,
         method: req.method ?? 'GET',

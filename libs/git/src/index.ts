@@ -18,5 +18,20 @@ export {
   type ResolvedReference,
 } from './repository.js';
 export { highestMatchingTag } from './semver.js';
-export { GitObjectStore, type TreeFile } from './tree.js';
-export { PackError, PackReader, objectId, type GitObject } from './pack.js';
+export {
+  GitObjectStore,
+  InvalidTreeError,
+  parseTree,
+  type TreeEntry,
+  type TreeFile,
+} from './tree.js';
+export {
+  PackError,
+  PackReader,
+  PackTooLargeError,
+  defaultPackLimits,
+  objectId,
+  type GitObject,
+  type PackLimits,
+} from './pack.js';
+export { checkoutTree, physicalPath, UnsafeCheckoutError } from './checkout.js';

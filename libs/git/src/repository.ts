@@ -2,6 +2,7 @@ import git from 'isomorphic-git';
 import { authorizationHeaders, type GitCredentials } from './auth.js';
 import { GitError, redactUrl } from './errors.js';
 import { createTransport, type Transport } from './http-client.js';
+import { PackTooLargeError, type PackLimits } from './pack.js';
 import { GitObjectStore } from './tree.js';
 import { fetchPackfile } from './upload-pack.js';
 import { highestMatchingTag } from './semver.js';
@@ -22,6 +23,8 @@ export interface RemoteOptions {
   readonly timeoutMs: number;
   /** Refuse repositories whose download exceeds this many bytes. */
   readonly maxBytes?: number;
+  /** Bounds on the inflated objects (default `defaultPackLimits`). */
+  readonly packLimits?: PackLimits;
 }
 
 /** A reference resolved against the remote: what to fetch and the revision it becomes. */
@@ -61,6 +64,14 @@ export function checkUrl(url: string): void {
       `${redactUrl(url)}: unsupported scheme ${parsed.protocol} (use http or https)`,
     );
   }
+  // A fragment or query would cut off the `/info/refs?service=…` the client appends, letting
+  // the URL name any path on the host.
+  if (url.includes('#') || url.includes('?')) {
+    throw new GitError(
+      'InvalidReference',
+      `${redactUrl(url).replace(/[?#].*$/, '')}: a Git URL may not carry a query or fragment`,
+    );
+  }
 }
 
 /** Runs `operation` with a transport bounded by the remote's timeout. */
@@ -84,18 +95,34 @@ async function withTransport<T>(
   try {
     return await operation(http);
   } catch (error) {
-    throw http.failure() ?? toGitError(error, remote.url);
+    throw http.failure() ?? toGitError(error, remote.url, http.lastAnswer());
   } finally {
     clearTimeout(timer);
   }
 }
 
-/** Turns isomorphic-git's errors into GitErrors whose messages name the (redacted) URL. */
-function toGitError(error: unknown, url: string): GitError {
+/**
+ * Turns isomorphic-git's errors into GitErrors whose messages name the (redacted) URL. No
+ * part of a response body or reason phrase is ever copied: the URL may point anywhere, and
+ * the message ends up in status and events.
+ */
+function toGitError(
+  error: unknown,
+  url: string,
+  answer: { status: number; contentType: string } | undefined,
+): GitError {
   if (error instanceof GitError) return error;
   const safeUrl = redactUrl(url);
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && notGitAnswers.has(code)) {
+      const status = answer === undefined ? 'no answer' : `HTTP ${answer.status}`;
+      const type = answer === undefined ? '' : `, content-type ${answer.contentType}`;
+      return new GitError(
+        'OperationFailed',
+        `${safeUrl}: not a Git smart-HTTP endpoint (${status}${type})`,
+      );
+    }
     const data = (error as { data?: { statusCode?: number } }).data;
     if (code === 'HttpError' && (data?.statusCode === 401 || data?.statusCode === 403)) {
       return new GitError(
@@ -111,12 +138,18 @@ function toGitError(error: unknown, url: string): GitError {
     }
     if (code === 'NotFoundError')
       return new GitError('NotFound', `${safeUrl}: ${error.message}`, { cause: error });
+    if (code === 'HttpError') {
+      return new GitError('OperationFailed', `${safeUrl}: HTTP ${data?.statusCode ?? 'error'}`);
+    }
     const inner = error.cause instanceof GitError ? error.cause : undefined;
     if (inner !== undefined) return inner;
     return new GitError('OperationFailed', `${safeUrl}: ${error.message}`, { cause: error });
   }
   return new GitError('OperationFailed', `${safeUrl}: ${String(error)}`);
 }
+
+/** isomorphic-git errors that mean the answer was not Git's (some quote the body). */
+const notGitAnswers = new Set(['SmartHttpError', 'ParseError', 'EmptyServerResponseError']);
 
 interface RemoteRef {
   readonly ref: string;
@@ -220,8 +253,13 @@ export async function fetchCommit(
     });
     let store: GitObjectStore;
     try {
-      store = GitObjectStore.fromPack(pack);
+      store = GitObjectStore.fromPack(pack, remote.packLimits);
     } catch (error) {
+      if (error instanceof PackTooLargeError) {
+        throw new GitError('TooLarge', `${redactUrl(remote.url)}: ${error.message}`, {
+          cause: error,
+        });
+      }
       throw new GitError(
         'OperationFailed',
         `${redactUrl(remote.url)}: unreadable packfile: ${(error as Error).message}`,

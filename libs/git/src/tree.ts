@@ -1,4 +1,4 @@
-import { PackReader, type GitObject } from './pack.js';
+import { PackReader, type GitObject, type PackLimits } from './pack.js';
 
 /** A file of a commit's tree. */
 export interface TreeFile {
@@ -12,8 +12,8 @@ export interface TreeFile {
 export class GitObjectStore {
   constructor(private readonly pack: PackReader) {}
 
-  static fromPack(pack: Buffer): GitObjectStore {
-    return new GitObjectStore(PackReader.parse(pack));
+  static fromPack(pack: Buffer, limits: PackLimits = {}): GitObjectStore {
+    return new GitObjectStore(PackReader.parse(pack, limits));
   }
 
   has(oid: string): boolean {
@@ -41,7 +41,7 @@ export class GitObjectStore {
   async listTree(commit: string): Promise<TreeFile[]> {
     const files: TreeFile[] = [];
     const visit = async (oid: string, prefix: string): Promise<void> => {
-      for (const entry of parseTree((await this.expect(oid, 'tree')).data)) {
+      for (const entry of parseTree((await this.expect(oid, 'tree')).data, oid)) {
         const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
         if (entry.mode === '40000') await visit(entry.oid, path);
         else if (entry.mode === '120000') files.push({ path, type: 'symlink', oid: entry.oid });
@@ -79,19 +79,70 @@ export class GitObjectStore {
   }
 }
 
-/** Tree entries: `<mode> <name>\0<20-byte oid>`, repeated. */
-function parseTree(data: Buffer): { mode: string; name: string; oid: string }[] {
-  const entries: { mode: string; name: string; oid: string }[] = [];
+/** A tree object `git fsck` would refuse: checkouts must never see its entries. */
+export class InvalidTreeError extends Error {
+  override readonly name = 'InvalidTreeError';
+  constructor(
+    readonly tree: string,
+    readonly entry: string,
+    why: string,
+  ) {
+    super(`tree ${tree}: entry ${JSON.stringify(entry)} ${why}`);
+  }
+}
+
+/** The modes `git fsck` accepts (plus the old group-writable file mode it tolerates). */
+const validModes = new Set(['100644', '100755', '100664', '120000', '40000', '160000']);
+
+/**
+ * Tree entries: `<mode> <name>\0<20-byte oid>`, repeated. Each entry is checked as `git fsck`
+ * checks it: a known mode, a non-empty name without `/` or NUL, not `.`, `..` or `.git`
+ * (in any case, nor an NTFS or HFS+ spelling of it), and no name twice.
+ */
+export function parseTree(data: Buffer, oid = '(unnamed)'): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  const seen = new Set<string>();
   let pos = 0;
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos);
-    const nul = data.indexOf(0, space);
-    entries.push({
-      mode: data.toString('latin1', pos, space),
-      name: data.toString('utf8', space + 1, nul),
-      oid: data.toString('hex', nul + 1, nul + 21),
-    });
+    const nul = space < 0 ? -1 : data.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 21 > data.length)
+      throw new InvalidTreeError(oid, data.toString('latin1', pos, pos + 64), 'is truncated');
+    const mode = data.toString('latin1', pos, space);
+    const nameBytes = data.subarray(space + 1, nul);
+    const name = nameBytes.toString('utf8');
+    if (!validModes.has(mode)) throw new InvalidTreeError(oid, name, `has bad mode ${mode}`);
+    checkEntryName(oid, name, nameBytes);
+    if (seen.has(name)) throw new InvalidTreeError(oid, name, 'appears twice');
+    seen.add(name);
+    entries.push({ mode, name, oid: data.toString('hex', nul + 1, nul + 21) });
     pos = nul + 21;
   }
   return entries;
+}
+
+export interface TreeEntry {
+  readonly mode: string;
+  readonly name: string;
+  readonly oid: string;
+}
+
+function checkEntryName(oid: string, name: string, bytes: Buffer): void {
+  if (bytes.length === 0) throw new InvalidTreeError(oid, name, 'has an empty name');
+  if (bytes.includes(0x2f)) throw new InvalidTreeError(oid, name, "contains '/'");
+  if (name === '.' || name === '..') throw new InvalidTreeError(oid, name, 'is a path step');
+  if (isDotGit(name)) throw new InvalidTreeError(oid, name, 'names the .git directory');
+}
+
+/**
+ * `.git` as Windows or macOS would read it: any case, trailing dots or spaces (NTFS), the
+ * 8.3 short name `git~1`, a `:stream` suffix, or HFS+-ignored code points anywhere.
+ */
+function isDotGit(name: string): boolean {
+  // HFS+ ignores these zero-width and direction characters when comparing names.
+  const hfs = name.replace(/[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g, '');
+  const lower = hfs.toLowerCase();
+  if (lower === '.git') return true;
+  const ntfs = lower.replace(/:.*$/, '').replace(/[. ]+$/, '');
+  return ntfs === '.git' || ntfs === 'git~1';
 }

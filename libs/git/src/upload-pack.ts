@@ -114,6 +114,6 @@ function packFromResponse(answer: Buffer, url: string, shallow: boolean): Buffer
 function serverError(text: string, url: string): GitError {
   const message = text.startsWith('ERR ')
     ? text.slice(4)
-    : `unexpected answer ${JSON.stringify(text.slice(0, 80))}`;
+    : 'not a git-upload-pack answer (the response is not shown)';
   return new GitError('OperationFailed', `${url}: ${message.trim()}`);
 }

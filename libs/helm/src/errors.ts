@@ -1,5 +1,6 @@
 /** Why a chart or repository operation failed, as a condition reason. */
-export type HelmErrorReason = 'InvalidChart' | 'InvalidIndex' | 'ChartNotFound' | 'InvalidValues';
+export type HelmErrorReason =
+  'InvalidChart' | 'InvalidIndex' | 'ChartNotFound' | 'InvalidValues' | 'TooLarge';
 
 export class HelmError extends Error {
   override readonly name = 'HelmError';

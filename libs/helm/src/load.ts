@@ -1,6 +1,6 @@
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { ArchiveTooLargeError, gunzipBounded } from '@tide/artifact';
 import ignore from 'ignore';
 import { Parser, type ReadEntry } from 'tar';
 import { parseChartMetadata, type LoadedChart } from './chart.js';
@@ -62,15 +62,35 @@ export function chartFromFiles(files: ReadonlyMap<string, Buffer>, where: string
   return { metadata, files: kept };
 }
 
-/** Reads a packaged chart (`.tgz`, every file under `<name>/`). */
-export async function loadChartArchive(archive: Buffer, where: string): Promise<LoadedChart> {
+/** Helm's own bound on a decompressed chart (`MaxDecompressedChartSize`). */
+export const defaultMaxChartBytes = 100 * 1024 * 1024;
+
+/**
+ * Reads a packaged chart (`.tgz`, every file under `<name>/`). The archive is decompressed
+ * with its output capped at `maxBytes`: a gzip bomb fails with TooLarge at the cap.
+ */
+export async function loadChartArchive(
+  archive: Buffer,
+  where: string,
+  maxBytes = defaultMaxChartBytes,
+): Promise<LoadedChart> {
   let tar: Buffer;
   try {
-    tar = gunzipSync(archive);
+    tar = gunzipBounded(
+      archive,
+      maxBytes,
+      (error) =>
+        new HelmError('InvalidChart', `${where}: not a gzip-compressed chart archive`, {
+          cause: error,
+        }),
+    );
   } catch (error) {
-    throw new HelmError('InvalidChart', `${where}: not a gzip-compressed chart archive`, {
-      cause: error,
-    });
+    if (!(error instanceof ArchiveTooLargeError)) throw error;
+    throw new HelmError(
+      'TooLarge',
+      `${where}: chart archive decompresses past the limit of ${maxBytes} bytes`,
+      { cause: error },
+    );
   }
   const entries = new Map<string, Buffer>();
   await new Promise<void>((resolve, reject) => {

@@ -3,13 +3,15 @@
  * fetched once through @tide/git, and its tree written into a temporary directory that
  * `removeAll()` deletes.
  */
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
+import { join } from 'node:path';
 import {
   GitError,
+  checkoutTree,
   fetchCommit,
   listRemoteRefs,
+  redactUrl,
   type RemoteOptions,
   type ResolvedReference,
 } from '@tide/git';
@@ -19,9 +21,16 @@ import type { RepoSpec } from './spec.js';
 export interface RemoteFetchOptions {
   /** Bounds each repository's fetch; default: the address's `?timeout=`, else 27 s as in kustomize. */
   readonly timeoutMs?: number;
-  /** Refuse a repository whose download exceeds this many bytes. */
+  /** Refuse a repository download or resource answer over this many bytes (`defaultRemoteMaxBytes`). */
   readonly maxBytes?: number;
+  /** Refuse a repository whose objects inflate past this many bytes (`defaultRemoteMaxInflatedBytes`). */
+  readonly maxInflatedBytes?: number;
 }
+
+/** Remote bases are kustomizations, not monorepos: 32 MiB compressed is generous. */
+export const defaultRemoteMaxBytes = 32 * 1024 * 1024;
+/** What a remote repository's objects may inflate to in memory before it is written out. */
+export const defaultRemoteMaxInflatedBytes = 128 * 1024 * 1024;
 
 /** What the build needs fetched: a repository at a ref, or the answer to an http(s) GET. */
 export type RemoteRequest =
@@ -66,22 +75,11 @@ export class RemoteCheckouts {
   async fetchFile(url: string): Promise<void> {
     if (this.answers.has(url)) return;
     const timeoutMs = this.options.timeoutMs ?? defaultFileTimeoutMs;
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-      const bytes = Buffer.from(await response.arrayBuffer());
-      if (this.options.maxBytes !== undefined && bytes.length > this.options.maxBytes) {
-        this.answers.set(url, {
-          status: 0,
-          body: '',
-          error: `answer exceeds ${this.options.maxBytes} bytes`,
-        });
-        return;
-      }
-      this.answers.set(url, { status: response.status, body: bytes.toString('utf8') });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.answers.set(url, { status: 0, body: '', error: message });
-    }
+    this.answers.set(url, await getBounded(url, timeoutMs, this.maxBytes()));
+  }
+
+  private maxBytes(): number {
+    return this.options.maxBytes ?? defaultRemoteMaxBytes;
   }
 
   /** The checked-out directory of a spec's repository and ref, if fetched. */
@@ -104,24 +102,22 @@ export class RemoteCheckouts {
     const remote: RemoteOptions = {
       url: spec.cloneUrl,
       timeoutMs: this.options.timeoutMs ?? spec.timeoutMs,
-      ...(this.options.maxBytes === undefined ? {} : { maxBytes: this.options.maxBytes }),
+      maxBytes: this.maxBytes(),
+      packLimits: {
+        maxTotalBytes: this.options.maxInflatedBytes ?? defaultRemoteMaxInflatedBytes,
+      },
     };
     try {
       const resolved = await resolveRef(remote, spec.ref);
       const { store } = await fetchCommit(remote, resolved);
-      for (const file of await store.listTree(resolved.commit)) {
-        const target = safeJoin(directory, file.path);
-        await mkdir(dirname(target), { recursive: true });
-        const bytes = await store.readBlob(file.oid);
-        if (file.type === 'symlink') await symlink(bytes.toString('utf8'), target);
-        else await writeFile(target, bytes, { mode: file.type === 'executable' ? 0o755 : 0o644 });
-      }
+      await checkoutTree(store, resolved.commit, directory);
     } catch (error) {
       if (error instanceof KustomizeError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      throw new KustomizeError(`${origin}: fetching remote resource ${address}: ${message}`, {
-        cause: error,
-      });
+      throw new KustomizeError(
+        `${origin}: fetching remote resource ${redactAddress(address)}: ${message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -139,13 +135,68 @@ function keyOf(spec: RepoSpec): string {
   return `${spec.cloneUrl}\u0000${spec.ref}`;
 }
 
-/** A tree path placed under the checkout, refusing one that would leave it. */
-function safeJoin(directory: string, path: string): string {
-  const normalized = posix.normalize(path);
-  if (normalized.startsWith('../') || normalized === '..' || posix.isAbsolute(normalized)) {
-    throw new GitError('OperationFailed', `tree entry ${JSON.stringify(path)} leaves the checkout`);
+/**
+ * A remote address safe to show: user info (`x-token:secret@`) removed, whether the address
+ * is a URL or an scp-style `user@host:path`, and any query dropped.
+ */
+export function redactAddress(address: string): string {
+  const withoutQuery = address.replace(/[?#].*$/, '');
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(withoutQuery)
+    ? redactUrl(withoutQuery)
+    : withoutQuery.replace(/^[^@/]*@/, '');
+}
+
+/**
+ * One GET of a resource URL with no redirect followed (a redirect is reported with the host
+ * it names), the body read as a stream and cut off past `maxBytes`, all inside `timeoutMs`.
+ */
+async function getBounded(url: string, timeoutMs: number, maxBytes: number): Promise<HttpAnswer> {
+  const shown = redactAddress(url);
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort();
+  }, timeoutMs);
+  try {
+    const response = await fetch(url, { redirect: 'manual', signal: controller.signal });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      return { status: 0, body: '', error: redirectRefusal(url, response.headers.get('location')) };
+    }
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    // Leaving the loop early cancels the stream: nothing past the cap is read.
+    const body = (response.body ?? []) as AsyncIterable<Uint8Array>;
+    for await (const chunk of body) {
+      received += chunk.length;
+      if (received > maxBytes) {
+        return {
+          status: 0,
+          body: '',
+          error: `answer from ${shown} exceeds the maxBytes limit of ${maxBytes} bytes`,
+        };
+      }
+      chunks.push(chunk);
+    }
+    return { status: response.status, body: Buffer.concat(chunks).toString('utf8') };
+  } catch (error) {
+    const code = (error as { cause?: { code?: unknown } }).cause?.code;
+    const why = controller.signal.aborted
+      ? `timed out after ${timeoutMs}ms`
+      : `request failed${typeof code === 'string' ? ` (${code})` : ''}`;
+    return { status: 0, body: '', error: `GET ${shown}: ${why}` };
+  } finally {
+    clearTimeout(timer);
   }
-  return join(directory, normalized);
+}
+
+function redirectRefusal(url: string, location: string | null): string {
+  let host = 'an unnamed location';
+  try {
+    host = new URL(location ?? '', url).host || host;
+  } catch {
+    // An unparseable Location names no host.
+  }
+  return `redirect to ${host} not followed (remote resources are fetched without redirects)`;
 }
 
 const commitPattern = /^[0-9a-f]{40}$/i;
@@ -169,5 +220,5 @@ async function resolveRef(remote: RemoteOptions, ref: string): Promise<ResolvedR
       return { refName: name, commit, revision: `${ref || 'HEAD'}@sha1:${commit}`, pinned: false };
     }
   }
-  throw new GitError('NotFound', `ref ${ref || 'HEAD'} not found in ${remote.url}`);
+  throw new GitError('NotFound', `ref ${ref || 'HEAD'} not found in ${redactUrl(remote.url)}`);
 }

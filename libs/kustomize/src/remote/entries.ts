@@ -9,7 +9,7 @@ import { rootCheckoutDir, type RemoteSource } from '../build-metadata.js';
 import { KustomizeError, RemoteResourcesOff } from '../errors.js';
 import { resourcesIn } from '../resource.js';
 import type { ValueMap } from '../value.js';
-import { RemoteNeeded, type RemoteCheckouts } from './checkout.js';
+import { RemoteNeeded, redactAddress, type RemoteCheckouts } from './checkout.js';
 import { parseRepoSpec } from './spec.js';
 
 /**
@@ -30,7 +30,9 @@ export function remoteFile(
     if (repository) return undefined;
     const why =
       answer.status === 0 ? (answer.error ?? 'no answer') : `status code ${answer.status}`;
-    throw new KustomizeError(`${origin}: remote resource ${entry}: HTTP Error: ${why}`);
+    throw new KustomizeError(
+      `${origin}: remote resource ${redactAddress(entry)}: HTTP Error: ${why}`,
+    );
   }
   try {
     return [...resourcesIn(answer.body, entry)];
@@ -80,13 +82,13 @@ export function remoteRoot(
   const directory = join(checkout, spec.path);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
     throw new KustomizeError(
-      `${origin}: remote resource ${entry}: no directory '${spec.path}' in ${spec.cloneUrl}`,
+      `${origin}: remote resource ${redactAddress(entry)}: no directory '${spec.path}' in ${redactAddress(spec.cloneUrl)}`,
     );
   }
   return {
-    root: realpathSync(directory),
+    root: realpathSync.native(directory),
     source: {
-      checkout: realpathSync(checkout),
+      checkout: realpathSync.native(checkout),
       repo: spec.cloneUrl,
       ref: spec.ref,
       base: spec.path === '' ? rootCheckoutDir : '',

@@ -18,14 +18,18 @@ export interface RepoSpec {
 
 /** kustomize's default bound on each git command. */
 const defaultTimeoutMs = 27_000;
+/** The most an address's `?timeout=` may ask for: one tenant's fetch must not hold a worker longer. */
+export const maxRemoteTimeoutMs = 5 * 60_000;
 
 const schemes = ['ssh://', 'https://', 'http://', 'file://'] as const;
 
 /** Parses a remote address, or throws a KustomizeError naming what is wrong with it. */
 export function parseRepoSpec(address: string, origin: string): RepoSpec {
   const fail = (why: string): never => {
-    throw new KustomizeError(`${origin}: remote resource ${address}: ${why}`);
+    const shown = address.replace(/[?#].*$/, '').replace(/\/\/[^@/]*@/, '//');
+    throw new KustomizeError(`${origin}: remote resource ${shown}: ${why}`);
   };
+  if (address.includes('#')) fail('a remote address may not carry a # fragment');
   const [withoutQuery, query] = splitOnce(address, '?');
   const { ref, timeoutMs } = parseQuery(query);
   const { host, rest } = extractHost(withoutQuery, fail);
@@ -50,6 +54,10 @@ function parseQuery(query: string): { ref: string; timeoutMs: number } {
 
 /** `?timeout=` in whole seconds (`61`) or as a Go duration (`1m30s`, `500ms`). */
 function parseTimeout(value: string | null): number {
+  return Math.min(requestedTimeout(value), maxRemoteTimeoutMs);
+}
+
+function requestedTimeout(value: string | null): number {
   if (value === null || value === '') return defaultTimeoutMs;
   if (/^\d+$/.test(value) && Number(value) > 0) return Number(value) * 1000;
   const units: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
