@@ -1,7 +1,7 @@
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import { CelError, CelErrorKind } from './errors.js';
 import { isPlainObject } from './plain.js';
-import { celValue } from './values.js';
+import { celMap } from './values.js';
 
 export interface CompileOptions {
   /**
@@ -68,8 +68,8 @@ function evaluateBoolean(
   expression: string,
   variables: Readonly<Record<string, unknown>>,
 ): boolean {
-  const context: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(variables)) context[name] = celValue(value);
+  // A Map, so an identifier such as `constructor` never resolves to an Object.prototype member.
+  const context = celMap(variables);
   let result: unknown;
   try {
     result = parsed(context);

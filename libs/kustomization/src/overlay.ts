@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import type { KustomizationSpec } from '@tide/api';
-import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
+import { FileLoader, KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
 
 /**
  * The top-level kustomization a Kustomization builds: the path's own file, or one generated
@@ -122,17 +122,24 @@ export function withOverlay(
 export async function kustomizationText(
   dir: string,
   fields: OverlayFields,
+  confinementRoot: string = dir,
 ): Promise<string | undefined> {
   const file = kustomizationFileIn(dir);
   const noOverlay = Object.values(fields).every((value) => value === undefined);
   if (file !== undefined && noOverlay) return undefined;
   const base =
-    file === undefined ? await generatedKustomization(dir) : await readKustomization(file);
+    file === undefined
+      ? await generatedKustomization(dir)
+      : readKustomization(file, new FileLoader('none', confinementRoot));
   return `${JSON.stringify(withOverlay(base, fields), jsonSafe, 2)}\n`;
 }
 
-async function readKustomization(file: string): Promise<Record<string, unknown>> {
-  const [first] = parseDocuments(await readFile(file, 'utf8'), file, 'v2');
+/**
+ * The path's own kustomization, read through the build's loader: a symlinked file may not
+ * point outside the confinement root. Its keys stay data (`__proto__` included).
+ */
+function readKustomization(file: string, loader: FileLoader): Record<string, unknown> {
+  const [first] = parseDocuments(loader.readConfined(file), file, 'v2');
   if (first === undefined) return {};
   return isRecord(first) ? { ...first } : notAMap(file);
 }

@@ -28,6 +28,12 @@ export interface RenderOptions {
    * its controller runs with `--no-remote-bases`; refused with a clear error when false.
    */
   readonly remoteBases: boolean;
+  /**
+   * The directory no path of the build may resolve outside of (symlinks followed): the root
+   * of the source artifact `dir` lies in. Default: `dir` itself, which refuses every base
+   * above the Kustomization's path; a controller passes the artifact root.
+   */
+  readonly confinementRoot?: string;
 }
 
 /**
@@ -41,21 +47,27 @@ export async function renderKustomization(
   options: RenderOptions,
 ): Promise<Manifest[]> {
   const spec = obj.spec;
-  const text = await kustomizationText(dir, {
-    targetNamespace: spec.targetNamespace,
-    namePrefix: spec.namePrefix,
-    nameSuffix: spec.nameSuffix,
-    patches: spec.patches,
-    images: spec.images,
-    components:
-      spec.ignoreMissingComponents === true
-        ? spec.components?.filter((component) => existsSync(join(dir, component)))
-        : spec.components,
-    patchesStrategicMerge: spec.patchesStrategicMerge,
-    patchesJson6902: spec.patchesJson6902,
-  });
+  const confinementRoot = options.confinementRoot ?? dir;
+  const text = await kustomizationText(
+    dir,
+    {
+      targetNamespace: spec.targetNamespace,
+      namePrefix: spec.namePrefix,
+      nameSuffix: spec.nameSuffix,
+      patches: spec.patches,
+      images: spec.images,
+      components:
+        spec.ignoreMissingComponents === true
+          ? spec.components?.filter((component) => existsSync(join(dir, component)))
+          : spec.components,
+      patchesStrategicMerge: spec.patchesStrategicMerge,
+      patchesJson6902: spec.patchesJson6902,
+    },
+    confinementRoot,
+  );
   let { resources } = await buildAsync(dir, {
     remote: options.remoteBases,
+    confinementRoot,
     ...(text === undefined ? {} : { kustomization: text }),
   });
   if (spec.postBuild !== undefined) {

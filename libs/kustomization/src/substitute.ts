@@ -30,6 +30,7 @@ export function substitute(
   variables: ReadonlyMap<string, string>,
   options: SubstituteOptions = {},
 ): string {
+  const closing = new ClosingBraces(text);
   let out = '';
   let index = 0;
   while (index < text.length) {
@@ -41,7 +42,9 @@ export function substitute(
       index = dollar + 3;
       continue;
     }
-    const expression = text.startsWith('${', dollar) ? readExpression(text, dollar) : undefined;
+    const expression = text.startsWith('${', dollar)
+      ? readExpression(text, dollar, closing)
+      : undefined;
     if (expression === undefined) {
       out += '$';
       index = dollar + 1;
@@ -60,18 +63,56 @@ interface Expression {
   readonly end: number;
 }
 
-function readExpression(text: string, dollar: number): Expression | undefined {
-  const close = text.indexOf('}', dollar + 2);
+/**
+ * The next `}` at or after a position. Positions asked for only grow while scanning, so the
+ * answer is remembered: the text is searched once in all, not once per `${` (which made a
+ * text full of unclosed `${` quadratic).
+ */
+class ClosingBraces {
+  private found = -1;
+  private searchedFrom = -1;
+
+  constructor(private readonly text: string) {}
+
+  /** The index of the first `}` at or after `from`, or -1. */
+  after(from: number): number {
+    if (
+      this.searchedFrom >= 0 &&
+      from >= this.searchedFrom &&
+      (this.found < 0 || this.found >= from)
+    )
+      return this.found;
+    this.searchedFrom = from;
+    this.found = this.text.indexOf('}', from);
+    return this.found;
+  }
+}
+
+const nameStart = /[_a-zA-Z]/y;
+const nameRest = /[_a-zA-Z0-9]*/y;
+
+/**
+ * `${name}` or `${name:=default}` at `dollar`: a name, then `}` or `:=` and a default up to
+ * the next `}`. Anything else is not an expression. The name is matched where it stands
+ * (sticky regexes), so the cost is the length of what is read, not of the rest of the text.
+ */
+function readExpression(
+  text: string,
+  dollar: number,
+  closing: ClosingBraces,
+): Expression | undefined {
+  const start = dollar + 2;
+  nameStart.lastIndex = start;
+  if (!nameStart.test(text)) return undefined;
+  nameRest.lastIndex = start + 1;
+  nameRest.test(text);
+  const nameEnd = nameRest.lastIndex;
+  const name = text.slice(start, nameEnd);
+  if (text.startsWith('}', nameEnd)) return { name, fallback: undefined, end: nameEnd + 1 };
+  if (!text.startsWith(':=', nameEnd)) return undefined;
+  const close = closing.after(nameEnd + 2);
   if (close < 0) return undefined;
-  const inside = text.slice(dollar + 2, close);
-  const separator = inside.indexOf(':=');
-  const name = separator < 0 ? inside : inside.slice(0, separator);
-  if (!variableNamePattern.test(name)) return undefined;
-  return {
-    name,
-    fallback: separator < 0 ? undefined : inside.slice(separator + 2),
-    end: close + 1,
-  };
+  return { name, fallback: text.slice(nameEnd + 2, close), end: close + 1 };
 }
 
 function valueOf(

@@ -33,6 +33,13 @@ export interface BuildOptions {
    * messages name it as `directory/kustomization.yaml`.
    */
   readonly kustomization?: string;
+  /**
+   * The directory the whole build must stay in (Flux: the source artifact's root): the top
+   * directory, every kustomization directory, component and file, symlinks resolved, must lie
+   * in or below it; remote checkouts fetched by `buildAsync` are allowed as well. Undefined:
+   * no confinement, as `kustomize build` on a workstation.
+   */
+  readonly confinementRoot?: string;
 }
 
 export interface BuildResult {
@@ -59,11 +66,12 @@ export function buildWith(
   options: BuildOptions,
   remotes: RemoteCheckouts | undefined,
 ): BuildResult {
-  const loader = new FileLoader(options.loadRestrictor ?? 'rootOnly');
+  const loader = new FileLoader(options.loadRestrictor ?? 'rootOnly', options.confinementRoot);
   const root = resolve(directory);
+  loader.realPath(root, '.');
   const top =
     options.kustomization === undefined
-      ? readKustomizationIn(root)
+      ? readKustomizationIn(root, loader)
       : kustomizationFromText(root, options.kustomization);
   const index = new ResourceIndex();
   const metadata = buildMetadataOf(top);

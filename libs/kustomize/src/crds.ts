@@ -10,7 +10,7 @@
 import { KustomizeError } from './errors.js';
 import { fieldSpec, type FieldSpec } from './field-specs.js';
 import type { FileLoader } from './loader.js';
-import { isMap, type Value, type ValueMap } from './value.js';
+import { isMap, newMap, type Value, type ValueMap } from './value.js';
 import { parseDocuments } from './yaml/parse.js';
 
 /** A field of a custom kind that names a resource of another kind. */
@@ -75,7 +75,7 @@ function parseDefinitions(text: string, where: string): Definitions {
     // Go decodes the `Schema` field case-insensitively.
     const key = Object.keys(definition).find((field) => field.toLowerCase() === 'schema');
     const schema = key === undefined ? undefined : definition[key];
-    definitions.set(name, isMap(schema) ? schema : {});
+    definitions.set(name, isMap(schema) ? schema : newMap());
   }
   return definitions;
 }
@@ -99,7 +99,7 @@ function configFromDefinitions(definitions: Definitions): CrdConfig {
 
 function propertiesOf(schema: ValueMap): ValueMap {
   const properties = schema.properties;
-  return isMap(properties) ? properties : {};
+  return isMap(properties) ? properties : newMap();
 }
 
 function extension(property: ValueMap, name: string): string | undefined {

@@ -20,3 +20,19 @@ export class RemoteResourcesOff extends KustomizeError {
     );
   }
 }
+
+/** A path of a confined build that resolves outside its confinement root. */
+export class OutsideBuildRoot extends KustomizeError {
+  constructor(
+    /** The path as resolved by the kernel, symlinks followed. */
+    readonly path: string,
+    /** The build's confinement root. */
+    readonly buildRoot: string,
+    /** What named the path, for the message: `kustomization.yaml: resource /etc`. */
+    context?: string,
+  ) {
+    super(
+      `${context === undefined ? '' : `${context}: `}security; '${path}' is outside the build root '${buildRoot}'`,
+    );
+  }
+}

@@ -6,7 +6,8 @@
  */
 export { build, type BuildOptions, type BuildResult } from './build.js';
 export { buildAsync, type AsyncBuildOptions, type RemoteFetchOptions } from './build-remote.js';
-export { KustomizeError, RemoteResourcesOff } from './errors.js';
+export { KustomizeError, OutsideBuildRoot, RemoteResourcesOff } from './errors.js';
+export { FileLoader } from './loader.js';
 export type { LoadRestrictor } from './loader.js';
 export { emitDocument, emitDocuments } from './yaml/emit.js';
 export { parseDocuments } from './yaml/parse.js';

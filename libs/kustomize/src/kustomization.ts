@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KustomizeError } from './errors.js';
-import { FileLoader } from './loader.js';
+import type { FileLoader } from './loader.js';
 import { parseMapping } from './yaml/parse.js';
 import { isMap, type Value, type ValueMap } from './value.js';
 
@@ -81,8 +81,11 @@ export function parseKustomization(text: string, path: string): Kustomization {
   return { kind, fields, path };
 }
 
-/** The kustomization file in a directory: exactly one of `kustomizationFileNames`. */
-export function readKustomizationIn(directory: string): Kustomization {
+/**
+ * The kustomization file in a directory: exactly one of `kustomizationFileNames`, read through
+ * the build's loader (so a symlinked one may not point outside the build's confinement).
+ */
+export function readKustomizationIn(directory: string, loader: FileLoader): Kustomization {
   requireDirectory(directory);
   const found = kustomizationFileNames.filter((name) => existsSync(join(directory, name)));
   const [name] = found;
@@ -97,7 +100,7 @@ export function readKustomizationIn(directory: string): Kustomization {
     );
   }
   const path = join(directory, name);
-  return parseKustomization(new FileLoader('none').readFile(directory, path), path);
+  return parseKustomization(loader.readConfined(path), path);
 }
 
 /** A kustomization given as text, read as if it were `directory/kustomization.yaml`. */

@@ -11,7 +11,7 @@ import {
   type RemoteSource,
 } from './build-metadata.js';
 import { loadCrds, mergeCrdConfigs, type CrdConfig } from './crds.js';
-import { KustomizeError } from './errors.js';
+import { KustomizeError, OutsideBuildRoot } from './errors.js';
 import { FieldReader, readKustomizationIn, type Kustomization } from './kustomization.js';
 import type { FileLoader, KustomizationFiles } from './loader.js';
 import { runGenerators, runTransformers } from './pipeline.js';
@@ -71,12 +71,12 @@ export function accumulate(
   runGenerators(level);
   // Components run after this level's generators and before its transformers, as in kustomize.
   for (const entry of fields.strings('components')) {
-    const remote = isRemote(entry, root) ? remoteRoot(entry, origin, session.remotes) : undefined;
-    const componentRoot = remote?.root ?? loader.realPath(root, entry);
+    const remote = remoteEntry(entry, level);
+    const componentRoot = remote?.root ?? localPath(entry, level, 'component');
     if (!loader.isDirectory(componentRoot)) {
       throw new KustomizeError(`${origin}: component ${entry} must be a directory`);
     }
-    const component = readKustomizationIn(componentRoot);
+    const component = readKustomizationIn(componentRoot, loader);
     if (component.kind !== 'Component') {
       throw new KustomizeError(
         `${component.path}: a component must have kind: Component (used from ${origin})`,
@@ -103,10 +103,10 @@ function loadResourceEntry(entry: string, level: Level): void {
     }
     return;
   }
-  const remote = isRemote(entry, root) ? remoteRoot(entry, origin, session.remotes) : undefined;
-  const path = remote?.root ?? loader.realPath(root, entry);
+  const remote = remoteEntry(entry, level);
+  const path = remote?.root ?? localPath(entry, level, 'resource');
   if (remote !== undefined || loader.isDirectory(path)) {
-    const sub = readKustomizationIn(path);
+    const sub = readKustomizationIn(path, loader);
     if (sub.kind === 'Component') {
       throw new KustomizeError(`${sub.path}: a Component must be listed under components`);
     }
@@ -124,5 +124,24 @@ function loadResourceEntry(entry: string, level: Level): void {
       annotateOrigin(resource, originText(sourceOf(session, path)));
     }
     index.add(resource);
+  }
+}
+
+/** A remote entry's checkout directory, which a confined build may then read. */
+function remoteEntry(entry: string, level: Level): ReturnType<typeof remoteRoot> | undefined {
+  const { root, origin, loader, session } = level;
+  if (!isRemote(entry, root)) return undefined;
+  const remote = remoteRoot(entry, origin, session.remotes);
+  loader.allowCheckout(remote.source.checkout);
+  return remote;
+}
+
+/** A local entry's real path; one resolving outside the build's confinement is refused. */
+function localPath(entry: string, level: Level, what: 'resource' | 'component'): string {
+  try {
+    return level.loader.realPath(level.root, entry);
+  } catch (error) {
+    if (!(error instanceof OutsideBuildRoot)) throw error;
+    throw new OutsideBuildRoot(error.path, error.buildRoot, `${level.origin}: ${what} ${entry}`);
   }
 }

@@ -35,9 +35,13 @@ const partPattern = '[0-9xX*]+';
 const versionPattern =
   `v?(${partPattern})(\\.${partPattern})?(\\.${partPattern})?` +
   '(-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?';
+/**
+ * `1.2 - 1.4` at the start of what is left of a group: anchored and tried once per constraint
+ * while the group is read, so its cost is linear in the input (a global, unanchored search
+ * retried from every position was quadratic on long digit runs).
+ */
 const hyphenRange = new RegExp(
-  `\\s*(${versionPatternNoGroups()})\\s+-\\s+(${versionPatternNoGroups()})\\s*`,
-  'g',
+  `^\\s*(${versionPatternNoGroups()})\\s+-\\s+(${versionPatternNoGroups()})(?=[\\s,]|$)`,
 );
 const leadingConstraint = new RegExp(`^\\s*(${operatorPattern})\\s*(${versionPattern})\\s*`);
 
@@ -47,11 +51,7 @@ function versionPatternNoGroups(): string {
 
 /** Parses a constraint string; throws InvalidConstraintError naming the bad part. */
 export function parseConstraints(text: string): Constraints {
-  const rewritten = text.replace(
-    hyphenRange,
-    (_all, low: string, high: string) => ` >= ${low}, <= ${high} `,
-  );
-  const alternatives = rewritten.split('||').map((group) => parseGroup(group, text));
+  const alternatives = text.split('||').map((group) => parseGroup(group, text));
   return {
     text,
     check: (version) => alternatives.some((group) => groupAllows(version, group)),
@@ -68,6 +68,14 @@ function parseGroup(group: string, whole: string): Constraint[] {
       if (separator === null) throw improper(group, whole);
       rest = rest.slice(separator[0].length);
     }
+    const range = hyphenRange.exec(rest);
+    if (range !== null) {
+      // `low - high` is `>= low, <= high`, as Masterminds rewrites it.
+      constraints.push(rangeEnd('>=', range[1] ?? ''), rangeEnd('<=', range[2] ?? ''));
+      spaced = false;
+      rest = rest.slice(range[0].length);
+      continue;
+    }
     const match = leadingConstraint.exec(rest);
     if (match === null) throw improper(group, whole);
     constraints.push(toConstraint(match));
@@ -76,6 +84,12 @@ function parseGroup(group: string, whole: string): Constraint[] {
   }
   if (constraints.length === 0) throw improper(group, whole);
   return constraints;
+}
+
+function rangeEnd(operator: '>=' | '<=', version: string): Constraint {
+  const match = leadingConstraint.exec(`${operator} ${version}`);
+  if (match === null) throw new InvalidConstraintError(`improper constraint version "${version}"`);
+  return toConstraint(match);
 }
 
 function improper(group: string, whole: string): InvalidConstraintError {

@@ -86,3 +86,24 @@ describe('highestSatisfying', () => {
     expect(highestSatisfying(tags, parseConstraints(range))).toBe(expected);
   });
 });
+
+describe('hyphen ranges on hostile input', () => {
+  // Quadratic matching takes tens of seconds on these; linear matching, milliseconds.
+  it.each([
+    ['a long digit run', `${'1'.repeat(200_000)}a`],
+    ['a long version before an unfinished range', `1 ${'1'.repeat(200_000)} -`],
+  ])('refuses %s in linear time', (_what, text) => {
+    const started = performance.now();
+    expect(() => parseConstraints(text)).toThrow(InvalidConstraintError);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it.each([
+    ['1.2 - 1.4 <1.3', '1.2.5', true],
+    ['1.2 - 1.4 <1.3', '1.3.1', false],
+    ['>=1, 1.2 - 1.4', '1.4.0', true],
+    ['1.0 - 1.1 || 2.0 - 2.1', '2.1.0', true],
+  ])('%s allows %s: %s', (range, version, allowed) => {
+    expect(parseConstraints(range).check(mustParseVersion(version))).toBe(allowed);
+  });
+});

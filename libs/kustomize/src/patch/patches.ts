@@ -245,14 +245,16 @@ function applyJsonPatch(
     (operation) => deepCopy(operation as unknown as ValueMap) as unknown as Operation,
   );
   try {
-    const result = fastJsonPatch.applyPatch(resource.object, operations, true, true);
+    const result = fastJsonPatch.applyPatch(resource.object, operations, true, true, true);
     const document = result.newDocument as unknown;
     if (!isMap(document as Value)) {
       throw new KustomizeError(
         `${patch.origin}: JSON patch turned ${formatId(resource.id())} into a non-object`,
       );
     }
-    resource.object = document as ValueMap;
+    // fast-json-patch clones `copy` values through JSON.parse, which gives them
+    // Object.prototype: the resource is made of prototype-free maps again.
+    resource.object = deepCopy(document as ValueMap);
     recordChange(index, resource, before);
   } catch (error) {
     if (error instanceof KustomizeError) throw error;

@@ -119,5 +119,17 @@ const builtinGroups = new Set([
 /** The schema of a kind, or undefined for custom resources (merged as JSON merge patches). */
 export function schemaFor(group: string, kind: string): TypeSchema | undefined {
   if (!builtinGroups.has(group)) return undefined;
-  return builtinKinds[kind];
+  return ownField(builtinKinds, kind);
+}
+
+/**
+ * How a field merges: looked up among the schema's own fields only, so a resource's
+ * `constructor` or `__proto__` field is never mistaken for an Object.prototype member.
+ */
+export function fieldOf(schema: TypeSchema | undefined, key: string): FieldSchema | undefined {
+  return schema === undefined ? undefined : ownField(schema, key);
+}
+
+function ownField<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }

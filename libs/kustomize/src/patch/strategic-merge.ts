@@ -10,7 +10,7 @@
 import { KustomizeError } from '../errors.js';
 import { deepEqual, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
 import { mergeAssociativeList, type ElementMerge } from './associative-list.js';
-import type { FieldSchema, TypeSchema } from './schema.js';
+import { fieldOf, type FieldSchema, type TypeSchema } from './schema.js';
 
 /** What a merge returns when a `$patch: delete` removes the whole value. */
 export const deleted = Symbol('deleted');
@@ -46,7 +46,7 @@ function mergeMap(
       delete result[key];
       continue;
     }
-    const field = schema?.[key];
+    const field = fieldOf(schema, key);
     const current = result[key];
     if (isMap(value)) {
       const merged = mergeMap(isMap(current) ? current : undefined, value, field?.type);
@@ -61,7 +61,7 @@ function mergeMap(
   }
   if (original !== undefined && schema !== undefined) {
     for (const key of Object.keys(original)) {
-      if (!(key in patch)) result[key] = walkOriginal(original[key] as Value, schema[key]);
+      if (!(key in patch)) result[key] = walkOriginal(original[key] as Value, fieldOf(schema, key));
     }
   }
   return result;
