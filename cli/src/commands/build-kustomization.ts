@@ -8,6 +8,7 @@ import {
   buildNotices,
   getLiveKustomization,
   readKustomizationFile,
+  buildRoot,
   resolveBuildPath,
   substituteDataReader,
 } from './kustomization-input.js';
@@ -40,6 +41,7 @@ export async function buildKustomization(
       readData: substituteDataReader(connection, kustomization, flags.dryRun),
       strictSubstitutions: flags.strictSubstitute,
       remoteBases: true,
+      confinementRoot: buildRoot(dir),
     });
     return { yaml: toYamlStream(maskSopsData(objects)), notices: buildNotices(kustomization) };
   } finally {

@@ -24,6 +24,7 @@ import {
   getLiveKustomization,
   newKustomization,
   readKustomizationFile,
+  buildRoot,
   resolveBuildPath,
   substituteDataReader,
 } from './kustomization-input.js';
@@ -65,6 +66,7 @@ export async function diffKustomization(
       readData: substituteDataReader(connection, kustomization, false),
       strictSubstitutions: flags.strictSubstitute,
       remoteBases: true,
+      confinementRoot: buildRoot(dir),
     });
     const diffs = await manager.diffAll(objects, {
       force: kustomization.spec.force ?? false,

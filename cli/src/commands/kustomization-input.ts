@@ -3,8 +3,9 @@
  * directory (`--path`), the Kustomization whose spec shapes the build (from the cluster or
  * from `--kustomization-file`), and where `postBuild.substituteFrom` data is read.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { asKustomization, KustomizationGVK, type Kustomization } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
 import type { ClusterConnection } from './cluster.js';
@@ -22,6 +23,19 @@ export async function resolveBuildPath(path: string | undefined): Promise<string
   const info = await stat(dir).catch(() => undefined);
   if (info?.isDirectory() !== true) throw new CommandError(`--path ${path}: not a directory`);
   return dir;
+}
+
+/**
+ * The root a local build is confined to, as the controller confines a build to its
+ * artifact: the Git work tree holding `dir` (bases may climb to any directory of the
+ * repository, as they may in the source's artifact). Outside Git the build is a person's own
+ * files and is not confined (the filesystem root), as `kustomize build` does not confine it.
+ */
+export function buildRoot(dir: string): string {
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, '.git'))) return at;
+    if (dirname(at) === at) return at;
+  }
 }
 
 /** The Kustomization NAME in NAMESPACE from the cluster; undefined when there is none. */

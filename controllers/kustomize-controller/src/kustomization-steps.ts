@@ -133,6 +133,7 @@ export async function reconcileBuild(run: KustomizationRun): Promise<ReconcileRe
         readData(run.context.client, obj.metadata.namespace ?? '', reference),
       strictSubstitutions: state.env.strictSubstitutions,
       remoteBases: !state.env.noRemoteBases,
+      confinementRoot: lease.root,
     });
   } catch (error) {
     throw await buildFailure(error, lease.root);
