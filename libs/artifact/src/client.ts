@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, realpath, rm } from 'node:fs/promises';
-import { isAbsolute, join, normalize, relative, resolve as resolvePath, sep } from 'node:path';
+import { isAbsolute, join, normalize, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Parser, Unpack, type ReadEntry } from 'tar';
 import { parseDigest } from './digest.js';
@@ -13,6 +13,7 @@ import {
   gunzipInto,
   type ArchiveLimits,
 } from './read.js';
+import { isInsideRoot } from './paths.js';
 import { LinkTable, escapingLinks } from './tree.js';
 
 export { UnsafeArchiveError };
@@ -145,7 +146,8 @@ async function scanArchive(
     if (isAbsolute(path) || /^[a-zA-Z]:/.test(path)) problems.push(`${path}: absolute path`);
     if (path.split(/[\\/]/).includes('..')) problems.push(`${path}: path contains '..'`);
     const target = join(root, path);
-    if (!isInside(root, target)) problems.push(`${path}: leaves the target directory`);
+    if (!isInsideRoot(root, normalize(target)))
+      problems.push(`${path}: leaves the target directory`);
     // Resolved against the links the archive itself creates, the way the kernel will.
     const why = links.add(path, entry.type, entry.linkpath);
     if (why !== undefined) problems.push(`${path}: ${why}`);
@@ -168,9 +170,4 @@ async function scanArchive(
       `unsafe archive, nothing extracted: ${problems.slice(0, 5).join('; ')}`,
     );
   }
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, normalize(path));
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }

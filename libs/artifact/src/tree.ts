@@ -1,5 +1,6 @@
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
+import { isInsideRoot, maxLinkHops, physicalPath } from './paths.js';
 import { IgnoreMatcher, sourceIgnoreFile, type IgnoreRules } from './ignore.js';
 import type { TarEntry } from './tarball.js';
 
@@ -55,7 +56,6 @@ async function walk(root: string, prefix: string): Promise<{ files: string[] }> 
 }
 
 /** How many links one path may pass through, as Linux's MAXSYMLINKS. */
-const maxLinkHops = 40;
 
 type TableNode = { readonly kind: 'symlink'; readonly target: string } | { readonly kind: 'other' };
 
@@ -173,32 +173,6 @@ export async function escapingLinks(root: string, prefix = ''): Promise<string[]
 
 async function physicalTarget(root: string, path: string): Promise<string> {
   const real = await realpath(join(root, path)).catch(() => undefined);
-  if (real !== undefined) return real;
-  const pending = path.split('/').reverse();
-  let current = root;
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.pop() ?? '';
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      current = dirname(current);
-      continue;
-    }
-    const next = join(current, part);
-    const info = await lstat(next).catch(() => undefined);
-    if (info?.isSymbolicLink() !== true) {
-      current = next;
-      continue;
-    }
-    if (++hops > maxLinkHops) return '/';
-    const link = await readlink(next);
-    if (isAbsolute(link)) current = '/';
-    pending.push(...link.split('/').reverse());
-  }
-  return current;
-}
-
-function isInsideRoot(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  // A chain too long to follow counts as leaving the root.
+  return real ?? physicalPath(root, path) ?? '/';
 }

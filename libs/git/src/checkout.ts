@@ -5,9 +5,10 @@
  * written each link is resolved against the real filesystem, component by component, the way
  * the kernel resolves it, so a chain of links that each look inside cannot escape together.
  */
-import { lstatSync, readlinkSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, mkdir, readlink, realpath, symlink, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
+import { isAbsolute, join, posix } from 'node:path';
+import { isInsideRoot, maxLinkHops, physicalPath } from '@tide/artifact';
 import type { GitObjectStore, TreeFile } from './tree.js';
 
 /** A tree refused because writing it would place or point something outside the checkout. */
@@ -22,7 +23,6 @@ export class UnsafeCheckoutError extends Error {
 }
 
 /** How many links one path may pass through, as Linux's MAXSYMLINKS. */
-const maxLinkHops = 40;
 
 /** Writes every file of `commit`'s tree under `root` (an empty directory). */
 export async function checkoutTree(
@@ -93,53 +93,13 @@ function checkLinkTarget(path: string, link: string): void {
 
 async function checkLinkInside(root: string, path: string): Promise<void> {
   const resolved = physicalPath(root, path);
-  if (!isInside(root, resolved)) {
+  if (resolved === undefined)
+    throw new UnsafeCheckoutError(path, `passes through more than ${maxLinkHops} links`);
+  if (!isInsideRoot(root, resolved)) {
     const shown = await readlink(join(root, path)).catch(() => '?');
     throw new UnsafeCheckoutError(
       path,
       `is a symbolic link to ${shown}, which resolves outside the checkout`,
     );
   }
-}
-
-/**
- * Where `path` (relative to `root`) leads on the real filesystem: each component looked up
- * with lstat and each link's text spliced in, `..` taken from the physical parent. Components
- * that do not exist are kept as written (the kernel would fail there; keeping them is the
- * stricter reading). Throws after too many links, as the kernel does (ELOOP).
- */
-export function physicalPath(root: string, path: string): string {
-  const pending = path.split('/').reverse();
-  let current = root;
-  let hops = 0;
-  while (pending.length > 0) {
-    const part = pending.pop() ?? '';
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      current = dirname(current);
-      continue;
-    }
-    const next = join(current, part);
-    let info: Stats | undefined;
-    try {
-      info = lstatSync(next);
-    } catch {
-      info = undefined;
-    }
-    if (info?.isSymbolicLink() !== true) {
-      current = next;
-      continue;
-    }
-    if (++hops > maxLinkHops)
-      throw new UnsafeCheckoutError(path, `passes through more than ${maxLinkHops} links`);
-    const link = readlinkSync(next, 'utf8');
-    if (posix.isAbsolute(link)) current = '/';
-    pending.push(...link.split('/').reverse());
-  }
-  return current;
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

@@ -34,4 +34,4 @@ export {
   type GitObject,
   type PackLimits,
 } from './pack.js';
-export { checkoutTree, physicalPath, UnsafeCheckoutError } from './checkout.js';
+export { checkoutTree, UnsafeCheckoutError } from './checkout.js';
