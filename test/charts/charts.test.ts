@@ -24,6 +24,10 @@ const variants: Record<string, string[]> = {
     '--set', 'watchAllNamespaces=false',
     '--set', 'rbac.clusterAdmin=false',
   ],
+  'two replicas (a PodDisruptionBudget) and the multi-tenancy lockdown where the chart has it': [
+    '--set', 'replicas=2',
+    '--set', 'multiTenancy.enabled=true',
+  ],
   'existing service account, no RBAC': ['--set', 'rbac.create=false', '--set', 'serviceAccount.create=false', '--set', 'serviceAccount.name=default'],
 };
 
