@@ -96,9 +96,11 @@ export async function startController(
 }
 
 /**
- * Node options for controller processes from TIDE_CONTROLLER_NODE_ARGS (space-separated),
- * for profiling: `--cpu-prof --cpu-prof-dir=/tmp/prof` is refused in NODE_OPTIONS.
+ * Node's flags for a controller process: as in the image, `Object.prototype.__proto__` is
+ * removed (--disable-proto=delete); then TIDE_CONTROLLER_NODE_ARGS (space-separated), for
+ * profiling: `--cpu-prof --cpu-prof-dir=/tmp/prof` is refused in NODE_OPTIONS.
  */
 function nodeArgs(): string[] {
-  return (process.env.TIDE_CONTROLLER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const extra = (process.env.TIDE_CONTROLLER_NODE_ARGS ?? '').split(' ');
+  return ['--disable-proto=delete', ...extra.filter((arg) => arg !== '')];
 }
