@@ -23,7 +23,8 @@ export interface Selector {
   readonly annotationSelector?: string;
 }
 
-const selectorFields = [
+/** The fields of a selector, as patch targets and replacement sources and targets spell them. */
+export const selectorFields = [
   'group',
   'version',
   'kind',

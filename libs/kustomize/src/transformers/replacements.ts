@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { KustomizeError } from '../errors.js';
 import type { FieldReader } from '../kustomization.js';
 import type { KustomizationFiles } from '../loader.js';
-import { lookup, parseLabelSelector, type Selector } from '../selector.js';
+import { lookup, parseLabelSelector, selectorFields, type Selector } from '../selector.js';
 import type { ResId, Resource } from '../resource.js';
 import { deepCopy, describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
 import { parseDocuments } from '../yaml/parse.js';
@@ -36,16 +36,6 @@ export interface Replacement {
   readonly origin: string;
 }
 
-const selectorKeys = [
-  'group',
-  'version',
-  'kind',
-  'name',
-  'namespace',
-  'labelSelector',
-  'annotationSelector',
-];
-
 /** Inline replacements, or `path:` entries naming a file with one or a list of them. */
 export function replacementsOf(fields: FieldReader, files: KustomizationFiles): Replacement[] {
   const { root, loader, origin } = files;
@@ -68,7 +58,7 @@ function parseReplacement(value: Value, origin: string): Replacement {
   checkKeys(value, ['source', 'targets'], `${origin}: replacement`);
   const source = value.source;
   if (!isMap(source)) throw new KustomizeError(`${origin}: replacement needs a source`);
-  checkKeys(source, [...selectorKeys, 'fieldPath', 'options'], `${origin}: replacement source`);
+  checkKeys(source, [...selectorFields, 'fieldPath', 'options'], `${origin}: replacement source`);
   const fieldPath = source.fieldPath ?? 'metadata.name';
   if (typeof fieldPath !== 'string') {
     throw new KustomizeError(`${origin}: replacement source fieldPath must be a string`);
@@ -107,7 +97,7 @@ function parseTarget(value: Value, origin: string): Target {
 function parseIdSelector(value: Value, origin: string): IdSelector {
   if (!isMap(value)) throw new KustomizeError(`${origin}: a selector must be a mapping`);
   const selector: Record<string, string> = {};
-  for (const key of selectorKeys) {
+  for (const key of selectorFields) {
     const field = value[key];
     if (field === undefined || field === null) continue;
     if (typeof field !== 'string') {
