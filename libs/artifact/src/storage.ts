@@ -5,19 +5,19 @@ import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { sha256Digest } from './digest.js';
+import type { Artifact as StatusArtifact } from '@tide/kube';
 
-/** An artifact as it appears in `.status.artifact` of a source (Flux's fields). */
-export interface Artifact {
-  /** `<kind>/<namespace>/<name>/<file>`, relative to the storage root. */
-  readonly path: string;
-  readonly url: string;
-  readonly revision: string;
-  readonly digest: string;
-  /** RFC 3339. */
-  readonly lastUpdateTime: string;
-  readonly size: number;
-  readonly metadata?: Readonly<Record<string, string>>;
-}
+/**
+ * An artifact as storage writes it: the status type of libs/kube with what Flux's older
+ * versions may leave out (digest, size) always present.
+ */
+export type Artifact = Readonly<
+  Omit<StatusArtifact, 'digest' | 'size' | 'metadata'> & {
+    readonly digest: string;
+    readonly size: number;
+    readonly metadata?: Readonly<Record<string, string>>;
+  }
+>;
 
 /** Which object an artifact belongs to. `kind` is lower-cased in paths, as Flux does. */
 export interface ArtifactOwner {
