@@ -31,6 +31,13 @@ interface PodSpec {
 interface Deployment extends Manifest {
   spec: { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
 }
+interface NetworkPolicy extends Manifest {
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress: { ports: { port: number }[]; from: unknown[] }[];
+  };
+}
 interface Budget extends Manifest {
   spec: { minAvailable?: number; selector: { matchLabels: Record<string, string> } };
 }
@@ -111,6 +118,31 @@ describe.each(charts)('chart %s hardening', (chart) => {
       { input: await template(args) },
     );
     expect(out).toMatch(/poddisruptionbudget\.policy\/\S+ (serverside-applied|created) \(server dry run\)/);
+  });
+
+  it('renders an ingress NetworkPolicy per port that the API server accepts, and none when disabled', async () => {
+    expect(ofKind(await render(['--set', 'networkPolicy.enabled=false']), 'NetworkPolicy')).toEqual([]);
+
+    const namespace = await controlPlane.createNamespace(`chart-netpol-${chart}`.slice(0, 40));
+    const args = ['--namespace', namespace, '--include-crds'];
+    const manifests = await render(args);
+    const policies = ofKind<NetworkPolicy>(manifests, 'NetworkPolicy');
+    expect(policies).toHaveLength(1);
+    const [policy] = policies;
+    expect(policy?.spec.policyTypes).toEqual(['Ingress']);
+    const podLabels = deploymentOf(manifests).spec.template.metadata.labels;
+    expect(podLabels).toEqual(expect.objectContaining(policy?.spec.podSelector.matchLabels ?? { missing: 'selector' }));
+    const byPort = new Map((policy?.spec.ingress ?? []).map((rule) => [rule.ports[0]?.port, rule.from]));
+    expect(byPort.get(8080)).toEqual([{ namespaceSelector: {} }]);
+    if (chart === 'source-controller') expect(byPort.get(9090)).toEqual([{ podSelector: {} }]);
+    expect([...byPort.keys()].sort()).toEqual(chart === 'source-controller' ? [8080, 9090] : [8080]);
+
+    const out = await run(
+      tools.kubectl,
+      ['--kubeconfig', controlPlane.kubeconfigPath, 'apply', '--server-side', '--dry-run=server', '--field-manager=tide-chart-test', '-f', '-'],
+      { input: await template(args) },
+    );
+    expect(out).toMatch(/networkpolicy\.networking\.k8s\.io\/\S+ (serverside-applied|created) \(server dry run\)/);
   });
 
   if (chart !== 'kustomize-controller') return;
