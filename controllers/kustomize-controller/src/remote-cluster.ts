@@ -4,7 +4,7 @@ import { ConditionReason, type Kustomization } from '@tide/api';
 import { KustomizeError, parseDocuments, type Value } from '@tide/kustomize';
 import { GenericError, StallingError } from '@tide/runtime';
 import { readData } from '@tide/kustomization';
-import { type KubeClient, messageOf } from '@tide/kube';
+import type { KubeClient } from '@tide/kube';
 
 /**
  * `spec.kubeConfig`: the cluster a Kustomization applies to when it is not this one. The
@@ -57,12 +57,18 @@ export async function remoteKubeConfig(
   const { name, key } = reference.secretRef;
   const display = `Secret/${namespace}/${name}`;
   const text = await readKubeConfigText(client, namespace, name, key, display);
-  checkKubeConfig(text, display, policy);
+  const config = checkKubeConfig(text, display, policy);
+  // client-node loads exactly the document that was checked: as JSON, which its YAML parser
+  // reads one way only (no parser differential). Its error text may quote the Secret, so it
+  // is not copied into status.
   const kubeConfig = new KubeConfig();
   try {
-    kubeConfig.loadFromString(text);
-  } catch (error) {
-    throw invalid(display, messageOf(error));
+    kubeConfig.loadFromString(JSON.stringify(config));
+  } catch {
+    throw invalid(
+      display,
+      'client-node cannot load it as a kubeconfig (check its clusters, users and contexts)',
+    );
   }
   if (kubeConfig.getCurrentCluster() === null)
     throw invalid(display, 'its current context names no cluster');
@@ -91,7 +97,11 @@ async function readKubeConfigText(
 }
 
 /** Refuses what would let a Secret's author reach the controller's files or run programs. */
-function checkKubeConfig(text: string, display: string, policy: RemoteClusterPolicy): void {
+function checkKubeConfig(
+  text: string,
+  display: string,
+  policy: RemoteClusterPolicy,
+): Record<string, Value> {
   let documents: Value[];
   try {
     documents = parseDocuments(text, display);
@@ -129,6 +139,7 @@ function checkKubeConfig(text: string, display: string, policy: RemoteClusterPol
         `cluster '${clusterName}' skips TLS verification, which is refused unless the controller runs with --insecure-kubeconfig-tls`,
       );
   }
+  return config;
 }
 
 /** Retried with backoff: the fix is an edit of the Secret, which is not watched. */
