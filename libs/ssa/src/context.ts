@@ -83,22 +83,34 @@ export async function serverApply(
 }
 
 /** Deletes an object; false when it was already gone. */
+/**
+ * Deletes an object; false when it is already gone. With `uid`, only the object of that uid
+ * is deleted (a precondition the API server checks): one re-created under the same name
+ * since it was read answers 409 and is left alone, as gone.
+ */
 export async function deleteLive(
   context: ManagerContext,
   ref: ObjectRef,
   info: ResourceInfo,
   propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background',
+  uid?: string,
 ): Promise<boolean> {
   const subject = subjectOf(ref);
   const response = await context.client.send(
     {
       method: 'DELETE',
       path: objectPath(info, ref),
-      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy },
+      body: {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        propagationPolicy,
+        ...(uid === undefined ? {} : { preconditions: { uid } }),
+      },
     },
     { action: 'deleting', subject },
   );
   if (response.status === 404) return false;
+  if (response.status === 409 && uid !== undefined) return false;
   if (response.status < 200 || response.status > 299)
     throw apiErrorFrom(response.status, response.body, { action: 'deleting', subject });
   return true;

@@ -59,7 +59,14 @@ async function deleteOne(
   if (live === undefined) return changeSetEntry(ref, Action.Skipped, 'not found');
   const reason = keepReason(live, options.ownerLabels ?? {});
   if (reason !== undefined) return changeSetEntry(ref, Action.Skipped, reason);
-  const deleted = await deleteLive(context, ref, info, options.propagationPolicy ?? 'Background');
+  // The object that was checked is the one deleted, not one re-created under its name since.
+  const deleted = await deleteLive(
+    context,
+    ref,
+    info,
+    options.propagationPolicy ?? 'Background',
+    live.metadata.uid,
+  );
   return changeSetEntry(
     ref,
     deleted ? Action.Deleted : Action.Skipped,
