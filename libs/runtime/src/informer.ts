@@ -91,7 +91,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.resourceVersion;
   }
 
-  /** Handlers run synchronously for every change, in order; they must not throw. */
+  /**
+   * Handlers run synchronously for every change, in order. One that throws is logged and
+   * the others still run: the cache has moved on, so the event would not come again.
+   */
   onEvent(handler: (event: InformerEvent<T>) => void): void {
     this.handlers.push(handler);
   }
@@ -321,6 +324,16 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private emit(event: InformerEvent<T>): void {
-    for (const handler of this.handlers) handler(event);
+    for (const handler of this.handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        const { kind, logger } = this.options;
+        logger.error(
+          { kind: kind.kind, key: objectKey(event.obj), event: event.type, err: error },
+          `${kind.kind} informer: an event handler failed: ${messageOf(error)}`,
+        );
+      }
+    }
   }
 }

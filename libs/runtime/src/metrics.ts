@@ -162,9 +162,16 @@ export class RuntimeMetrics {
     this.suspend.set(objectLabels(kind, obj), suspended ? 1 : 0);
   }
 
+  /**
+   * The object is gone: its series go too, so objects that come and go (preview
+   * environments) do not grow /metrics without bound.
+   */
   recordDeleted(kind: string, obj: KubeObject, conditionType: string): void {
-    this.recordCondition(kind, obj, conditionType, 'Deleted');
-    this.suspend.remove(objectLabels(kind, obj));
+    const labels = objectLabels(kind, obj);
+    this.reconcileDuration.remove(labels);
+    this.suspend.remove(labels);
+    for (const status of conditionStatuses)
+      this.condition.remove({ ...labels, type: conditionType, status });
   }
 
   recordResult(controller: string, result: string, seconds: number): void {

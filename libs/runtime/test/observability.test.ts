@@ -135,6 +135,51 @@ describe('metrics, probes and logs', () => {
     expect(sample(body, 'process_cpu_seconds_total')).toBeGreaterThan(0);
   });
 
+  it('drops the series of an object once it is deleted', async () => {
+    const url = manager.endpointUrls.metrics;
+    if (url === undefined) throw new Error('no metrics endpoint');
+    const gone = { kind: 'Widget', name: 'short-lived', namespace };
+    const suspended = { kind: 'Widget', name: 'short-paused', namespace };
+    await client.create(widgetKind, widget(namespace, gone.name));
+    await client.create(widgetKind, widget(namespace, suspended.name, { suspend: true }));
+    await waitForWidget(
+      client,
+      namespace,
+      gone.name,
+      (o) => condition(o, 'Ready')?.status === 'True',
+      'Ready',
+    );
+    await waitFor(
+      async () =>
+        sample((await get(`${url}/metrics`)).body, 'gotk_suspend_status', suspended) === 1
+          ? true
+          : undefined,
+      { timeoutMs: 10_000, what: 'the suspended widget in /metrics' },
+    );
+    const before = (await get(`${url}/metrics`)).body;
+    expect(sample(before, 'gotk_reconcile_duration_seconds_count', gone)).toBeGreaterThanOrEqual(1);
+    expect(sample(before, 'gotk_reconcile_condition', { ...gone, status: 'True' })).toBe(1);
+
+    for (const name of [gone.name, suspended.name])
+      await client.delete(widgetKind, namespace, name);
+    const series = (body: string) =>
+      body
+        .split('\n')
+        .filter(
+          (line) =>
+            line.includes(`namespace="${namespace}"`) &&
+            (line.includes(`name="${gone.name}"`) || line.includes(`name="${suspended.name}"`)),
+        );
+    const left = await waitFor(
+      async () => {
+        const body = (await get(`${url}/metrics`)).body;
+        return series(body).length === 0 ? [] : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the deleted widgets to leave /metrics' },
+    ).catch(async () => series((await get(`${url}/metrics`)).body));
+    expect(left).toEqual([]);
+  });
+
   it('answers /healthz and /readyz once the caches have synced', async () => {
     const url = manager.endpointUrls.health;
     if (url === undefined) throw new Error('no health endpoint');
