@@ -5,6 +5,7 @@ import type { Kustomization } from '@tide/api';
 import { renderKustomization } from '@tide/kustomization';
 import { KustomizeError } from '@tide/kustomize';
 import { makeTempDir, type TempDir } from '@tide/harness';
+import { tenantKustomization } from './fixtures.js';
 
 /**
  * Build confinement: a Kustomization builds from its source artifact only. A base, component
@@ -13,21 +14,6 @@ import { makeTempDir, type TempDir } from '@tide/harness';
  */
 const configMap = (name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: v\n`;
-
-function kustomization(path: string, spec: Partial<Kustomization['spec']> = {}): Kustomization {
-  return {
-    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    kind: 'Kustomization',
-    metadata: { name: 'tenant', namespace: 'tenant' },
-    spec: {
-      interval: '10m',
-      prune: true,
-      path,
-      sourceRef: { kind: 'GitRepository', name: 'repo' },
-      ...spec,
-    },
-  };
-}
 
 describe('build confinement', () => {
   let temp: TempDir;
@@ -42,7 +28,7 @@ describe('build confinement', () => {
 
   /** Renders `artifact/<path>` as kustomize-controller does, confined to the artifact root. */
   const render = (path: string, spec: Partial<Kustomization['spec']> = {}) =>
-    renderKustomization(kustomization(`./${path}`, spec), join(artifact, path), {
+    renderKustomization(tenantKustomization(`./${path}`, spec), join(artifact, path), {
       readData: () => Promise.resolve(undefined),
       strictSubstitutions: false,
       remoteBases: false,

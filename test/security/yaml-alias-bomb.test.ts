@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Kustomization } from '@tide/api';
 import { renderKustomization, substituteResources } from '@tide/kustomization';
 import { build, KustomizeError } from '@tide/kustomize';
 import { makeTempDir, type TempDir } from '@tide/harness';
+import { tenantKustomization } from './fixtures.js';
 
 /**
  * YAML alias bomb ("billion laughs"): nine anchored lists of ten aliases each, 10^9 scalars
@@ -29,20 +29,6 @@ function billionLaughs(): string {
 
 const refusal = /bomb\.yaml.*: YAML aliases expand to more than \d+ nodes/;
 const fastMs = 100;
-
-function kustomization(path: string): Kustomization {
-  return {
-    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    kind: 'Kustomization',
-    metadata: { name: 'tenant', namespace: 'tenant' },
-    spec: {
-      interval: '10m',
-      prune: true,
-      path,
-      sourceRef: { kind: 'GitRepository', name: 'repo' },
-    },
-  };
-}
 
 async function timed<T>(action: () => Promise<T> | T): Promise<{ error: unknown; ms: number }> {
   const started = performance.now();
@@ -93,7 +79,7 @@ describe('YAML alias bomb', () => {
     // The generated kustomization probes each file for objects first, then builds it.
     const dir = join(temp.path, 'generated');
     const { error, ms } = await timed(() =>
-      renderKustomization(kustomization('./generated'), dir, {
+      renderKustomization(tenantKustomization('./generated'), dir, {
         readData: () => Promise.resolve(undefined),
         strictSubstitutions: false,
         remoteBases: false,
