@@ -93,9 +93,10 @@ describe('hyphen ranges on hostile input', () => {
     ['a long digit run', `${'1'.repeat(200_000)}a`],
     ['a long version before an unfinished range', `1 ${'1'.repeat(200_000)} -`],
   ])('refuses %s in linear time', (_what, text) => {
-    const started = performance.now();
+    const started = process.cpuUsage();
     expect(() => parseConstraints(text)).toThrow(InvalidConstraintError);
-    expect(performance.now() - started).toBeLessThan(1000);
+    const { user, system } = process.cpuUsage(started);
+    expect((user + system) / 1000).toBeLessThan(1000);
   });
 
   it.each([
