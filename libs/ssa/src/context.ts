@@ -82,19 +82,34 @@ export async function serverApply(
   return asKubeObject(body, subject);
 }
 
-/** Deletes an object; false when it was already gone. */
+/** What a delete must still find true on the server (metav1.Preconditions). */
+export interface DeletePreconditions {
+  readonly uid?: string | undefined;
+  readonly resourceVersion?: string | undefined;
+}
+
+/**
+ * Deletes an object; false when it was already gone. With preconditions, the server refuses
+ * (409) when the object is no longer the one they describe.
+ */
 export async function deleteLive(
   context: ManagerContext,
   ref: ObjectRef,
   info: ResourceInfo,
   propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background',
+  preconditions?: DeletePreconditions,
 ): Promise<boolean> {
   const subject = subjectOf(ref);
   const response = await context.client.send(
     {
       method: 'DELETE',
       path: objectPath(info, ref),
-      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy },
+      body: {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        propagationPolicy,
+        ...(preconditions === undefined ? {} : { preconditions }),
+      },
     },
     { action: 'deleting', subject },
   );
