@@ -4,6 +4,7 @@ import {
   CoreCondition,
   CoreReason,
   isApiError,
+  messageOf,
   objectKey,
   PatchType,
   splitKey,
@@ -15,6 +16,7 @@ import { getCondition, markTrue } from './conditions.js';
 import { parseDuration, jitter } from '@tide/kube';
 import type { EventRecorder } from './events.js';
 import type { Informer, InformerEvent } from './informer.js';
+import { NotLeaderError } from './leader.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { ReconcilableObject } from './object.js';
 import { decideOutcome, describe, type Outcome, type Verdict } from './outcome.js';
@@ -49,15 +51,26 @@ export interface ControllerOptions<T extends ReconcilableObject> {
   readonly events: EventRecorder;
   readonly logger: Logger;
   readonly cache: <U extends KubeObject>(kind: KindRef) => Informer<U>;
+  /** Whether the manager may write now (leading, renew deadline not passed). */
+  readonly isLeader: () => boolean;
 }
 
 export class Controller<T extends ReconcilableObject = ReconcilableObject> {
   readonly queue: WorkQueue;
   private readonly workers: Promise<void>[] = [];
   private active = 0;
-  private abort = new AbortController();
+  /** Aborted on halt, and when a graceful stop runs out of time: ends in-flight reconciles. */
+  private readonly abort = new AbortController();
+  /** Aborted on halt only: leadership is gone, so no write may go out any more. */
+  private readonly halted = new AbortController();
+  /** What reconcilers are handed: its requests end with the reconcile signal. */
+  private readonly reconcileClient: KubeClient;
+  /** Status patches and finalizer edits: ended by a halt, not by a graceful stop's timeout. */
+  private readonly writeClient: KubeClient;
 
   constructor(private readonly options: ControllerOptions<T>) {
+    this.reconcileClient = options.client.withSignal(this.abort.signal);
+    this.writeClient = options.client.withSignal(this.halted.signal);
     this.queue = new WorkQueue({
       minRetryDelayMs: options.minRetryDelayMs,
       maxRetryDelayMs: options.maxRetryDelayMs,
@@ -103,10 +116,22 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
     clearTimeout(timer);
   }
 
-  /** Leadership is gone: stop at once, cancelling what is in flight. */
+  /** Leadership is gone: stop at once, cancelling what is in flight and refusing writes. */
   halt(): void {
     this.queue.shutDown();
-    this.abort.abort();
+    const reason = new NotLeaderError(`${this.name}: leadership lost`);
+    this.halted.abort(reason);
+    this.abort.abort(reason);
+  }
+
+  /** Whether a write may go out: not halted, and the manager still leads. */
+  private mayWrite(): boolean {
+    return !this.halted.signal.aborted && this.options.isLeader();
+  }
+
+  private assertMayWrite(what: string): void {
+    if (!this.mayWrite())
+      throw new NotLeaderError(`${this.name}: not ${what}: this process is no longer the leader`);
   }
 
   /** Which changes need a reconcile: not our own status writes (they would loop). */
@@ -154,16 +179,30 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
       ...(namespace === undefined ? {} : { namespace }),
       reconcileID,
     });
-    const patcher = new StatusPatcher(
-      { client: this.options.client, kind: this.kind, fieldManager: this.options.fieldManager },
+    const statusPatcher = new StatusPatcher(
+      { client: this.writeClient, kind: this.kind, fieldManager: this.options.fieldManager },
       obj,
     );
+    // Every status write asks first whether this process still leads.
+    const patcher = {
+      patch: (target: T) => {
+        this.assertMayWrite('patching status');
+        return statusPatcher.patch(target);
+      },
+    };
     const context: ReconcileContext = {
       logger,
       reconcileID,
       signal: this.abort.signal,
-      client: this.options.client,
-      event: (event) => this.options.events.record(obj, event),
+      client: this.reconcileClient,
+      isLeader: () => this.mayWrite(),
+      event: async (event) => {
+        if (!this.mayWrite()) {
+          logger.info({ reason: event.reason }, 'event not recorded: no longer the leader');
+          return;
+        }
+        await this.options.events.record(obj, event);
+      },
       patchStatus: async () => {
         await patcher.patch(obj);
       },
@@ -187,6 +226,10 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
       await this.reconcile(key, obj, context, patcher, started);
     } catch (error) {
       if (isApiError(error, 404)) return; // deleted while we worked: nothing left to do
+      if (this.halted.signal.aborted || error instanceof NotLeaderError) {
+        logger.info(`reconcile ended: no longer the leader (${messageOf(error)})`);
+        return;
+      }
       const { reason, message } = describe(error);
       logger.error({ err: error, reason }, `reconcile failed: ${message}`);
       this.queue.addRateLimited(key);
@@ -197,7 +240,7 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
     key: string,
     obj: T,
     context: ReconcileContext,
-    patcher: StatusPatcher,
+    patcher: { patch(obj: T): Promise<boolean> },
     started: number,
   ): Promise<void> {
     const { reconciler } = this.options;
@@ -281,6 +324,10 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
       context.logger.info('finalizer ran; object released for deletion');
     } catch (error) {
       if (isApiError(error, 404)) return;
+      if (this.halted.signal.aborted || error instanceof NotLeaderError) {
+        context.logger.info(`finalizing ended: no longer the leader (${messageOf(error)})`);
+        return;
+      }
       const { reason, message } = describe(error);
       context.logger.error({ err: error, reason }, `finalizing failed: ${message}`);
       await context.event({ type: 'Warning', reason, message: `finalizing failed: ${message}` });
@@ -296,8 +343,9 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
     let current: T = obj;
     for (let attempt = 0; ; attempt++) {
       const finalizers = edit(current.metadata.finalizers ?? []);
+      this.assertMayWrite('editing finalizers');
       try {
-        const updated = await this.options.client.patch<T>(
+        const updated = await this.writeClient.patch<T>(
           this.kind,
           { namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' },
           { metadata: { resourceVersion: current.metadata.resourceVersion, finalizers } },
@@ -310,7 +358,7 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
         return;
       } catch (error) {
         if (!isApiError(error, 409) || attempt >= 5) throw error;
-        current = await this.options.client.get<T>(
+        current = await this.writeClient.get<T>(
           this.kind,
           obj.metadata.namespace,
           obj.metadata.name ?? '',

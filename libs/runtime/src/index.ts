@@ -71,6 +71,8 @@ export {
 export { RuntimeMetrics, reconcileDurationBuckets } from './metrics.js';
 export {
   LeaderElector,
+  LeaderElectionConfigError,
+  NotLeaderError,
   leaseKind,
   type LeaderElectionOptions,
   type LeadershipCallbacks,

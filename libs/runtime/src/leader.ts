@@ -1,14 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { isApiError, type KubeClient } from '@tide/kube';
+import { isApiError, messageOf, type KubeClient } from '@tide/kube';
 import type { KindRef, KubeObject } from '@tide/kube';
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: a candidate takes
  * the Lease when it is free or when its holder has not renewed it for a whole lease duration
  * (measured on the candidate's own clock from when it last saw the record change, so clocks
- * need not agree); the leader renews every retry period and gives up leading as soon as it
- * could not renew for the renew deadline.
+ * need not agree); the leader renews every retry period.
+ *
+ * Leading is bounded by time, not by answers: a successful renew started at `t` lets this
+ * process lead until `t + renewDeadline`, which is before any other candidate can take the
+ * Lease (`renewDeadline < leaseDuration`, and the others count from when they saw the record
+ * change, after `t`). Every Lease call is cut off at that instant, and a watchdog timer fires
+ * then whether or not a call ever returns; `isLeader` also answers by the clock, so code that
+ * asks between a stalled event loop and the timer firing already hears "no".
  */
 
 export const leaseKind: KindRef = {
@@ -39,6 +45,7 @@ export interface LeaderElectionOptions {
   /** Unique per process: the pod name plus a random suffix. */
   readonly identity: string;
   readonly leaseDurationMs: number;
+  /** How long leading lasts after the start of the last successful renew; below the lease duration. */
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
   /** Give the Lease up on stop() so a successor need not wait a lease duration. */
@@ -52,59 +59,138 @@ export interface LeadershipCallbacks {
   onStoppedLeading(): void;
 }
 
+/**
+ * A write refused because this process is no longer the leader: another replica may be
+ * writing by now, so nothing more may go to the API server.
+ */
+export class NotLeaderError extends Error {
+  override readonly name = 'NotLeaderError';
+}
+
+/** Leader election settings that cannot keep a single leader. */
+export class LeaderElectionConfigError extends Error {
+  override readonly name = 'LeaderElectionConfigError';
+}
+
 export class LeaderElector {
   private readonly stopping = new AbortController();
+  /** Aborted when leadership is lost: ends the renew loop and the Lease call in flight. */
+  private readonly lost = new AbortController();
   private leading = false;
+  /** Leading is valid until this instant (ms since the epoch). */
+  private validUntil = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private callbacks: LeadershipCallbacks | undefined;
   private observed: { holder: string; renewTime: string; at: number } | undefined;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly options: LeaderElectionOptions) {}
+  constructor(private readonly options: LeaderElectionOptions) {
+    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = options;
+    if (!(renewDeadlineMs < leaseDurationMs))
+      throw new LeaderElectionConfigError(
+        `leader election: the renew deadline (${renewDeadlineMs}ms) must be shorter than the lease duration (${leaseDurationMs}ms)`,
+      );
+    if (!(retryPeriodMs > 0 && retryPeriodMs < renewDeadlineMs))
+      throw new LeaderElectionConfigError(
+        `leader election: the retry period (${retryPeriodMs}ms) must be positive and shorter than the renew deadline (${renewDeadlineMs}ms)`,
+      );
+  }
 
+  /**
+   * Whether this process may act as leader now: elected, and its last renew started less than
+   * a renew deadline ago. Finding the deadline passed loses leadership on the spot, without
+   * waiting for the watchdog timer (late when the event loop was blocked).
+   */
   get isLeader(): boolean {
-    return this.leading;
+    return this.leadsNow();
   }
 
   run(callbacks: LeadershipCallbacks): void {
-    this.loop ??= this.campaign(callbacks);
+    this.callbacks = callbacks;
+    this.loop ??= this.campaign();
   }
 
   /** Stops campaigning or renewing; releases the Lease if leading and so configured. */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.loop;
-    if (this.leading && this.options.releaseOnCancel) await this.release();
+    this.clearWatchdog();
+    if (this.leadsNow() && this.options.releaseOnCancel) await this.release();
     this.leading = false;
   }
 
-  private async campaign(callbacks: LeadershipCallbacks): Promise<void> {
+  /** A method, not the getter, so TypeScript does not narrow it between two calls. */
+  private leadsNow(): boolean {
+    if (this.leading && Date.now() >= this.validUntil) this.lose('the renew deadline passed');
+    return this.leading;
+  }
+
+  private async campaign(): Promise<void> {
     const { logger, namespace, name, identity } = this.options;
-    while (!this.stopping.signal.aborted) {
-      if (await this.tryAcquireOrRenew()) {
+    while (!this.isStopping()) {
+      const started = Date.now();
+      const deadline = started + this.options.renewDeadlineMs;
+      const acquired = await this.tryAcquireOrRenew(this.attemptSignal(deadline));
+      // An answer that came after the deadline is no lease to lead on; the next try renews it.
+      if (acquired && Date.now() < deadline) {
         this.leading = true;
+        this.renewed(started);
+        if (this.isStopping()) return;
         logger.info({ lease: `${namespace}/${name}`, identity }, 'acquired the leader lease');
-        callbacks.onStartedLeading();
-        const lost = await this.renewUntilLost();
-        if (lost) {
-          this.leading = false;
-          logger.error({ lease: `${namespace}/${name}`, identity }, 'lost the leader lease');
-          callbacks.onStoppedLeading();
-        }
+        this.callbacks?.onStartedLeading();
+        await this.renewWhileLeading();
         return;
       }
       await this.pause(this.options.retryPeriodMs * (1 + Math.random() * 0.2));
     }
   }
 
-  /** Renews every retry period; answers true when a renew deadline passed without one. */
-  private async renewUntilLost(): Promise<boolean> {
-    let lastRenew = Date.now();
-    while (!this.stopping.signal.aborted) {
+  /** Renews every retry period until stopped or until leadership is lost. */
+  private async renewWhileLeading(): Promise<void> {
+    while (!this.isStopping() && this.leading) {
       await this.pause(this.options.retryPeriodMs);
-      if (this.isStopping()) return false;
-      if (await this.tryAcquireOrRenew()) lastRenew = Date.now();
-      else if (Date.now() - lastRenew >= this.options.renewDeadlineMs) return true;
+      if (this.isStopping() || !this.leadsNow()) return;
+      const started = Date.now();
+      const renewed = await this.tryAcquireOrRenew(this.attemptSignal(this.validUntil));
+      // A renew whose answer came after the deadline does not bring leadership back.
+      if (renewed && this.leadsNow()) this.renewed(started);
     }
-    return false;
+  }
+
+  /** Leading until `started + renewDeadline`; the watchdog fires then unless renewed first. */
+  private renewed(started: number): void {
+    this.validUntil = started + this.options.renewDeadlineMs;
+    this.clearWatchdog();
+    this.watchdog = setTimeout(
+      () => {
+        this.lose(`no successful renew within ${this.options.renewDeadlineMs}ms`);
+      },
+      Math.max(0, this.validUntil - Date.now()),
+    );
+  }
+
+  private lose(why: string): void {
+    if (!this.leading) return;
+    this.leading = false;
+    this.clearWatchdog();
+    this.lost.abort(new Error(`leader election: ${why}`));
+    const { logger, namespace, name, identity } = this.options;
+    logger.error({ lease: `${namespace}/${name}`, identity }, `lost the leader lease: ${why}`);
+    this.callbacks?.onStoppedLeading();
+  }
+
+  private clearWatchdog(): void {
+    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  /** Ends a Lease call at `deadline`, on stop, or when leadership is lost. */
+  private attemptSignal(deadline: number): AbortSignal {
+    return AbortSignal.any([
+      this.stopping.signal,
+      this.lost.signal,
+      AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+    ]);
   }
 
   private isStopping(): boolean {
@@ -112,11 +198,14 @@ export class LeaderElector {
   }
 
   private async pause(ms: number): Promise<void> {
-    await sleep(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+    await sleep(ms, undefined, {
+      signal: AbortSignal.any([this.stopping.signal, this.lost.signal]),
+    }).catch(() => undefined);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
-    const { client, namespace, name, identity, logger } = this.options;
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
+    const { namespace, name, identity, logger } = this.options;
+    const client = this.options.client.withSignal(signal);
     const now = new Date();
     try {
       let lease: Lease;
@@ -151,11 +240,12 @@ export class LeaderElector {
       this.observe(identity, updated.spec?.renewTime ?? '');
       return true;
     } catch (error) {
-      // A conflict means another candidate wrote first; anything else is worth a line.
-      if (!isApiError(error, 409)) {
+      // A conflict means another candidate wrote first; a stop is no news; anything else
+      // (a cut-off attempt included) is worth a line.
+      if (!isApiError(error, 409) && !this.isStopping()) {
         logger.warn(
           { err: error, lease: `${namespace}/${name}` },
-          `leader election: ${String(error)}`,
+          `leader election: ${messageOf(error)}`,
         );
       }
       return false;
@@ -183,7 +273,14 @@ export class LeaderElector {
 
   /** Hands the Lease back: empty holder, so the next candidate takes it at its next try. */
   private async release(): Promise<void> {
-    const { client, namespace, name, identity, logger } = this.options;
+    const { namespace, name, identity, logger } = this.options;
+    // Only while still leading: a release after the deadline could hand back a successor's Lease.
+    const client = this.options.client.withSignal(
+      AbortSignal.any([
+        this.lost.signal,
+        AbortSignal.timeout(Math.max(1, this.validUntil - Date.now())),
+      ]),
+    );
     try {
       const lease = await client.get<Lease>(leaseKind, namespace, name);
       if (lease.spec?.holderIdentity !== identity) return;

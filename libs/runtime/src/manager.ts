@@ -112,8 +112,13 @@ export class Manager {
     this.done.catch(() => undefined);
   }
 
-  /** Whether this manager's workers run: elected, or leader election is off. */
+  /**
+   * Whether this manager's workers run and may write: elected (and within the renew
+   * deadline of its last renew), or leader election is off.
+   */
   get isLeader(): boolean {
+    // Asking the elector first: finding its deadline passed loses leadership right here.
+    if (this.elector !== undefined && !this.elector.isLeader) return false;
     return this.leading;
   }
 
@@ -143,6 +148,7 @@ export class Manager {
       events: this.events,
       logger: this.logger,
       cache: (kind) => this.informer(kind),
+      isLeader: () => this.isLeader,
     });
     for (const watch of reconciler.watches ?? []) {
       controller.watch(this.informer(watch.kind), (obj) =>
@@ -278,8 +284,15 @@ export class Manager {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
     for (const controller of this.controllers) controller.halt();
-    void this.shutDownRest().finally(() => {
+    const lost = () => {
       this.settle?.reject(new LeadershipLostError(`${this.name}: lost the leader election Lease`));
+    };
+    this.shutDownRest().then(lost, (error: unknown) => {
+      this.logger.error(
+        { err: error },
+        `shutting down after losing the leader Lease: ${messageOf(error)}`,
+      );
+      lost();
     });
   }
 
@@ -352,7 +365,9 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
 export async function runManager(manager: Manager): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     manager.logger.info({ signal }, 'received a stop signal');
-    void manager.stop();
+    manager.stop().catch((error: unknown) => {
+      manager.logger.error({ err: error }, `stopping: ${messageOf(error)}`);
+    });
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);

@@ -22,7 +22,14 @@ export interface ReconcileContext {
   readonly reconcileID: string;
   /** Aborted when the manager stops or loses leadership: wire calls should pass it on. */
   readonly signal: AbortSignal;
+  /** The manager's client; its requests end when `signal` aborts. */
   readonly client: KubeClient;
+  /**
+   * Whether this process may still write: false once leadership is lost, and as soon as the
+   * renew deadline has passed (even before the watchdog could run). Ask right before a step
+   * that changes the cluster (apply, prune): when false, another replica may be acting.
+   */
+  isLeader(): boolean;
   /** Records an Event about the object being reconciled. */
   event(event: EventInput): Promise<void>;
   /** Writes the status changes made so far, for progress on long reconciles. */

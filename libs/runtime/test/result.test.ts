@@ -27,6 +27,7 @@ const context: ReconcileContext = {
   reconcileID: 'result-test',
   signal: new AbortController().signal,
   client,
+  isLeader: () => true,
   event: () => Promise.resolve(),
   patchStatus: () => Promise.resolve(),
   cache: (kind) => {

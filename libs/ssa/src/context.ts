@@ -82,18 +82,22 @@ export async function serverApply(
   return asKubeObject(body, subject);
 }
 
-/** Deletes an object; false when it was already gone. */
+/** What a delete must still find true on the server (metav1.Preconditions). */
+export interface DeletePreconditions {
+  readonly uid?: string | undefined;
+  readonly resourceVersion?: string | undefined;
+}
+
 /**
- * Deletes an object; false when it is already gone. With `uid`, only the object of that uid
- * is deleted (a precondition the API server checks): one re-created under the same name
- * since it was read answers 409 and is left alone, as gone.
+ * Deletes an object; false when it was already gone. With preconditions, the server refuses
+ * (409) when the object is no longer the one they describe.
  */
 export async function deleteLive(
   context: ManagerContext,
   ref: ObjectRef,
   info: ResourceInfo,
   propagationPolicy: 'Background' | 'Foreground' | 'Orphan' = 'Background',
-  uid?: string,
+  preconditions?: DeletePreconditions,
 ): Promise<boolean> {
   const subject = subjectOf(ref);
   const response = await context.client.send(
@@ -104,13 +108,12 @@ export async function deleteLive(
         apiVersion: 'v1',
         kind: 'DeleteOptions',
         propagationPolicy,
-        ...(uid === undefined ? {} : { preconditions: { uid } }),
+        ...(preconditions === undefined ? {} : { preconditions }),
       },
     },
     { action: 'deleting', subject },
   );
   if (response.status === 404) return false;
-  if (response.status === 409 && uid !== undefined) return false;
   if (response.status < 200 || response.status > 299)
     throw apiErrorFrom(response.status, response.body, { action: 'deleting', subject });
   return true;

@@ -1,7 +1,8 @@
 import { Action, changeSetEntry, type ChangeSet, type ChangeSetEntry } from './changeset.js';
 import { deleteLive, getLive, resourceFor, type ManagerContext } from './context.js';
+import type { ResourceInfo } from './discovery.js';
 import { UnknownKindError } from './errors.js';
-import { annotationOf, subjectOf, type Manifest, type ObjectRef } from '@tide/kube';
+import { annotationOf, isApiError, subjectOf, type Manifest, type ObjectRef } from '@tide/kube';
 import { Annotations } from './plan.js';
 import { mapAll, mapLimited, pollUntil } from './poll.js';
 
@@ -57,22 +58,58 @@ async function deleteOne(
   }
   const live = await getLive(context, ref, info);
   if (live === undefined) return changeSetEntry(ref, Action.Skipped, 'not found');
-  const reason = keepReason(live, options.ownerLabels ?? {});
-  if (reason !== undefined) return changeSetEntry(ref, Action.Skipped, reason);
-  // The object that was checked is the one deleted, not one re-created under its name since.
-  const deleted = await deleteLive(
-    context,
-    ref,
-    info,
-    options.propagationPolicy ?? 'Background',
-    live.metadata.uid,
-  );
-  return changeSetEntry(
-    ref,
-    deleted ? Action.Deleted : Action.Skipped,
-    deleted ? undefined : 'not found',
-  );
+  return deleteJudged(context, ref, info, live, options);
 }
+
+/**
+ * Deletes `live` if it may go. The object judged is the object deleted: its uid pins it (one
+ * re-created under the same name since is someone else's), and its resourceVersion pins that
+ * nothing changed since the check (say, the owner labels taken off); a change re-reads and
+ * judges again.
+ */
+async function deleteJudged(
+  context: ManagerContext,
+  ref: ObjectRef,
+  info: ResourceInfo,
+  judged: Manifest,
+  options: DeleteOptions,
+): Promise<ChangeSetEntry> {
+  const uid = judged.metadata.uid;
+  let live = judged;
+  for (let attempt = 1; ; attempt++) {
+    const reason = keepReason(live, options.ownerLabels ?? {});
+    if (reason !== undefined) return changeSetEntry(ref, Action.Skipped, reason);
+    const pinVersion = attempt < changedRetries;
+    const preconditions = {
+      uid,
+      ...(pinVersion ? { resourceVersion: live.metadata.resourceVersion } : {}),
+    };
+    try {
+      const policy = options.propagationPolicy ?? 'Background';
+      const deleted = await deleteLive(context, ref, info, policy, preconditions);
+      return changeSetEntry(
+        ref,
+        deleted ? Action.Deleted : Action.Skipped,
+        deleted ? undefined : 'not found',
+      );
+    } catch (error) {
+      if (!isApiError(error, 409)) throw error;
+      const now = await getLive(context, ref, info);
+      if (now === undefined) return changeSetEntry(ref, Action.Skipped, 'not found');
+      if (now.metadata.uid !== uid) return changeSetEntry(ref, Action.Skipped, recreated);
+      if (!pinVersion) throw error;
+      live = now;
+    }
+  }
+}
+
+const recreated = 're-created since it was read: not the object in the inventory';
+
+/**
+ * Deletes pinned to the resourceVersion that the object keeps changing under (a busy
+ * controller's status) end with the uid alone, after the owner check on a fresh read.
+ */
+const changedRetries = 3;
 
 /** Why a live object must not be deleted; undefined when it may be. */
 export function keepReason(

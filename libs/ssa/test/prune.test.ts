@@ -1,8 +1,8 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import { sharedControlPlane, type SharedControlPlane } from '@tide/harness';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sharedControlPlane, startApiProxy, type SharedControlPlane } from '@tide/harness';
 import { KubeClient, refOf, type Manifest } from '@tide/kube';
 import { Action, ResourceManager } from '../src/index.js';
-import { configMap, fieldManager, patchAs, read } from './fixtures.js';
+import { configMap, fieldManager, patchAs, read, remove } from './fixtures.js';
 
 const owner = {
   'kustomize.toolkit.fluxcd.io/name': 'apps',
@@ -107,5 +107,86 @@ describe('ResourceManager.delete', () => {
     expect(await read(plane, path('slow'))).toBeUndefined();
 
     await patchAs(plane, path('stuck'), { metadata: { finalizers: null } });
+  });
+});
+
+// Prune reads an object, decides it is ours, then deletes it by name. Whatever happens to the
+// object between the two (another owner re-creating it, someone taking it over by removing
+// our labels) must not be deleted on the strength of the first read.
+describe('ResourceManager.delete between the read and the delete', () => {
+  let plane: SharedControlPlane;
+  let ns: string;
+  let seedClient: KubeClient;
+  let seed: ResourceManager;
+  const path = (name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`;
+
+  beforeAll(async () => {
+    plane = sharedControlPlane();
+    ns = await plane.createNamespace('ssa-prune-race');
+    seedClient = new KubeClient({ kubeConfig: plane.kubeConfig });
+    seed = new ResourceManager({ client: seedClient, fieldManager });
+  });
+  afterAll(() => {
+    seedClient.close();
+  });
+
+  /** Deletes `name` through a proxy that runs `meanwhile` just before the DELETE goes out. */
+  const deleteWithRace = async (name: string, meanwhile: () => Promise<void>) => {
+    const proxy = await startApiProxy({ issuer: plane.userIssuer, name: 'pruner' });
+    const client = new KubeClient({ kubeConfig: proxy.kubeConfig });
+    try {
+      let raced = false;
+      proxy.before(
+        (request) => request.method === 'DELETE' && request.path === path(name),
+        async () => {
+          if (raced) return;
+          raced = true;
+          await meanwhile();
+        },
+      );
+      const pruner = new ResourceManager({ client, fieldManager });
+      const changeSet = await pruner.delete([refOf(owned(ns, name))], { ownerLabels: owner });
+      return { changeSet, deletes: proxy.writes.filter((w) => w.method === 'DELETE').length };
+    } finally {
+      client.close();
+      await proxy.stop();
+    }
+  };
+
+  it('leaves an object that was re-created under the same name', async () => {
+    await seed.apply([owned(ns, 'recreated')]);
+    const before = (await read(plane, path('recreated'))) as { metadata: { uid: string } };
+    const { changeSet } = await deleteWithRace('recreated', async () => {
+      await remove(plane, path('recreated'));
+      await seed.apply([owned(ns, 'recreated')]);
+    });
+    expect(changeSet.entries.map((e) => [e.action, e.reason])).toEqual([
+      [Action.Skipped, expect.stringContaining('re-created')],
+    ]);
+    const after = (await read(plane, path('recreated'))) as { metadata: { uid: string } };
+    expect(after.metadata.uid).not.toBe(before.metadata.uid);
+  });
+
+  it('leaves an object whose owner labels were taken off after it was read', async () => {
+    await seed.apply([owned(ns, 'adopted')]);
+    const { changeSet, deletes } = await deleteWithRace('adopted', () =>
+      patchAs(plane, path('adopted'), {
+        metadata: { labels: { 'kustomize.toolkit.fluxcd.io/name': null } },
+      }),
+    );
+    expect(changeSet.entries.map((e) => [e.action, e.reason])).toEqual([
+      [Action.Skipped, expect.stringContaining('not owned')],
+    ]);
+    expect(deletes).toBe(1);
+    expect(await read(plane, path('adopted'))).toBeDefined();
+  });
+
+  it('still deletes an object that only changed in what prune does not judge', async () => {
+    await seed.apply([owned(ns, 'busy')]);
+    const { changeSet } = await deleteWithRace('busy', () =>
+      patchAs(plane, path('busy'), { data: { b: '2' } }),
+    );
+    expect(changeSet.entries.map((e) => e.action)).toEqual([Action.Deleted]);
+    expect(await read(plane, path('busy'))).toBeUndefined();
   });
 });

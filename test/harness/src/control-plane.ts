@@ -255,7 +255,8 @@ export async function writeUserKubeconfig(
   return path;
 }
 
-function kubeconfigYaml(server: string, connection: ApiConnection, user: string): string {
+/** A kubeconfig for `server` with the CA and client certificate of `connection`. */
+export function kubeconfigYaml(server: string, connection: ApiConnection, user: string): string {
   const b64 = (pem: string) => Buffer.from(pem).toString('base64');
   return [
     'apiVersion: v1',

@@ -5,6 +5,15 @@
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 export { apiRequest, type ApiConnection, type ApiRequest, type ApiResponse } from './kube.js';
 export {
+  startApiProxy,
+  type ApiProxy,
+  type ApiProxyOptions,
+  type ProxiedRequest,
+  type ProxyRule,
+  type RequestPredicate,
+  type WriteRecord,
+} from './api-proxy.js';
+export {
   startGitServer,
   gitEnv,
   type GitServer,

@@ -107,6 +107,17 @@ export async function createPki(dir: string): Promise<Pki> {
   return { ca, serving, admin, serviceAccountKeyFile, serviceAccountPublicKeyFile };
 }
 
+/** A serving certificate for 127.0.0.1 and localhost (a test server that stands in for the API server). */
+export function issueServingCertificate(dir: string, ca: KeyPair, name: string): Promise<KeyPair> {
+  return signedCertificate(
+    dir,
+    `serving-${name.replace(/[^a-zA-Z0-9-]/g, '_')}-${Date.now()}-${process.pid}`,
+    `/CN=${subjectPart(name)}`,
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
+    ca,
+  );
+}
+
 /** A client certificate for `user` in `groups`, signed by the control plane's CA. */
 export function issueClientCertificate(
   dir: string,

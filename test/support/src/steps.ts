@@ -101,6 +101,7 @@ export async function startStepEnvironment(
         reconcileID: 'step-test',
         signal: stopping.signal,
         client,
+        isLeader: () => !stopping.signal.aborted,
         event: (event) => {
           events.push(event);
           return Promise.resolve();
