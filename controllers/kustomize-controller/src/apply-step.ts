@@ -11,8 +11,38 @@ import {
   type ResourceManager,
 } from '@tide/ssa';
 import type { Manifest } from '@tide/kube';
+import { NotLeaderError, type ReconcileContext } from '@tide/runtime';
 
-/** The labels that mark an object as applied by one Kustomization (Flux's keys). */
+/**
+ * Refuses to change the cluster once this process is no longer the leader: by then another
+ * replica may be applying the same Kustomization. Asked right before apply and prune, so a
+ * renew deadline that passed during a long build (the watchdog not yet run) still counts.
+ */
+export function ensureLeader(context: Pick<ReconcileContext, 'isLeader'>, what: string): void {
+  if (!context.isLeader())
+    throw new NotLeaderError(`not ${what}: this controller is no longer the leader`);
+}
+
+/**
+ * Writes the inventory the apply may leave behind before it starts: `previous ∪ planned`.
+ * A crash after the apply but before the final status patch then leaves every object the
+ * lost revision added in status.inventory, and the next run prunes what its revision drops;
+ * the final patch narrows the inventory to what was applied. Nothing is written when every
+ * planned object is in the previous inventory already (the usual run).
+ */
+export async function recordPendingInventory(
+  obj: Kustomization,
+  previous: readonly InventoryEntry[],
+  planned: readonly InventoryEntry[],
+  context: Pick<ReconcileContext, 'patchStatus'>,
+): Promise<boolean> {
+  const pending = mergeInventories(planned, previous);
+  if (pending.length === previous.length) return false;
+  (obj.status ??= {}).inventory = { entries: pending };
+  await context.patchStatus();
+  return true;
+}
+
 /**
  * Applies the objects (staged, dry run first; `force` recreates on immutable-field
  * changes) and returns one line per object created or changed.

@@ -1,4 +1,6 @@
 import type { Kustomization } from '@tide/api';
+import type { ReconcileContext } from '@tide/runtime';
+import { ensureLeader } from './apply-step.js';
 import { refFromEntry, type ResourceManager } from '@tide/ssa';
 import { ownerLabelsOf } from '@tide/kustomization';
 import { parseDuration } from '@tide/kube';
@@ -13,6 +15,7 @@ import { parseDuration } from '@tide/kube';
 export async function finalizeInventory(
   obj: Kustomization,
   resources: ResourceManager,
+  context?: Pick<ReconcileContext, 'isLeader' | 'signal'>,
 ): Promise<void> {
   const entries = obj.status?.inventory?.entries ?? [];
   if (entries.length === 0 || obj.spec.suspend === true) return;
@@ -23,8 +26,10 @@ export async function finalizeInventory(
     (policy === 'MirrorPrune' && obj.spec.prune);
   if (!remove) return;
   const wait = policy === 'WaitForTermination';
+  if (context !== undefined) ensureLeader(context, 'deleting the inventory');
   await resources.delete(entries.map(refFromEntry), {
     ownerLabels: ownerLabelsOf(obj),
+    signal: context?.signal,
     ...(wait ? { wait, timeoutMs: parseDuration(obj.spec.timeout ?? obj.spec.interval) } : {}),
   });
 }

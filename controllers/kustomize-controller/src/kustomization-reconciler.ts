@@ -166,7 +166,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       });
       return Result.Success;
     }
-    await finalizeInventory(obj, resources);
+    await finalizeInventory(obj, resources, context);
     return Result.Success;
   }
 

@@ -30,7 +30,14 @@ import {
   type InventoryEntry,
   type ResourceManager,
 } from '@tide/ssa';
-import { appliedBefore, applyChanges, mergeInventories, pruneInventory } from './apply-step.js';
+import {
+  appliedBefore,
+  applyChanges,
+  ensureLeader,
+  mergeInventories,
+  pruneInventory,
+  recordPendingInventory,
+} from './apply-step.js';
 import type { ArtifactCache, ArtifactLease } from './artifact-cache.js';
 import { checkDependencies } from './dependencies.js';
 import { waitForHealth } from './health-step.js';
@@ -213,6 +220,8 @@ async function applyAndPrune(
 ): Promise<string[]> {
   const { obj, state } = run;
   const status = (obj.status ??= {});
+  ensureLeader(run.context, 'applying');
+  await recordPendingInventory(obj, previous, state.inventory, run.context);
   let changes: string[];
   try {
     changes = await applyChanges(resources, state.objects, {
@@ -231,6 +240,7 @@ async function applyAndPrune(
     });
   }
   if (!obj.spec.prune) return changes;
+  ensureLeader(run.context, 'pruning');
   try {
     const pruned = await pruneInventory(resources, obj, previous, state.inventory, signal);
     return [...changes, ...pruned];

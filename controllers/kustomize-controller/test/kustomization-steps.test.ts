@@ -434,7 +434,9 @@ describe('reconcileApply and reconcileHealth', () => {
       expect(await outcomeOf(() => reconcileHealth(step.run))).toBe(outcome);
       expect(conditionsOf(obj)).toEqual(conditions);
       expect(obj.status?.lastAppliedRevision).toBe(applied ? step.artifact.revision : undefined);
-      expect(step.statusPatches()).toBe('wait' in spec || 'healthChecks' in spec ? 1 : 0);
+      // One patch records the pending inventory (h is new) before the apply; waiting for
+      // health adds the progress patch.
+      expect(step.statusPatches()).toBe('wait' in spec || 'healthChecks' in spec ? 2 : 1);
     } finally {
       finishRun(step.run, 'test');
     }

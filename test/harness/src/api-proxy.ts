@@ -34,6 +34,8 @@ export interface WriteRecord {
   readonly method: string;
   readonly path: string;
   readonly fieldManager: string | undefined;
+  /** `dryRun=All`: the server checked the write and changed nothing. */
+  readonly dryRun: boolean;
   readonly userAgent: string | undefined;
   readonly impersonateUser: string | undefined;
   /** When the proxy sent it on (ms since the epoch). */
@@ -160,6 +162,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<ApiProxy>
               method: seen.method,
               path: seen.path,
               fieldManager: seen.query.get('fieldManager') ?? undefined,
+              dryRun: seen.query.has('dryRun'),
               userAgent: headerText(seen.headers['user-agent']),
               impersonateUser: headerText(seen.headers['impersonate-user']),
               sentAt: Date.now(),

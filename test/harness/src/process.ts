@@ -23,6 +23,8 @@ export interface ManagedProcess {
   logTail(lines?: number): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Sends `signal` (SIGKILL: a crash, no clean-up) and resolves once the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 const setpriv = '/usr/bin/setpriv';
@@ -62,6 +64,11 @@ export function startProcess(spec: ProcessSpec): ManagedProcess {
     pid,
     running: () => !exited,
     logTail: (lines = 20) => tailOf(spec.logFile, lines),
+    async kill(signal) {
+      if (exited) return;
+      child.kill(signal);
+      await exit;
+    },
     async stop(graceMs = 5000) {
       if (exited) return;
       child.kill('SIGTERM');
