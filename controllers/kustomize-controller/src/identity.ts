@@ -98,6 +98,21 @@ export class ApplyIdentities {
     return manager;
   }
 
+  /**
+   * The client `spec.postBuild.substituteFrom` is read with: the ConfigMaps and Secrets live
+   * in the Kustomization's namespace on this cluster, so with a ServiceAccount (its own or
+   * `--default-service-account`) and no `spec.kubeConfig` the read impersonates it, and a
+   * tenant cannot pull a Secret its ServiceAccount may not read into its objects. With
+   * `spec.kubeConfig` the ServiceAccount lives on the remote cluster, so the controller's
+   * own identity reads, as in Flux.
+   */
+  dataReader(obj: Kustomization, client: KubeClient): KubeClient {
+    if (obj.spec.kubeConfig !== undefined) return client;
+    const name = obj.spec.serviceAccountName ?? this.options.defaultServiceAccount;
+    if (name === undefined || name === '') return client;
+    return client.impersonating({ namespace: obj.metadata.namespace ?? '', name });
+  }
+
   /** Closes the connections of remote clusters' clients and forgets every manager. */
   close(): void {
     for (const cluster of this.clusters.values()) closeClient(cluster);

@@ -134,10 +134,10 @@ export async function reconcileBuild(run: KustomizationRun): Promise<ReconcileRe
   const lease = await state.env.artifacts.acquire(state.source);
   state.lease = lease;
   const dir = await buildDirectory(lease.root, obj.spec.path);
+  const reader = state.env.identities.dataReader(obj, run.context.client);
   try {
     state.objects = await renderKustomization(obj, dir, {
-      readData: (reference) =>
-        readData(run.context.client, obj.metadata.namespace ?? '', reference),
+      readData: (reference) => readData(reader, obj.metadata.namespace ?? '', reference),
       strictSubstitutions: state.env.strictSubstitutions,
       remoteBases: !state.env.noRemoteBases,
       confinementRoot: lease.root,

@@ -11,6 +11,8 @@ import {
   requestReconcile,
   waitNotReady,
   waitReady,
+  secretKind,
+  type ConfigMapObject,
 } from './fixtures.js';
 import { KustomizationGVK } from '@tide/api';
 
@@ -72,5 +74,67 @@ describe('Kustomization serviceAccountName', () => {
     await requestReconcile(env, KustomizationGVK, 'as-deployer');
     await waitReady(env, 'as-deployer');
     expect(await getOrUndefined(env, configMapKind, 'settings')).toBeDefined();
+  });
+
+  it('reads substituteFrom as the ServiceAccount: a Secret it may not read is refused by name (M7)', async () => {
+    await publishGitRepository(env, 'vars', {
+      files: {
+        'app/config.yaml':
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-secret\ndata:\n  token: ${token}\n',
+      },
+    });
+    await env.client.create(secretKind, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'admin-token', namespace: env.namespace },
+      data: { token: Buffer.from('not-for-tenants').toString('base64') },
+    });
+    await env.client.create(serviceAccountKind, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'tenant', namespace: env.namespace },
+    });
+    // The tenant may manage ConfigMaps but not read Secrets.
+    await env.client.create(rbacKind('RoleBinding', 'rolebindings'), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'tenant', namespace: env.namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'configmaps' },
+      subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: env.namespace }],
+    });
+    await env.apply(
+      KustomizationGVK,
+      kustomization('steals', 'vars', {
+        path: './app',
+        targetNamespace: env.namespace,
+        serviceAccountName: 'tenant',
+        postBuild: { substituteFrom: [{ kind: 'Secret', name: 'admin-token' }] },
+      }),
+    );
+    const denied = await waitNotReady(env, 'steals', 'BuildFailed');
+    const message = conditionOf(denied, 'Ready')?.message ?? '';
+    expect(message).toContain("spec.postBuild.substituteFrom: Secret 'admin-token' cannot be read");
+    expect(message).toContain(`system:serviceaccount:${env.namespace}:tenant`);
+    expect(await getOrUndefined(env, configMapKind, 'from-secret')).toBeUndefined();
+
+    await env.client.create(rbacKind('Role', 'roles'), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'admin-token', namespace: env.namespace },
+      rules: [
+        { apiGroups: [''], resources: ['secrets'], resourceNames: ['admin-token'], verbs: ['get'] },
+      ],
+    });
+    await env.client.create(rbacKind('RoleBinding', 'rolebindings'), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'tenant-admin-token', namespace: env.namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'admin-token' },
+      subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: env.namespace }],
+    });
+    await requestReconcile(env, KustomizationGVK, 'steals');
+    await waitReady(env, 'steals');
+    const applied = await getOrUndefined<ConfigMapObject>(env, configMapKind, 'from-secret');
+    expect(applied?.data?.token).toBe('not-for-tenants');
   });
 });

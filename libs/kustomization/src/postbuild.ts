@@ -131,7 +131,11 @@ function subjectOfValue(resource: ValueMap): string {
   return parts.join('/');
 }
 
-/** The data of a ConfigMap or Secret `substituteFrom` names, as text; undefined if missing. */
+/**
+ * The data of a ConfigMap or Secret `substituteFrom` names, as text; undefined if missing.
+ * `client` is the identity the Kustomization applies with, so a tenant reads only what its
+ * ServiceAccount may read; a refusal is a SubstitutionError naming the object.
+ */
 export async function readData(
   client: KubeClient,
   namespace: string,
@@ -143,6 +147,11 @@ export async function readData(
     found = await client.get<typeof found>(kind, namespace, reference.name);
   } catch (error) {
     if (isApiError(error, 404)) return undefined;
+    if (isApiError(error, 403))
+      throw new SubstitutionError(
+        `spec.postBuild.substituteFrom: ${reference.kind} '${reference.name}' cannot be read by the identity the Kustomization applies with (${error.details.serverMessage ?? error.message}); grant that ServiceAccount get on it, or reference an object it may read`,
+        { cause: error },
+      );
     throw error;
   }
   const data = found.data ?? {};
