@@ -55,6 +55,9 @@ export interface ControllerOptions<T extends ReconcilableObject> {
   readonly isLeader: () => boolean;
 }
 
+/** How long a stop waits for reconciles after aborting them, before it abandons them. */
+export const stopGraceAfterAbortMs = 5_000;
+
 export class Controller<T extends ReconcilableObject = ReconcilableObject> {
   readonly queue: WorkQueue;
   private readonly workers: Promise<void>[] = [];
@@ -105,15 +108,33 @@ export class Controller<T extends ReconcilableObject = ReconcilableObject> {
 
   /**
    * Stops taking keys and waits for in-flight reconciles, aborting their signal if they
-   * outlast `timeoutMs`.
+   * outlast `timeoutMs`. A reconcile that ignores its signal (a step that cannot be cancelled)
+   * is waited for at most `abandonAfterMs` more, then abandoned with a log line, so shutdown
+   * and the Lease release that follows are bounded; the process exits right after.
    */
-  async stop(timeoutMs: number): Promise<void> {
+  async stop(timeoutMs: number, abandonAfterMs = stopGraceAfterAbortMs): Promise<void> {
     this.queue.shutDown();
-    const timer = setTimeout(() => {
-      this.abort.abort();
-    }, timeoutMs);
-    await Promise.all(this.workers);
-    clearTimeout(timer);
+    const timers: NodeJS.Timeout[] = [];
+    const finished = Promise.all(this.workers).then(() => true);
+    const abandoned = new Promise<boolean>((resolve) => {
+      timers.push(
+        setTimeout(() => {
+          this.abort.abort();
+          timers.push(
+            setTimeout(() => {
+              resolve(false);
+            }, abandonAfterMs),
+          );
+        }, timeoutMs),
+      );
+    });
+    const stopped = await Promise.race([finished, abandoned]);
+    for (const timer of timers) clearTimeout(timer);
+    if (!stopped)
+      this.options.logger.error(
+        { controller: this.name, inFlight: this.active },
+        `${this.name}: ${this.active} reconcile(s) did not end within ${timeoutMs + abandonAfterMs}ms of shutdown; abandoning them`,
+      );
   }
 
   /** Leadership is gone: stop at once, cancelling what is in flight and refusing writes. */

@@ -85,4 +85,4 @@ export {
   type RuntimeFlagDefaults,
 } from './flags.js';
 export { defaultRuntimeOptions, type RuntimeOptions } from './options.js';
-export { Controller, needsReconcile } from './controller.js';
+export { Controller, needsReconcile, stopGraceAfterAbortMs } from './controller.js';

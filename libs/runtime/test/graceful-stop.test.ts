@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sharedControlPlane, waitFor } from '@tide/harness';
-import { Result, type ReconcileContext } from '../src/index.js';
+import { Result, stopGraceAfterAbortMs, type ReconcileContext } from '../src/index.js';
 import {
   condition,
   installWidgetCrd,
@@ -29,6 +29,20 @@ class SlowReconciler extends WidgetReconciler {
         resolve();
       });
     });
+    return Result.Success;
+  }
+}
+
+/** Takes `ms` per reconcile and ignores its signal: a step that cannot be cancelled. */
+class StuckReconciler extends WidgetReconciler {
+  finished: Promise<void> | undefined;
+  constructor(private readonly ms: number) {
+    super();
+  }
+  override async reconcile(obj: Widget, context: ReconcileContext): Promise<Result> {
+    await super.reconcile(obj, context);
+    this.finished = new Promise<void>((resolve) => setTimeout(resolve, this.ms));
+    await this.finished;
     return Result.Success;
   }
 }
@@ -86,5 +100,30 @@ describe('graceful stop', () => {
     const after = await client.get<Widget>(widgetKind, namespace, 'busy');
     expect(condition(after, 'Ready')?.status).toBe('True');
     expect(manager.isLeader).toBe(false);
+  });
+
+  it('abandons a reconcile that ignores its signal, so shutdown is bounded (M8)', async () => {
+    const namespace = await controlPlane.createNamespace('runtime-stop');
+    const reconciler = new StuckReconciler(stopGraceAfterAbortMs + 4_000);
+    const { manager } = testManager({
+      kubeConfig: controlPlane.kubeConfig,
+      namespace,
+      reconciler,
+      runtime: { gracefulShutdownTimeoutMs: 300 },
+    });
+    await manager.start();
+    await client.create(widgetKind, widget(namespace, 'stuck'));
+    await waitFor(() => Promise.resolve(reconciler.finished === undefined ? undefined : true), {
+      timeoutMs: 10_000,
+      what: 'a reconcile to start',
+    });
+    const stopping = Date.now();
+    await manager.stop();
+    const tookMs = Date.now() - stopping;
+    expect(tookMs).toBeGreaterThanOrEqual(300 + stopGraceAfterAbortMs - 100);
+    expect(tookMs).toBeLessThan(300 + stopGraceAfterAbortMs + 2_000);
+    expect(manager.isLeader).toBe(false);
+    // Let the abandoned reconcile end before the next test file runs.
+    await reconciler.finished;
   });
 });
