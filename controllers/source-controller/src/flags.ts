@@ -19,7 +19,9 @@ const defaultSourceOptions = {
   storagePath: '/data',
   storageAddr: ':9090',
   artifactRetentionRecords: 2,
-  gitRepositoryMaxSize: 1024 * mebibyte,
+  // A fetch holds the pack and the objects inflated from it (about 3× the pack) in memory;
+  // 128 MiB × 3 × --concurrent=2 fits the chart's 768 MiB heap.
+  gitRepositoryMaxSize: 128 * mebibyte,
   helmIndexMaxSize: 50 * mebibyte,
   helmChartMaxSize: 10 * mebibyte,
 } as const satisfies Omit<SourceControllerOptions, 'storageAdvAddr'>;
@@ -96,4 +98,27 @@ function positive(value: string): number {
   if (!Number.isSafeInteger(parsed) || parsed < 1)
     throw new InvalidArgumentError('must be a whole number of at least 1');
   return parsed;
+}
+
+/** How many times its download size a Git fetch may hold in memory at its peak. */
+export const gitFetchMemoryFactor = 3;
+
+/**
+ * A warning when `--concurrent` Git fetches at `--git-repository-max-size` could outgrow the
+ * heap (`heapLimitBytes`, V8's limit): the pod would be OOM-killed by one large repository
+ * instead of refusing it. Undefined when the settings fit.
+ */
+export function memoryBudgetWarning(
+  options: Pick<SourceControllerOptions, 'gitRepositoryMaxSize'>,
+  concurrent: number,
+  heapLimitBytes: number,
+): string | undefined {
+  const peak = options.gitRepositoryMaxSize * gitFetchMemoryFactor * concurrent;
+  if (peak <= heapLimitBytes) return undefined;
+  const mib = (bytes: number) => `${Math.round(bytes / mebibyte)} MiB`;
+  return (
+    `--git-repository-max-size=${options.gitRepositoryMaxSize} with --concurrent=${concurrent} ` +
+    `may need ${mib(peak)} of heap, more than the ${mib(heapLimitBytes)} this process has: ` +
+    `lower --git-repository-max-size or --concurrent, or raise --max-old-space-size and the pod's memory limit`
+  );
 }

@@ -1,6 +1,7 @@
 import type { Storage } from '@tide/artifact';
 import type { Manager } from '@tide/runtime';
-import type { SourceControllerOptions } from './flags.js';
+import { getHeapStatistics } from 'node:v8';
+import { memoryBudgetWarning, type SourceControllerOptions } from './flags.js';
 import { GitRepositoryReconciler } from './gitrepository-reconciler.js';
 import { HelmChartReconciler } from './helmchart-reconciler.js';
 import { HelmRepositoryReconciler } from './helmrepository-reconciler.js';
@@ -19,6 +20,12 @@ export function registerSourceReconcilers(
     >;
   },
 ): Manager {
+  const warning = memoryBudgetWarning(
+    options,
+    manager.options.concurrent,
+    getHeapStatistics().heap_size_limit,
+  );
+  if (warning !== undefined) manager.logger.warn(warning);
   return manager
     .register(
       new GitRepositoryReconciler({ storage, maxRepositorySize: options.gitRepositoryMaxSize }),
