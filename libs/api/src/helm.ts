@@ -75,26 +75,33 @@ const ValuesReferenceSchema = Type.Object({
   optional: optional(Bool()),
 });
 
-const InstallSchema = Type.Object({
-  timeout: optional(helmTimeout()),
-  remediation: optional(
-    Type.Object({
-      retries: optional(Int32({ description: 'Negative means retry forever.' })),
-      ignoreTestFailures: optional(Bool()),
-      remediateLastFailure: optional(Bool()),
-    }),
-  ),
-  strategy: optional(
-    Type.Object({
-      name: StringEnum(['RemediateOnFailure', 'RetryOnFailure']),
-      retryInterval: optional(Duration()),
-    }),
-  ),
+/** `install.remediation` and `upgrade.remediation` share these; upgrade adds a strategy. */
+const remediationFields = {
+  retries: optional(Int32({ description: 'Negative means retry forever.' })),
+  ignoreTestFailures: optional(Bool()),
+  remediateLastFailure: optional(Bool()),
+};
+
+/** `install.strategy` and `upgrade.strategy`: what to do after a failed action. */
+const ActionStrategySchema = Type.Object({
+  name: StringEnum(['RemediateOnFailure', 'RetryOnFailure']),
+  retryInterval: optional(Duration()),
+});
+
+/** The switches install and upgrade both take. */
+const actionFlags = {
   disableWait: optional(Bool()),
   disableWaitForJobs: optional(Bool()),
   disableHooks: optional(Bool()),
   disableOpenAPIValidation: optional(Bool()),
   disableSchemaValidation: optional(Bool()),
+};
+
+const InstallSchema = Type.Object({
+  timeout: optional(helmTimeout()),
+  remediation: optional(Type.Object(remediationFields)),
+  strategy: optional(ActionStrategySchema),
+  ...actionFlags,
   replace: optional(Bool()),
   skipCRDs: optional(Bool()),
   crds: crdsPolicy(),
@@ -105,23 +112,12 @@ const UpgradeSchema = Type.Object({
   timeout: optional(helmTimeout()),
   remediation: optional(
     Type.Object({
-      retries: optional(Int32({ description: 'Negative means retry forever.' })),
-      ignoreTestFailures: optional(Bool()),
-      remediateLastFailure: optional(Bool()),
+      ...remediationFields,
       strategy: optional(StringEnum(['rollback', 'uninstall'])),
     }),
   ),
-  strategy: optional(
-    Type.Object({
-      name: StringEnum(['RemediateOnFailure', 'RetryOnFailure']),
-      retryInterval: optional(Duration()),
-    }),
-  ),
-  disableWait: optional(Bool()),
-  disableWaitForJobs: optional(Bool()),
-  disableHooks: optional(Bool()),
-  disableOpenAPIValidation: optional(Bool()),
-  disableSchemaValidation: optional(Bool()),
+  strategy: optional(ActionStrategySchema),
+  ...actionFlags,
   force: optional(Bool()),
   preserveValues: optional(Bool()),
   cleanupOnFail: optional(Bool()),
