@@ -1,10 +1,21 @@
 /**
  * tide-kustomize-controller: flags → Manager with the Kustomization reconciler. Exits 0 on
- * SIGTERM/SIGINT after in-flight reconciles finish.
+ * SIGTERM/SIGINT after in-flight reconciles finish, 1 when start-up fails or the leader Lease
+ * is lost, 70 on an unhandled rejection or uncaught exception.
  */
 import { Command } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Manager, addRuntimeFlags, runManager, runtimeOptionsFrom } from '@tide/runtime';
+import {
+  ExitCode,
+  Manager,
+  addRuntimeFlags,
+  createLogger,
+  exitProcess,
+  guardProcess,
+  runManager,
+  runtimeOptionsFrom,
+} from '@tide/runtime';
+import { messageOf } from '@tide/kube';
 import { addKustomizeFlags, kustomizeOptionsFrom } from './flags.js';
 import { registerKustomizeReconcilers } from './register.js';
 
@@ -17,26 +28,34 @@ program.parse(process.argv);
 const values = program.opts();
 const options = kustomizeOptionsFrom(values);
 const runtime = runtimeOptionsFrom(values);
+const logger = createLogger({ level: runtime.logLevel });
+guardProcess(logger);
 
-// One kubeconfig for the manager and the apply manager, loaded as the runtime would.
-const kubeConfig = new KubeConfig();
-if (runtime.kubeconfig === undefined) kubeConfig.loadFromDefault();
-else kubeConfig.loadFromFile(runtime.kubeconfig);
+async function main(): Promise<void> {
+  // One kubeconfig for the manager and the apply manager, loaded as the runtime would.
+  const kubeConfig = new KubeConfig();
+  if (runtime.kubeconfig === undefined) kubeConfig.loadFromDefault();
+  else kubeConfig.loadFromFile(runtime.kubeconfig);
 
-const manager = new Manager({ name: 'kustomize-controller', runtime, kubeConfig });
-const reconciler = registerKustomizeReconcilers(manager, { options });
-manager.logger.info(
-  {
-    noCrossNamespaceRefs: options.noCrossNamespaceRefs,
-    defaultServiceAccount: options.defaultServiceAccount,
-    artifactFetchRetries: options.artifactFetchRetries,
-    strictSubstitutions: options.strictSubstitutions,
-    noRemoteBases: options.noRemoteBases,
-    insecureKubeConfigExec: options.insecureKubeConfigExec,
-    insecureKubeConfigTls: options.insecureKubeConfigTls,
-  },
-  'kustomize-controller options',
-);
-const code = await runManager(manager);
-await reconciler.close();
-process.exitCode = code;
+  const manager = new Manager({ name: 'kustomize-controller', runtime, kubeConfig, logger });
+  const reconciler = registerKustomizeReconcilers(manager, { options });
+  logger.info(
+    {
+      noCrossNamespaceRefs: options.noCrossNamespaceRefs,
+      defaultServiceAccount: options.defaultServiceAccount,
+      artifactFetchRetries: options.artifactFetchRetries,
+      strictSubstitutions: options.strictSubstitutions,
+      noRemoteBases: options.noRemoteBases,
+      insecureKubeConfigExec: options.insecureKubeConfigExec,
+      insecureKubeConfigTls: options.insecureKubeConfigTls,
+    },
+    'kustomize-controller options',
+  );
+  const code = await runManager(manager);
+  await exitProcess(code, { logger, cleanup: () => reconciler.close() });
+}
+
+main().catch(async (error: unknown) => {
+  logger.error({ err: error }, `kustomize-controller failed: ${messageOf(error)}`);
+  await exitProcess(ExitCode.Failed, { logger });
+});

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 export interface ArtifactServerOptions {
   /** The storage root to serve. */
@@ -16,13 +16,18 @@ export interface ArtifactServer {
   close(): Promise<void>;
 }
 
-/** Serves artifact files over HTTP at `/<kind>/<namespace>/<name>/<file>` (GET and HEAD). */
+/**
+ * Serves artifact files over HTTP at `/<kind>/<namespace>/<name>/<file>` (GET and HEAD).
+ * Garbage collection may remove a file at any moment: the file is opened before anything is
+ * answered and served from that descriptor, so a file gone by then is a 404 and one removed
+ * later is still sent whole. The descriptor is closed however the response ends, a client
+ * going away mid-download included.
+ */
 export async function startArtifactServer(options: ArtifactServerOptions): Promise<ArtifactServer> {
   const { host, port } = parseAddress(options.address);
   const server = createServer((req, res) => {
     serve(options.basePath, req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
+      failResponse(res);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -45,21 +50,67 @@ async function serve(basePath: string, req: IncomingMessage, res: ServerResponse
     return;
   }
   const file = resolveFile(basePath, req.url ?? '/');
-  const info = file === undefined ? undefined : await stat(file).catch(() => undefined);
-  if (file === undefined || info?.isFile() !== true) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('artifact not found\n');
+  // stat first: only regular files are opened (opening a FIFO would block).
+  const found = file === undefined ? undefined : await stat(file).catch(() => undefined);
+  const handle = file === undefined || found?.isFile() !== true ? undefined : await openFile(file);
+  if (file === undefined || handle === undefined) {
+    notFound(res);
     return;
   }
-  res.writeHead(200, {
-    'content-type': file.endsWith('.yaml') ? 'application/x-yaml' : 'application/gzip',
-    'content-length': info.size,
-    'last-modified': info.mtime.toUTCString(),
-  });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
+  let streaming = false;
+  try {
+    // What is sent is what was opened, even if the name now points elsewhere.
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      notFound(res);
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': file.endsWith('.yaml') ? 'application/x-yaml' : 'application/gzip',
+      'content-length': info.size,
+      'last-modified': info.mtime.toUTCString(),
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    streaming = true;
+    // pipeline destroys the read stream (closing the descriptor) on end, error or abort.
+    await pipeline(handle.createReadStream(), res);
+  } finally {
+    if (!streaming) await handle.close();
   }
-  createReadStream(file).pipe(res);
+}
+
+/** The opened file; undefined when it is gone (removed since the stat). */
+async function openFile(file: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(file, 'r');
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('artifact not found\n');
+}
+
+/** The request failed: a 500 if nothing was sent yet, else that connection ends. */
+function failResponse(res: ServerResponse): void {
+  try {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(500, { 'content-type': 'text/plain' }).end('artifact could not be read\n');
+  } catch {
+    res.destroy();
+  }
 }
 
 /** The file a request path names, or undefined when it leaves the root or names a dot file. */

@@ -77,6 +77,14 @@ export {
   type LeaderElectionOptions,
   type LeadershipCallbacks,
 } from './leader.js';
+export {
+  ExitCode,
+  defaultCleanupTimeoutMs,
+  exitProcess,
+  guardProcess,
+  type ExitOptions,
+  type ProcessGuardOptions,
+} from './process.js';
 export { createLogger, LogLevel, isLogLevel, type Logger, type LoggerOptions } from './logger.js';
 export {
   addRuntimeFlags,

@@ -230,8 +230,17 @@ export class Manager {
       return this.done.catch(() => undefined);
     this.state = 'stopping';
     this.logger.info({ controller: this.name }, 'stopping manager');
-    await Promise.all(this.controllers.map((c) => c.stop(this.options.gracefulShutdownTimeoutMs)));
-    await this.shutDownRest();
+    try {
+      await Promise.all(
+        this.controllers.map((c) => c.stop(this.options.gracefulShutdownTimeoutMs)),
+      );
+      await this.shutDownRest();
+    } catch (error) {
+      // `done` must settle either way, or a main awaiting it would never exit.
+      this.state = 'stopped';
+      this.settle?.reject(error instanceof Error ? error : new Error(messageOf(error)));
+      throw error;
+    }
     this.settle?.resolve();
   }
 
@@ -360,7 +369,8 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
 
 /**
  * For a controller's main: starts the manager, stops it gracefully on SIGTERM/SIGINT, and
- * answers the exit code (1 when it failed or lost the Lease). The caller sets exitCode.
+ * answers the exit code (1 when it failed or lost the Lease); it never rejects. The caller
+ * ends the process with it (`exitProcess`), so no open handle keeps a stopped replica alive.
  */
 export async function runManager(manager: Manager): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
@@ -377,7 +387,9 @@ export async function runManager(manager: Manager): Promise<number> {
     return 0;
   } catch (error) {
     manager.logger.error({ err: error }, messageOf(error));
-    await manager.stop();
+    await manager.stop().catch((stopError: unknown) => {
+      manager.logger.error({ err: stopError }, `stopping: ${messageOf(stopError)}`);
+    });
     return 1;
   } finally {
     process.off('SIGTERM', onSignal);

@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { messageOf } from '@tide/kube';
 
-/** Small HTTP endpoints: /metrics on --metrics-addr, /healthz and /readyz on --health-addr. */
+/**
+ * Small HTTP endpoints: /metrics on --metrics-addr, /healthz and /readyz on --health-addr.
+ * They listen on every interface and answer anyone, so no request may end the process: a
+ * request-target that names no path is a 400, a failing handler a 500, and a response that
+ * cannot be written only loses its own connection.
+ */
 
 export type Handler = (
   request: IncomingMessage,
@@ -30,7 +36,9 @@ export async function serve(
 ): Promise<Endpoint> {
   const { host, port } = parseAddress(addr);
   const server: Server = createServer((request, response) => {
-    void answer(routes, request, response);
+    answer(routes, request, response).catch((error: unknown) => {
+      failAnswer(response, error);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -53,22 +61,70 @@ export async function serve(
   };
 }
 
+type Answer = Awaited<ReturnType<Handler>>;
+
+const text = 'text/plain; charset=utf-8';
+
 async function answer(
   routes: Readonly<Record<string, Handler>>,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const handler = routes[path];
+  let result: Answer;
   try {
-    const result =
-      handler === undefined
-        ? { status: 404, contentType: 'text/plain', body: `no handler for ${path}\n` }
-        : await handler(request);
-    response.writeHead(result.status, { 'content-type': result.contentType });
-    response.end(result.body);
+    result = await route(routes, request);
   } catch (error) {
-    response.writeHead(500, { 'content-type': 'text/plain' });
-    response.end(`${error instanceof Error ? error.message : String(error)}\n`);
+    result = { status: 500, contentType: text, body: `${messageOf(error)}\n` };
+  }
+  response.writeHead(result.status, { 'content-type': result.contentType });
+  response.end(request.method === 'HEAD' ? undefined : result.body);
+}
+
+/** The handler's answer, or 400/404 for a request no handler takes. */
+function route(
+  routes: Readonly<Record<string, Handler>>,
+  request: IncomingMessage,
+): Promise<Answer> {
+  const path = pathOf(request.url ?? '/');
+  if (path === undefined) {
+    return Promise.resolve({
+      status: 400,
+      contentType: text,
+      body: 'the request-target is not a path\n',
+    });
+  }
+  const handler = Object.hasOwn(routes, path) ? routes[path] : undefined;
+  if (handler === undefined)
+    return Promise.resolve({ status: 404, contentType: text, body: `no handler for ${path}\n` });
+  return handler(request);
+}
+
+/**
+ * The normalized path of a request-target: origin-form (`/healthz?x`, also `//`) or
+ * absolute-form (`http://host/healthz`); undefined for anything else (`*`, authority-form).
+ * An origin-form target is put behind a fixed origin, so `//host` stays a path and never
+ * becomes an authority.
+ */
+function pathOf(target: string): string | undefined {
+  try {
+    if (target.startsWith('/')) return new URL(`http://localhost${target}`).pathname;
+    const url = new URL(target);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.pathname : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writing the answer failed: a 500 if nothing was sent yet, else that connection ends. */
+function failAnswer(response: ServerResponse, error: unknown): void {
+  try {
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    response.writeHead(500, { 'content-type': text });
+    response.end(`${messageOf(error)}\n`);
+  } catch {
+    response.destroy();
   }
 }
