@@ -92,8 +92,9 @@ async function openFile(file: string): Promise<FileHandle | undefined> {
   }
 }
 
+/** By its code, not instanceof: fs errors may come from another realm (a vm context). */
 function isNotFound(error: unknown): boolean {
-  return error instanceof Error && 'code' in error && error.code === 'ENOENT';
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';
 }
 
 function notFound(res: ServerResponse): void {
