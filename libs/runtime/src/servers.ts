@@ -77,7 +77,7 @@ async function answer(
     result = { status: 500, contentType: text, body: `${messageOf(error)}\n` };
   }
   response.writeHead(result.status, { 'content-type': result.contentType });
-  response.end(request.method === 'HEAD' ? undefined : result.body);
+  response.end(result.body);
 }
 
 /** The handler's answer, or 400/404 for a request no handler takes. */
