@@ -57,6 +57,32 @@ function rawRequest(address: string, head: string): Promise<string> {
   });
 }
 
+/**
+ * Holds a connection open the slowloris way, one header line a second and never the blank
+ * line ending the head; answers how long the server let it stay (and what it wrote).
+ */
+function slowHead(address: string, giveUpMs: number): Promise<{ heldMs: number; answer: string }> {
+  const { hostname, port } = new URL(`http://${address}`);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    const trickle = setInterval(() => {
+      socket.write(`X-Slow-${Date.now()}: 1\r\n`);
+    }, 1000);
+    const giveUp = setTimeout(() => socket.destroy(), giveUpMs);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(trickle);
+      clearTimeout(giveUp);
+      const answer = Buffer.concat(chunks).toString('latin1').split('\r\n')[0] ?? '';
+      resolve({ heldMs: Date.now() - started, answer });
+    });
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${address}\r\n`);
+  });
+}
+
 describe('malformed HTTP requests to every controller port', () => {
   let temp: TempDir;
   const controllers = new Map<string, ControllerProcess>();
@@ -105,6 +131,23 @@ describe('malformed HTTP requests to every controller port', () => {
     expect(target.process.running()).toBe(true);
     const health = await httpRequest(`${target.healthUrl}/healthz`, { timeoutMs: 5000 });
     expect(health.status).toBe(200);
+  });
+
+  it('a client sending its request head slowly is cut off within 15s on every port', async () => {
+    const held = await Promise.all(
+      ports.map(async ([name, port, address]) => ({
+        port: `${name} ${port}`,
+        ...(await slowHead(address(controller(name)), 30_000)),
+      })),
+    );
+    for (const { port, heldMs, answer } of held) {
+      expect({ port, cutOff: heldMs < 15_000, answer }).toEqual({
+        port,
+        cutOff: true,
+        answer: 'HTTP/1.1 408 Request Timeout',
+      });
+    }
+    for (const c of controllers.values()) expect(c.process.running()).toBe(true);
   });
 
   it('a well-formed request still gets its answer from every port', async () => {

@@ -25,7 +25,7 @@ export interface ArtifactServer {
  */
 export async function startArtifactServer(options: ArtifactServerOptions): Promise<ArtifactServer> {
   const { host, port } = parseAddress(options.address);
-  const server = createServer((req, res) => {
+  const server = createServer(slowClientLimits, (req, res) => {
     serve(options.basePath, req, res).catch(() => {
       failResponse(res);
     });
@@ -43,6 +43,18 @@ export async function startArtifactServer(options: ArtifactServerOptions): Promi
     close: () => closeServer(server),
   };
 }
+
+/**
+ * A client that sends its request head a byte at a time (slowloris) holds a connection for as
+ * long as the server lets it: the head must arrive within 10s and the whole request within
+ * 30s, checked every second (Node's defaults are 60s, 300s and 30s). A slow download is not
+ * limited: requestTimeout covers receiving the request only.
+ */
+const slowClientLimits = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  connectionsCheckingInterval: 1_000,
+} as const;
 
 async function serve(basePath: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -19,6 +19,17 @@ export interface Endpoint {
   close(): Promise<void>;
 }
 
+/**
+ * A client that sends its request head a byte at a time (slowloris) holds a connection for as
+ * long as the server lets it: the head must arrive within 10s and the whole request within
+ * 30s, checked every second (Node's defaults are 60s, 300s and 30s).
+ */
+const slowClientLimits = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  connectionsCheckingInterval: 1_000,
+} as const;
+
 /** Splits `host:port` (`:8080` binds every interface). */
 export function parseAddress(addr: string): { host: string | undefined; port: number } {
   const colon = addr.lastIndexOf(':');
@@ -35,7 +46,7 @@ export async function serve(
   routes: Readonly<Record<string, Handler>>,
 ): Promise<Endpoint> {
   const { host, port } = parseAddress(addr);
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer(slowClientLimits, (request, response) => {
     answer(routes, request, response).catch((error: unknown) => {
       failAnswer(response, error);
     });
