@@ -172,8 +172,13 @@ describe('credentials over plain http', () => {
         secretRef: { name: secretName },
       });
     }
-    for (const name of ['git-basic', 'git-bearer']) {
-      const obj = await readyOf('gitrepositories', name, 'False');
+    const refused = [
+      await readyOf('gitrepositories', 'git-basic', 'False'),
+      await readyOf('gitrepositories', 'git-bearer', 'False'),
+    ];
+    // Refused before the first request: the server saw nothing, credentials least of all.
+    expect(received.filter((r) => r.path.startsWith('/git-'))).toEqual([]);
+    for (const obj of refused) {
       const ready = conditionOf(obj, 'Ready');
       expect(ready?.reason).toBe('InvalidSourceConfig');
       expect(ready?.message).toContain('plain http');
@@ -181,7 +186,6 @@ describe('credentials over plain http', () => {
       expect(ready?.message).toContain('use an https:// URL');
       expect(conditionOf(obj, 'Stalled')?.status).toBe('True');
     }
-    expect(received.filter((r) => r.path.startsWith('/git-'))).toEqual([]);
   });
 
   it('refuses Helm credentials on http unless spec.insecure, and HelmChart downloads too', async () => {
@@ -214,32 +218,38 @@ describe('credentials over plain http', () => {
       insecure: true,
     });
 
-    for (const name of ['helm-secret', 'helm-userinfo']) {
-      const ready = conditionOf(await readyOf('helmrepositories', name, 'False'), 'Ready');
-      expect(ready?.reason).toBe('InvalidSourceConfig');
-      expect(ready?.message).toContain('plain http');
-      expect(ready?.message).toContain('spec.insecure: true');
-    }
+    const refused = [
+      await readyOf('helmrepositories', 'helm-secret', 'False'),
+      await readyOf('helmrepositories', 'helm-userinfo', 'False'),
+    ];
     const chart = await waitFor(
       async () => {
         const obj = (await api(
           'GET',
           `${sources}/namespaces/${namespace}/helmcharts/podinfo`,
         )) as Conditioned;
-        return conditionOf(obj, 'Ready')?.reason === 'InvalidSourceConfig' ? obj : undefined;
+        // FetchFailed, not the Ready=False of waiting for the repository's artifact.
+        return conditionOf(obj, 'FetchFailed')?.status === 'True' ? obj : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 250, what: 'HelmChart podinfo to refuse the download' },
+      { timeoutMs: 60_000, intervalMs: 250, what: 'HelmChart podinfo to fail its download' },
     );
-    expect(conditionOf(chart, 'Ready')?.message).toContain('plain http');
     await readyOf('helmrepositories', 'optin', 'True');
 
     const withCredentials = received.filter((r) => r.authorization).map((r) => r.path);
     // The opt-in and the loopback index got credentials; nothing else did.
-    expect(withCredentials).toContain('/optin/index.yaml');
-    expect(withCredentials).toContain('/loop/index.yaml');
     expect(
       withCredentials.filter((p) => p !== '/optin/index.yaml' && p !== '/loop/index.yaml'),
     ).toEqual([]);
     expect(received.filter((r) => r.path.startsWith('/helm-'))).toEqual([]);
+    expect(withCredentials).toContain('/optin/index.yaml');
+    expect(withCredentials).toContain('/loop/index.yaml');
+    for (const obj of refused) {
+      const ready = conditionOf(obj, 'Ready');
+      expect(ready?.reason).toBe('InvalidSourceConfig');
+      expect(ready?.message).toContain('plain http');
+      expect(ready?.message).toContain('spec.insecure: true');
+    }
+    expect(conditionOf(chart, 'Ready')?.reason).toBe('InvalidSourceConfig');
+    expect(conditionOf(chart, 'Ready')?.message).toContain('plain http');
   });
 });
