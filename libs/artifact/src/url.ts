@@ -9,6 +9,8 @@
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
+    // Without user info the URL is shown as written, not re-serialized.
+    if (parsed.username === '' && parsed.password === '') return url;
     parsed.username = '';
     parsed.password = '';
     return parsed.toString();
