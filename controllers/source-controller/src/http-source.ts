@@ -5,6 +5,7 @@ import {
   hasUserInfo,
   isCleartextToNetwork,
   redactUrl,
+  redactUrlsIn,
 } from '@tide/artifact';
 import { GenericError, StallingError, type ReconcileError } from '@tide/runtime';
 import { readSecretData } from './secrets.js';
@@ -98,7 +99,7 @@ function cleartextCredentials(url: string, auth: HttpAuth | undefined): string |
 }
 
 function downloadFailure(error: unknown, reason: string, what: string): ReconcileError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactUrlsIn(error instanceof Error ? error.message : String(error));
   if (error instanceof ArtifactFetchError && error.reason === 'Unauthorized') {
     return new GenericError(ConditionReason.AuthenticationFailed, `${what}: ${message}`, {
       cause: error,
