@@ -216,6 +216,7 @@ describe('credentials in source URLs', () => {
       `https://x-token:${token}@127.0.0.1:1/org/repo//base?ref=v1`,
       `ssh://git:${token}@git.invalid/org/repo//base?ref=v1`,
       `${base}/missing.git//base?ref=v1`,
+      `git::${base}/missing.git//base?ref=v1`,
     ];
     const failures: string[] = [];
     for (const address of cases) {
