@@ -31,7 +31,7 @@ export interface DownloadOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** PEM of a CA to trust for HTTPS, beside the system roots. */
   readonly caPem?: string;
-  /** How the URL is named in errors; user info is removed from it (and from the URL) always. */
+  /** How the URL is named in errors (the URL itself by default); user info is removed either way. */
   readonly displayUrl?: string;
   /**
    * Send credentials (an `authorization` header, user info in the URL) over plain `http:` to
