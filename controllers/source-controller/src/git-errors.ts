@@ -1,4 +1,5 @@
 import { ConditionReason } from '@tide/api';
+import { redactUrlsIn } from '@tide/artifact';
 import { GitError } from '@tide/git';
 import { GenericError, StallingError, type ReconcileError } from '@tide/runtime';
 
@@ -9,7 +10,8 @@ import { GenericError, StallingError, type ReconcileError } from '@tide/runtime'
  */
 export function gitFailure(error: unknown, what: string): ReconcileError {
   if (!(error instanceof GitError)) {
-    const message = error instanceof Error ? error.message : String(error);
+    // Not worded by @tide/git: any URL in it may still carry user info.
+    const message = redactUrlsIn(error instanceof Error ? error.message : String(error));
     return new GenericError(ConditionReason.GitOperationFailed, `${what}: ${message}`, {
       cause: error,
     });

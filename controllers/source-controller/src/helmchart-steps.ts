@@ -8,7 +8,7 @@ import {
   type HelmChart,
   type HelmRepository,
 } from '@tide/api';
-import { readTarball, sha256Digest, type Storage } from '@tide/artifact';
+import { readTarball, redactUrl, sha256Digest, type Storage } from '@tide/artifact';
 import {
   HelmError,
   chartDownloadUrl,
@@ -181,7 +181,7 @@ async function fromRepository(
   const artifact = repository.status.artifact;
   const indexText = (await readStored(state.storage, artifact)).toString('utf8');
   const entry = selectChartVersion(
-    parseRepositoryIndex(indexText, repository.spec.url),
+    parseRepositoryIndex(indexText, redactUrl(repository.spec.url)),
     obj.spec.chart,
     obj.spec.version ?? '*',
   );
@@ -207,10 +207,10 @@ async function fromRepository(
   ) {
     throw new GenericError(
       ConditionReason.ChartPullFailed,
-      `chart ${url}: digest mismatch: the index says sha256:${entry.digest}, got ${sha256Digest(bytes)}`,
+      `chart ${redactUrl(url)}: digest mismatch: the index says sha256:${entry.digest}, got ${sha256Digest(bytes)}`,
     );
   }
-  const chart = await loadChartArchive(bytes, url);
+  const chart = await loadChartArchive(bytes, redactUrl(url));
   const values = valuesFromFiles(run, (path) => chart.files.get(path)?.toString('utf8'));
   return {
     chart: values === undefined ? chart : withValues(chart, values),

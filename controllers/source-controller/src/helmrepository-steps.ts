@@ -1,5 +1,5 @@
 import { ConditionReason, ConditionType, type HelmRepository } from '@tide/api';
-import { sha256Digest } from '@tide/artifact';
+import { redactUrl, sha256Digest } from '@tide/artifact';
 import { HelmError, parseRepositoryIndex } from '@tide/helm';
 import {
   EventType,
@@ -61,8 +61,9 @@ export async function reconcileSource({
       { maxSize: state.maxIndexSize, timeoutMs },
       ConditionReason.IndexationFailed,
       `failed to fetch Helm repository index of ${name}`,
+      'stall',
     );
-    parseRepositoryIndex(index.toString('utf8'), indexUrl);
+    parseRepositoryIndex(index.toString('utf8'), redactUrl(indexUrl));
     state.index = index;
   } catch (error) {
     const failure =
@@ -120,7 +121,7 @@ export async function reconcileArtifact({
   await context.event({
     type: EventType.Normal,
     reason: ConditionReason.NewArtifact,
-    message: `stored fetched index of size ${index.length} from '${obj.spec.url}'`,
+    message: `stored fetched index of size ${index.length} from '${redactUrl(obj.spec.url)}'`,
     annotations: { 'source.toolkit.fluxcd.io/revision': digest },
   });
   return Result.Success;

@@ -1,5 +1,12 @@
 import { ConditionReason } from '@tide/api';
-import { ArtifactFetchError, download } from '@tide/artifact';
+import {
+  ArtifactFetchError,
+  download,
+  hasUserInfo,
+  isCleartextToNetwork,
+  redactUrl,
+  redactUrlsIn,
+} from '@tide/artifact';
 import { GenericError, StallingError, type ReconcileError } from '@tide/runtime';
 import { readSecretData } from './secrets.js';
 import type { KubeClient } from '@tide/kube';
@@ -8,6 +15,8 @@ import type { KubeClient } from '@tide/kube';
 export interface HttpAuth {
   readonly headers: Readonly<Record<string, string>>;
   readonly caPem?: string;
+  /** The repository's `spec.insecure`: credentials may be sent over plain http. */
+  readonly insecure?: boolean;
 }
 
 /**
@@ -17,7 +26,7 @@ export interface HttpAuth {
 export async function httpAuth(
   client: KubeClient,
   namespace: string,
-  refs: { secretRef?: { name: string }; certSecretRef?: { name: string } },
+  refs: { secretRef?: { name: string }; certSecretRef?: { name: string }; insecure?: boolean },
   owner: string,
 ): Promise<HttpAuth> {
   const headers: Record<string, string> = {};
@@ -40,30 +49,57 @@ export async function httpAuth(
     const data = await readSecretData(client, namespace, refs.certSecretRef.name, owner);
     caPem = data['ca.crt']?.toString('utf8') ?? caPem;
   }
-  return { headers, ...(caPem === undefined ? {} : { caPem }) };
+  return {
+    headers,
+    ...(caPem === undefined ? {} : { caPem }),
+    ...(refs.insecure === true ? { insecure: true } : {}),
+  };
 }
 
-/** Downloads with the repository's credentials; failures become retryable reconcile errors. */
+/**
+ * Downloads with the repository's credentials; failures become retryable reconcile errors.
+ * Credentials that would cross a network over plain http are refused before any request
+ * (`refusal` says whether that stalls the object or is retried), unless `spec.insecure`.
+ */
 export async function downloadWith(
   url: string,
   auth: HttpAuth | undefined,
   limits: { maxSize: number; timeoutMs: number },
   reason: string,
   what: string,
+  refusal: 'stall' | 'retry' = 'retry',
 ): Promise<Buffer> {
+  const cleartext = cleartextCredentials(url, auth);
+  if (cleartext !== undefined) {
+    const message = `${what}: refusing to send ${cleartext} over plain http to ${redactUrl(url)}, where anyone on the network can read them; use an https:// URL, or set spec.insecure: true on the HelmRepository to allow it`;
+    throw refusal === 'stall'
+      ? new StallingError(ConditionReason.InvalidSourceConfig, message)
+      : new GenericError(ConditionReason.InvalidSourceConfig, message);
+  }
   try {
     return await download(url, {
       ...limits,
       headers: auth?.headers ?? {},
+      displayUrl: redactUrl(url),
       ...(auth?.caPem === undefined ? {} : { caPem: auth.caPem }),
+      ...(auth?.insecure === true ? { allowCleartextCredentials: true } : {}),
     });
   } catch (error) {
     throw downloadFailure(error, reason, what);
   }
 }
 
+/** What credentials a GET of `url` would send in clear text across a network, if any. */
+function cleartextCredentials(url: string, auth: HttpAuth | undefined): string | undefined {
+  if (auth?.insecure === true || !isCleartextToNetwork(url)) return undefined;
+  if (auth?.headers.authorization !== undefined)
+    return "the username/password of the HelmRepository's spec.secretRef";
+  if (hasUserInfo(url)) return 'the user info in the URL';
+  return undefined;
+}
+
 function downloadFailure(error: unknown, reason: string, what: string): ReconcileError {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = redactUrlsIn(error instanceof Error ? error.message : String(error));
   if (error instanceof ArtifactFetchError && error.reason === 'Unauthorized') {
     return new GenericError(ConditionReason.AuthenticationFailed, `${what}: ${message}`, {
       cause: error,

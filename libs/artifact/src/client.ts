@@ -14,6 +14,7 @@ import {
   type ArchiveLimits,
 } from './read.js';
 import { isInsideRoot } from './paths.js';
+import { redactUrl } from './url.js';
 import { LinkTable, escapingLinks } from './tree.js';
 
 export { UnsafeArchiveError };
@@ -52,7 +53,7 @@ export async function fetchArtifact(options: FetchArtifactOptions): Promise<Buff
       if (actual !== expected.hex) {
         throw new ArtifactFetchError(
           'DigestMismatch',
-          `artifact ${options.url}: digest mismatch: want sha256:${expected.hex}, got sha256:${actual}`,
+          `artifact ${redactUrl(options.url)}: digest mismatch: want sha256:${expected.hex}, got sha256:${actual}`,
         );
       }
       return bytes;

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { hasUserInfo, isCleartextToNetwork, redactUrl, redactUrlsIn } from './url.js';
 
 /** Why a download failed; each reason is a condition message a person can act on. */
 export type ArtifactFetchReason =
@@ -9,7 +10,8 @@ export type ArtifactFetchReason =
   | 'TooLarge'
   | 'Unreachable'
   | 'HTTPError'
-  | 'Invalid';
+  | 'Invalid'
+  | 'InsecureCredentials';
 
 export class ArtifactFetchError extends Error {
   override readonly name = 'ArtifactFetchError';
@@ -29,8 +31,13 @@ export interface DownloadOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** PEM of a CA to trust for HTTPS, beside the system roots. */
   readonly caPem?: string;
-  /** How the URL is named in errors (e.g. without credentials); the URL itself by default. */
+  /** How the URL is named in errors (the URL itself by default); user info is removed either way. */
   readonly displayUrl?: string;
+  /**
+   * Send credentials (an `authorization` header, user info in the URL) over plain `http:` to
+   * a non-loopback host. Off by default: such a request is refused before it is made.
+   */
+  readonly allowCleartextCredentials?: boolean;
 }
 
 /**
@@ -38,7 +45,8 @@ export interface DownloadOptions {
  * typed errors. Redirects are not followed: sources name their final URLs.
  */
 export async function download(url: string, options: DownloadOptions): Promise<Buffer> {
-  const shown = options.displayUrl ?? url;
+  const shown = redactUrl(options.displayUrl ?? url);
+  refuseCleartextCredentials(url, options, shown);
   const response = await get(url, options, shown);
   const status = response.statusCode ?? 0;
   if (status !== 200) {
@@ -111,11 +119,23 @@ function get(url: string, options: DownloadOptions, shown: string): Promise<Inco
       reject(
         error instanceof ArtifactFetchError
           ? error
-          : new ArtifactFetchError('Unreachable', `${shown}: ${error.message}`, { cause: error }),
+          : new ArtifactFetchError('Unreachable', `${shown}: ${messageOf(error)}`, {
+              cause: error,
+            }),
       );
     });
     req.end();
   });
+}
+
+function refuseCleartextCredentials(url: string, options: DownloadOptions, shown: string): void {
+  if (options.allowCleartextCredentials === true || !isCleartextToNetwork(url)) return;
+  const header = Object.keys(options.headers ?? {}).some((name) => /^authorization$/i.test(name));
+  if (!header && !hasUserInfo(url)) return;
+  throw new ArtifactFetchError(
+    'InsecureCredentials',
+    `${shown}: refusing to send credentials over plain http, where anyone on the network can read them; use an https:// URL`,
+  );
 }
 
 function statusError(status: number, shown: string): ArtifactFetchError {
@@ -135,5 +155,5 @@ function tooLarge(shown: string, maxSize: number): ArtifactFetchError {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return redactUrlsIn(error instanceof Error ? error.message : String(error));
 }

@@ -43,3 +43,4 @@ export {
   type ArtifactFetchReason,
   type DownloadOptions,
 } from './download.js';
+export { redactUrl, redactUrlsIn, hasUserInfo, isCleartextToNetwork } from './url.js';

@@ -1,4 +1,5 @@
-import { GitError } from './errors.js';
+import { hasUserInfo, isCleartextToNetwork } from '@tide/artifact';
+import { GitError, redactUrl } from './errors.js';
 
 /** Credentials for a Git server, from the keys of a GitRepository's `secretRef` Secret. */
 export interface GitCredentials {
@@ -59,4 +60,29 @@ export function authorizationHeaders(
     return { authorization: `Basic ${token}` };
   }
   return {};
+}
+
+/**
+ * Refuses to send credentials (from the Secret, or user info in the URL, which the transport
+ * would send as basic auth) in clear text across a network. Flux's GitRepository has no
+ * opt-in field for this, so the only fix is an https:// URL (or a loopback address).
+ */
+export function refuseCleartextCredentials(
+  url: string,
+  credentials: GitCredentials | undefined,
+): void {
+  if (!isCleartextToNetwork(url)) return;
+  const sent =
+    credentials?.bearerToken !== undefined
+      ? "the secretRef's bearerToken"
+      : credentials?.username !== undefined
+        ? "the secretRef's username/password"
+        : hasUserInfo(url)
+          ? 'the user info in the URL'
+          : undefined;
+  if (sent === undefined) return;
+  throw new GitError(
+    'Unsupported',
+    `${redactUrl(url)}: refusing to send ${sent} over plain http, where anyone on the network can read it; use an https:// URL`,
+  );
 }

@@ -20,14 +20,5 @@ export class GitError extends Error {
   }
 }
 
-/** The URL with any user info removed, safe for logs, events and status. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
-  }
-}
+/** The one redaction of URLs every Tide library and controller uses (from @tide/artifact). */
+export { redactUrl } from '@tide/artifact';

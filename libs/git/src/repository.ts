@@ -1,5 +1,6 @@
 import git from 'isomorphic-git';
-import { authorizationHeaders, type GitCredentials } from './auth.js';
+import { authorizationHeaders, refuseCleartextCredentials, type GitCredentials } from './auth.js';
+import { redactUrlsIn } from '@tide/artifact';
 import { GitError, redactUrl } from './errors.js';
 import { createTransport, type Transport } from './http-client.js';
 import { PackTooLargeError, type PackLimits } from './pack.js';
@@ -80,6 +81,7 @@ async function withTransport<T>(
   operation: (http: Transport) => Promise<T>,
 ): Promise<T> {
   checkUrl(remote.url);
+  refuseCleartextCredentials(remote.url, remote.credentials);
   const controller = new AbortController();
   const timer = setTimeout(() => {
     controller.abort(
@@ -137,15 +139,19 @@ function toGitError(
       });
     }
     if (code === 'NotFoundError')
-      return new GitError('NotFound', `${safeUrl}: ${error.message}`, { cause: error });
+      return new GitError('NotFound', `${safeUrl}: ${redactUrlsIn(error.message)}`, {
+        cause: error,
+      });
     if (code === 'HttpError') {
       return new GitError('OperationFailed', `${safeUrl}: HTTP ${data?.statusCode ?? 'error'}`);
     }
     const inner = error.cause instanceof GitError ? error.cause : undefined;
     if (inner !== undefined) return inner;
-    return new GitError('OperationFailed', `${safeUrl}: ${error.message}`, { cause: error });
+    return new GitError('OperationFailed', `${safeUrl}: ${redactUrlsIn(error.message)}`, {
+      cause: error,
+    });
   }
-  return new GitError('OperationFailed', `${safeUrl}: ${String(error)}`);
+  return new GitError('OperationFailed', `${safeUrl}: ${redactUrlsIn(String(error))}`);
 }
 
 /** isomorphic-git errors that mean the answer was not Git's (some quote the body). */

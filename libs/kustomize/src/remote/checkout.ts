@@ -42,6 +42,7 @@ export class RemoteNeeded extends Error {
   override readonly name = 'RemoteNeeded';
   constructor(
     readonly request: RemoteRequest,
+    /** The address as shown in messages: user info removed. */
     readonly address: string,
     readonly origin: string,
   ) {
@@ -93,7 +94,7 @@ export class RemoteCheckouts {
     if (this.directories.has(key)) return;
     if (!/^https?:\/\//i.test(spec.cloneUrl)) {
       throw new KustomizeError(
-        `${origin}: remote resource ${address}: only http and https repositories can be fetched ` +
+        `${origin}: remote resource ${redactAddress(address)}: only http and https repositories can be fetched ` +
           `(@tide/git speaks neither SSH nor file://); use the repository's https:// address`,
       );
     }
@@ -137,13 +138,15 @@ function keyOf(spec: RepoSpec): string {
 
 /**
  * A remote address safe to show: user info (`x-token:secret@`) removed, whether the address
- * is a URL or an scp-style `user@host:path`, and any query dropped.
+ * is a URL (`git::` prefixed or not) or an scp-style `user@host:path`, and any query dropped
+ * unless `keepQuery` (for messages where `?ref=` says which base is meant).
  */
-export function redactAddress(address: string): string {
-  const withoutQuery = address.replace(/[?#].*$/, '');
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(withoutQuery)
-    ? redactUrl(withoutQuery)
-    : withoutQuery.replace(/^[^@/]*@/, '');
+export function redactAddress(address: string, keepQuery = false): string {
+  const shown = keepQuery ? address : address.replace(/[?#].*$/, '');
+  const scheme = /^(git::)?[a-z][a-z0-9+.-]*:\/\//i.exec(shown);
+  if (scheme === null) return shown.replace(/^[^@/]*@/, '');
+  const prefix = scheme[1] ?? '';
+  return prefix + redactUrl(shown.slice(prefix.length));
 }
 
 /**

@@ -24,7 +24,8 @@ export function remoteFile(
 ): ValueMap[] | undefined {
   if (remotes === undefined || !/^https?:\/\//i.test(entry)) return undefined;
   const answer = remotes.answerOf(entry);
-  if (answer === undefined) throw new RemoteNeeded({ kind: 'file', url: entry }, entry, origin);
+  if (answer === undefined)
+    throw new RemoteNeeded({ kind: 'file', url: entry }, redactAddress(entry, true), origin);
   const repository = namesRepository(entry, origin);
   if (answer.status !== 200) {
     if (repository) return undefined;
@@ -35,7 +36,7 @@ export function remoteFile(
     );
   }
   try {
-    return [...resourcesIn(answer.body, entry)];
+    return [...resourcesIn(answer.body, redactAddress(entry))];
   } catch (error) {
     if (repository && error instanceof KustomizeError) return undefined;
     throw error;
@@ -73,11 +74,12 @@ export function remoteRoot(
 ): { root: string; source: RemoteSource } {
   const spec = parseRepoSpec(entry, origin);
   if (remotes === undefined) {
-    throw new RemoteResourcesOff(origin, entry);
+    // The address ends up in a condition; its user info (`x-token:…@`) must not.
+    throw new RemoteResourcesOff(origin, redactAddress(entry, true));
   }
   const checkout = remotes.directoryOf(spec);
   if (checkout === undefined) {
-    throw new RemoteNeeded({ kind: 'repository', spec }, entry, origin);
+    throw new RemoteNeeded({ kind: 'repository', spec }, redactAddress(entry, true), origin);
   }
   const directory = join(checkout, spec.path);
   if (!existsSync(directory) || !statSync(directory).isDirectory()) {
