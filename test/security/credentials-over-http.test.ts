@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   apiRequest,
@@ -130,9 +129,10 @@ describe('credentials over plain http', () => {
     });
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('no port');
-    networkBase = `http://${hostname()}:${address.port}`;
+    // A name, not a loopback IP literal: the controller must treat it as the network.
+    networkBase = `http://localhost:${address.port}`;
     loopbackBase = `http://127.0.0.1:${address.port}`;
-    // The test proves nothing unless the host name reaches this server.
+    // The test proves nothing unless the name reaches this server.
     expect((await httpRequest(`${networkBase}/probe`, { timeoutMs: 5000 })).status).toBe(404);
     expect(received.some((r) => r.path === '/probe')).toBe(true);
 
