@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Manager, addRuntimeFlags, runManager, runtimeOptionsFrom } from '@tide/runtime';
+import { defaultArtifactHosts, formatArtifactHost } from './artifact-hosts.js';
 import { addKustomizeFlags, kustomizeOptionsFrom } from './flags.js';
 import { registerKustomizeReconcilers } from './register.js';
 
@@ -24,7 +25,11 @@ if (runtime.kubeconfig === undefined) kubeConfig.loadFromDefault();
 else kubeConfig.loadFromFile(runtime.kubeconfig);
 
 const manager = new Manager({ name: 'kustomize-controller', runtime, kubeConfig });
-const reconciler = registerKustomizeReconcilers(manager, { options });
+// The default is the source-controller Service of the namespace the controller runs in.
+const artifactHosts = options.artifactHosts ?? defaultArtifactHosts(manager.namespace);
+const reconciler = registerKustomizeReconcilers(manager, {
+  options: { ...options, artifactHosts },
+});
 manager.logger.info(
   {
     noCrossNamespaceRefs: options.noCrossNamespaceRefs,
@@ -34,6 +39,7 @@ manager.logger.info(
     noRemoteBases: options.noRemoteBases,
     insecureKubeConfigExec: options.insecureKubeConfigExec,
     insecureKubeConfigTls: options.insecureKubeConfigTls,
+    artifactHosts: artifactHosts.map(formatArtifactHost),
   },
   'kustomize-controller options',
 );
