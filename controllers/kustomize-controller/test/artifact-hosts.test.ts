@@ -1,14 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { Command } from 'commander';
-import { addKustomizeFlags, kustomizeOptionsFrom } from '../src/index.js';
 import {
+  addKustomizeFlags,
+  kustomizeOptionsFrom,
   ArtifactHostError,
   defaultArtifactHosts,
   formatArtifactHost,
   isAllowedArtifactUrl,
   parseArtifactHost,
   parseArtifactHosts,
-} from '../src/artifact-hosts.js';
+} from '../src/index.js';
 
 const parseFlags = (args: string[]) => {
   const command = addKustomizeFlags(new Command('test'))
