@@ -147,11 +147,11 @@ export function untrustedArtifactMessage(
   error: UntrustedArtifactError,
 ): string {
   const source = `${owner.kind} ${owner.namespace}/${owner.name}`;
+  const resource = `${owner.kind.toLowerCase().replace(/y$/, 'ie')}s`;
   return (
-    `${reader}: refusing to read the artifact of ${source}: ${error.message}; ` +
-    `status.artifact.${error.field} of ${source} was not written by source-controller: ` +
-    `check who may write ${owner.kind.toLowerCase()}s/status, and remove its status.artifact ` +
-    `(or reconcile it) so source-controller stores its artifact again`
+    `${reader}: ${error.message}, so it is not read; that status was not written by ` +
+    `source-controller: check who may write ${resource}/status, and remove status.artifact ` +
+    `of ${source} (or reconcile it) so source-controller stores its artifact again`
   );
 }
 

@@ -239,7 +239,7 @@ export class Storage {
       const want = expected ?? `${this.ownerPathOrKind(owner)}/<file>`;
       throw new UntrustedArtifactError(
         'path',
-        `status.artifact.path ${JSON.stringify(claimed)} is not an artifact of ${who} (its artifacts are stored as ${JSON.stringify(want)})`,
+        `status.artifact.path ${JSON.stringify(claimed)} of ${who} is not where its artifacts are stored (${JSON.stringify(want)})`,
       );
     }
     const physical = physicalPath(this.basePath, expected);
@@ -368,7 +368,7 @@ function requireDigest(owner: ArtifactOwner, artifact: RecordedArtifact): string
   if (artifact.digest === undefined || artifact.digest === '') {
     throw new UntrustedArtifactError(
       'digest',
-      `status.artifact.digest of ${owner.kind} ${owner.namespace}/${owner.name} is missing: an artifact is only read with a digest to verify it against`,
+      `status.artifact.digest of ${owner.kind} ${owner.namespace}/${owner.name} is missing (an artifact is only read with a digest to verify)`,
     );
   }
   return artifact.digest;
@@ -382,7 +382,7 @@ function digestMismatch(
 ): UntrustedArtifactError {
   return new UntrustedArtifactError(
     'digest',
-    `artifact ${path} of ${owner.kind} ${owner.namespace}/${owner.name} does not match status.artifact.digest: want ${want}, got ${got}`,
+    `status.artifact.digest of ${owner.kind} ${owner.namespace}/${owner.name} does not match its stored file ${path}: want ${want}, got ${got}`,
   );
 }
 
