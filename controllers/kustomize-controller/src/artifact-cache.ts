@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ArtifactHost } from './artifact-hosts.js';
 import { fetchSource, type ResolvedSource } from './source.js';
 
 /**
@@ -25,6 +26,15 @@ export interface ArtifactCacheOptions {
   readonly retries: number;
   /** How many extracted trees nobody holds are kept for the next reconcile; 8 by default. */
   readonly keepIdle?: number;
+  /** `--artifact-hosts`: URLs on other hosts are refused; any host when omitted. */
+  readonly artifactHosts?: readonly ArtifactHost[] | undefined;
+  /** Told when removing an evicted tree fails; a process warning by default. */
+  readonly onRemoveError?: (root: string, error: unknown) => void;
+}
+
+/** The cache key of an artifact: where it comes from and what it must hash to. */
+export function artifactCacheKey(source: ResolvedSource): string {
+  return JSON.stringify([source.artifact.url, source.artifact.digest ?? null]);
 }
 
 interface Entry {
@@ -35,6 +45,8 @@ interface Entry {
 
 export class ArtifactCache {
   private readonly entries = new Map<string, Entry>();
+  /** Evicted trees being removed; close() waits for them. */
+  private readonly removals = new Set<Promise<void>>();
   private base: Promise<string> | undefined;
   private closed = false;
 
@@ -45,7 +57,7 @@ export class ArtifactCache {
    * reconciles asking at once share one download; a failed download is not kept.
    */
   async acquire(source: ResolvedSource): Promise<ArtifactLease> {
-    const key = source.artifact.digest ?? source.artifact.url;
+    const key = artifactCacheKey(source);
     let entry = this.entries.get(key);
     if (entry === undefined) {
       const created: Entry = { ready: this.extract(source), users: 0, lastUsed: Date.now() };
@@ -86,6 +98,7 @@ export class ArtifactCache {
   async close(): Promise<void> {
     this.closed = true;
     this.entries.clear();
+    await Promise.all([...this.removals]);
     const base = await this.base?.catch(() => undefined);
     if (base !== undefined) await rm(base, { recursive: true, force: true });
   }
@@ -93,7 +106,11 @@ export class ArtifactCache {
   private async extract(source: ResolvedSource): Promise<string> {
     if (this.closed) throw new Error('artifact cache is closed');
     this.base ??= this.makeBase();
-    return fetchSource(source, { retries: this.options.retries, workDir: await this.base });
+    return fetchSource(source, {
+      retries: this.options.retries,
+      workDir: await this.base,
+      artifactHosts: this.options.artifactHosts,
+    });
   }
 
   private async makeBase(): Promise<string> {
@@ -110,10 +127,32 @@ export class ArtifactCache {
     const excess = idle.length - (this.options.keepIdle ?? 8);
     for (const [key, entry] of idle.slice(0, Math.max(0, excess))) {
       this.entries.delete(key);
-      void entry.ready.then(
-        (root) => rm(root, { recursive: true, force: true }),
-        () => undefined,
-      );
+      // A failed extraction left no tree; a tree that cannot be removed is reported.
+      const removal: Promise<void> = entry.ready
+        .then(
+          (root) => this.remove(root),
+          () => undefined,
+        )
+        .finally(() => {
+          this.removals.delete(removal);
+        });
+      this.removals.add(removal);
     }
   }
+
+  private async remove(root: string): Promise<void> {
+    try {
+      await rm(root, { recursive: true, force: true });
+    } catch (error) {
+      const report = this.options.onRemoveError ?? warnRemoveFailed;
+      report(root, error);
+    }
+  }
+}
+
+function warnRemoveFailed(root: string, error: unknown): void {
+  process.emitWarning(
+    `removing the evicted artifact tree ${root} failed: ${error instanceof Error ? error.message : String(error)}`,
+    'ArtifactCacheWarning',
+  );
 }

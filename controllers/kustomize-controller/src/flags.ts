@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseBoolean } from '@tide/runtime';
+import { ArtifactHostError, parseArtifactHosts, type ArtifactHost } from './artifact-hosts.js';
 
 /** The flags only kustomize-controller has, with Flux's names and defaults. */
 export interface KustomizeControllerOptions {
@@ -17,6 +18,11 @@ export interface KustomizeControllerOptions {
   readonly insecureKubeConfigExec: boolean;
   /** A `spec.kubeConfig` may skip TLS verification. */
   readonly insecureKubeConfigTls: boolean;
+  /**
+   * `--artifact-hosts`: artifact URLs are downloaded only from these hosts. Undefined: the
+   * source-controller Service of the controller's namespace (defaultArtifactHosts).
+   */
+  readonly artifactHosts: readonly ArtifactHost[] | undefined;
 }
 
 /** The feature gates this controller knows, with their defaults. */
@@ -67,6 +73,11 @@ export function addKustomizeFlags(command: Command): Command {
       '--insecure-kubeconfig-tls [bool]',
       'let the kubeconfig of spec.kubeConfig skip TLS verification',
     ),
+    new Option(
+      '--artifact-hosts <hosts>',
+      'comma-separated host[:port] list artifact URLs may point at (any port when none is given); ' +
+        'default: source-controller.<RUNTIME_NAMESPACE>.svc.cluster.local. (with and without the trailing dot)',
+    ).argParser(artifactHostsArgument),
   ];
   for (const option of options) command.addOption(option);
   return command;
@@ -87,7 +98,19 @@ export function kustomizeOptionsFrom(
     noRemoteBases: values.noRemoteBases === true,
     insecureKubeConfigExec: values.insecureKubeconfigExec === true,
     insecureKubeConfigTls: values.insecureKubeconfigTls === true,
+    artifactHosts: Array.isArray(values.artifactHosts)
+      ? (values.artifactHosts as ArtifactHost[])
+      : undefined,
   };
+}
+
+function artifactHostsArgument(text: string): ArtifactHost[] {
+  try {
+    return parseArtifactHosts(text);
+  } catch (error) {
+    if (error instanceof ArtifactHostError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
 /** `--flag`, `--flag=true` or `--flag=false`; off when absent (Go's boolean flags). */

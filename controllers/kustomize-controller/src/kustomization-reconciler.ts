@@ -12,6 +12,7 @@ import {
 import { fieldManager } from '@tide/kustomization';
 import type { ResourceManager } from '@tide/ssa';
 import { ArtifactCache } from './artifact-cache.js';
+import type { ArtifactHost } from './artifact-hosts.js';
 import { finalizeInventory } from './finalize.js';
 import { ApplyIdentities } from './identity.js';
 import { kustomizationKind, sourceKinds } from './kinds.js';
@@ -48,6 +49,8 @@ export interface KustomizationReconcilerOptions {
   readonly insecureKubeConfigExec?: boolean;
   /** `--insecure-kubeconfig-tls`: a `spec.kubeConfig` may skip TLS verification. */
   readonly insecureKubeConfigTls?: boolean;
+  /** `--artifact-hosts`: artifact URLs on other hosts are refused; any host when omitted. */
+  readonly artifactHosts?: readonly ArtifactHost[] | undefined;
 }
 
 /**
@@ -112,6 +115,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     this.artifacts = new ArtifactCache({
       workDir: options.workDir,
       retries: options.artifactFetchRetries ?? 9,
+      artifactHosts: options.artifactHosts,
     });
     this.env = {
       noCrossNamespaceRefs: options.noCrossNamespaceRefs ?? false,

@@ -1,4 +1,5 @@
 import type { Manager } from '@tide/runtime';
+import type { ArtifactHost } from './artifact-hosts.js';
 import type { KustomizeControllerOptions } from './flags.js';
 import { KustomizationReconciler } from './kustomization-reconciler.js';
 
@@ -24,6 +25,8 @@ export function registerKustomizeReconcilers(
           | 'insecureKubeConfigTls'
         >
       > & {
+        /** `--artifact-hosts`; any host when omitted (main.ts always sets it). */
+        artifactHosts?: readonly ArtifactHost[] | undefined;
         healthPollIntervalMs?: number;
       };
   },
@@ -37,6 +40,7 @@ export function registerKustomizeReconcilers(
     noRemoteBases: options.noRemoteBases ?? false,
     insecureKubeConfigExec: options.insecureKubeConfigExec ?? false,
     insecureKubeConfigTls: options.insecureKubeConfigTls ?? false,
+    artifactHosts: options.artifactHosts,
     ...(options.healthPollIntervalMs === undefined
       ? {}
       : { healthPollIntervalMs: options.healthPollIntervalMs }),
