@@ -140,4 +140,31 @@ describe('artifact URL tampering', () => {
     expect(hits.length).toBe(hitsBefore);
     expect(await configMap('planted')).toBeUndefined();
   });
+
+  it("refuses another source's artifact on the allowed host before any request", async () => {
+    await publishGitRepository(env, 'victim', {
+      files: { 'app/cm.yaml': manifest('victim-private') },
+    });
+    const victim = await env.client.get<ReconcilableObject & { status?: { artifact?: object } }>(
+      GitRepositoryGVK,
+      env.namespace,
+      'victim',
+    );
+    await publishGitRepository(env, 'thief', { files: { 'app/cm.yaml': manifest('thief-own') } });
+    // The thief's status names the victim's file, digest and all, on the real artifact server.
+    await env.client.patch(
+      GitRepositoryGVK,
+      { namespace: env.namespace, name: 'thief' },
+      { status: { artifact: victim.status?.artifact } },
+      { type: PatchType.Merge, subresource: 'status' },
+    );
+    await env.apply(KustomizationGVK, kustomization('thief', 'thief'));
+    const ready = await settledReady('thief');
+    expect(ready.status).toBe('False');
+    expect(ready.reason).toBe('ArtifactFailed');
+    expect(ready.message).toContain(
+      `of GitRepository/${env.namespace}/thief is not one of its own artifacts (source-controller serves them under /gitrepository/${env.namespace}/thief/)`,
+    );
+    expect(await configMap('victim-private')).toBeUndefined();
+  });
 });

@@ -17,6 +17,8 @@ export interface SourceObject extends KubeObject {
 export interface ResolvedSource {
   /** `GitRepository/ns/name`, for messages. */
   readonly display: string;
+  /** The source object; source-controller serves its artifacts under `/<kind>/<ns>/<name>/`. */
+  readonly owner: { readonly kind: string; readonly namespace: string; readonly name: string };
   readonly artifact: Artifact;
 }
 
@@ -75,7 +77,7 @@ export function resolveSource(
       `source '${display}' has no artifact yet`,
       options.retryMs,
     );
-  return { display, artifact };
+  return { display, owner: { kind: ref.kind, namespace: ref.namespace, name: ref.name }, artifact };
 }
 
 /**
@@ -103,6 +105,13 @@ export async function fetchSource(
         `artifacts come only from source-controller, so the source's status was written by someone else ` +
         `(source-controller corrects it at its next reconcile), or --artifact-hosts lacks source-controller's address`,
     );
+  if (options.artifactHosts !== undefined && !isOwnArtifactPath(source))
+    throw new GenericError(
+      ConditionReason.ArtifactFailed,
+      `status.artifact.url ${JSON.stringify(artifact.url)} of ${source.display} is not one of its own artifacts ` +
+        `(source-controller serves them under /${ownArtifactPrefix(source)}); nothing was downloaded: ` +
+        `the source's status was written by someone else, and source-controller corrects it at its next reconcile`,
+    );
   if (artifact.digest === undefined)
     throw new GenericError(
       ConditionReason.ArtifactFailed,
@@ -127,6 +136,34 @@ export async function fetchSource(
       { cause: error },
     );
   }
+}
+
+/** `gitrepository/<ns>/<name>/`: where source-controller keeps one source's artifacts. */
+function ownArtifactPrefix(source: ResolvedSource): string {
+  const { kind, namespace, name } = source.owner;
+  return `${kind.toLowerCase()}/${namespace}/${name}/`;
+}
+
+/**
+ * Whether the artifact URL names a file of the referenced source itself: a tenant who can
+ * write a source's status must not point it at another tenant's artifact on the same
+ * server. The path is taken after URL normalisation (dot segments resolved), and escapes are
+ * refused, since no artifact path needs one.
+ */
+function isOwnArtifactPath(source: ResolvedSource): boolean {
+  let path: string;
+  try {
+    path = new URL(source.artifact.url).pathname;
+  } catch {
+    return false;
+  }
+  if (path.includes('%')) return false;
+  const prefix = `/${ownArtifactPrefix(source)}`;
+  return (
+    path.startsWith(prefix) &&
+    path.length > prefix.length &&
+    !path.slice(prefix.length).includes('/')
+  );
 }
 
 /**

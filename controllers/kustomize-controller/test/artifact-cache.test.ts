@@ -29,6 +29,7 @@ describe('ArtifactCache', () => {
     tarballs.set(name, bytes);
     return {
       display: `GitRepository/ns/${name}`,
+      owner: { kind: 'GitRepository', namespace: 'ns', name },
       artifact: {
         path: name,
         url: `${base}/${name}`,
@@ -121,6 +122,7 @@ describe('ArtifactCache', () => {
     // Another source whose status copies the victim's digest but names its own URL.
     const claimant = {
       display: 'GitRepository/attacker/app',
+      owner: { kind: 'GitRepository', namespace: 'attacker', name: 'app' },
       artifact: { ...victim.artifact, url: `${base}/claimant.tar.gz` },
     };
     expect(artifactCacheKey(claimant)).not.toBe(artifactCacheKey(victim));

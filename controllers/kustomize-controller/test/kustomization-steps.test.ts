@@ -302,7 +302,13 @@ describe('reconcileBuild', () => {
     const obj = kustomization('build', { path: './app', ...spec });
     const { run } = steps.run(
       obj,
-      stateWith({ source: { display: `GitRepository/${steps.namespace}/app`, artifact } }),
+      stateWith({
+        source: {
+          display: `GitRepository/${steps.namespace}/app`,
+          owner: { kind: 'GitRepository', namespace: steps.namespace, name: 'app' },
+          artifact,
+        },
+      }),
     );
     try {
       expect(await outcomeOf(() => reconcileBuild(run))).toBe(outcome);
@@ -328,7 +334,13 @@ describe('reconcileApply and reconcileHealth', () => {
     const artifact = await publish(files);
     const stepRun = steps.run(
       obj,
-      stateWith({ source: { display: `GitRepository/${steps.namespace}/app`, artifact } }),
+      stateWith({
+        source: {
+          display: `GitRepository/${steps.namespace}/app`,
+          owner: { kind: 'GitRepository', namespace: steps.namespace, name: 'app' },
+          artifact,
+        },
+      }),
     );
     expect(await outcomeOf(() => reconcileBuild(stepRun.run))).toBe('empty');
     return { ...stepRun, artifact, name };
@@ -452,7 +464,13 @@ describe('finishRun', () => {
     const artifact = await publish({ 'app/a.yaml': configMap('a') });
     const { run } = steps.run(
       obj,
-      stateWith({ source: { display: `GitRepository/${steps.namespace}/app`, artifact } }),
+      stateWith({
+        source: {
+          display: `GitRepository/${steps.namespace}/app`,
+          owner: { kind: 'GitRepository', namespace: steps.namespace, name: 'app' },
+          artifact,
+        },
+      }),
     );
     if (build) await reconcileBuild(run);
     finishRun(run, 'ReconciliationSucceeded');
