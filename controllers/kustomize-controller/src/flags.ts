@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { formatDuration, messageOf, parseDuration } from '@tide/kube';
 import { parseBoolean } from '@tide/runtime';
 
 /** The flags only kustomize-controller has, with Flux's names and defaults. */
@@ -17,6 +18,12 @@ export interface KustomizeControllerOptions {
   readonly insecureKubeConfigExec: boolean;
   /** A `spec.kubeConfig` may skip TLS verification. */
   readonly insecureKubeConfigTls: boolean;
+  /** How many builds run at once, each in its own worker thread (`--build-workers`). */
+  readonly buildWorkers: number;
+  /** Each build worker's heap limit in MiB (`--build-memory-limit`). */
+  readonly buildMemoryLimitMb: number;
+  /** Wall-clock limit of one build, besides `spec.timeout` (`--build-timeout`). */
+  readonly buildTimeoutMs: number;
 }
 
 /** The feature gates this controller knows, with their defaults. */
@@ -24,6 +31,13 @@ const featureGates = { StrictPostBuildSubstitutions: false } as const;
 type FeatureGate = keyof typeof featureGates;
 
 export const defaultArtifactFetchRetries = 9;
+/**
+ * Two builds at once in 256 MiB each: with the chart's 384 MiB main heap that stays under
+ * its 1 GiB memory limit, with room for the artifacts' buffers.
+ */
+export const defaultBuildWorkers = 2;
+export const defaultBuildMemoryLimitMb = 256;
+export const defaultBuildTimeoutMs = 5 * 60_000;
 
 export function addKustomizeFlags(command: Command): Command {
   const noCrossNamespaceRefs = booleanFlag(
@@ -67,6 +81,24 @@ export function addKustomizeFlags(command: Command): Command {
       '--insecure-kubeconfig-tls [bool]',
       'let the kubeconfig of spec.kubeConfig skip TLS verification',
     ),
+    new Option(
+      '--build-workers <n>',
+      'how many Kustomization builds run at once, each in a worker thread',
+    )
+      .default(defaultBuildWorkers)
+      .argParser(positive),
+    new Option(
+      '--build-memory-limit <MiB>',
+      "each build worker's heap limit in MiB; a build past it fails and its worker is replaced",
+    )
+      .default(defaultBuildMemoryLimitMb)
+      .argParser(atLeast(16)),
+    new Option(
+      '--build-timeout <duration>',
+      'wall-clock limit of one build (spec.timeout also applies); a build past it fails and its worker is replaced',
+    )
+      .default(defaultBuildTimeoutMs, formatDuration(defaultBuildTimeoutMs))
+      .argParser(positiveDuration),
   ];
   for (const option of options) command.addOption(option);
   return command;
@@ -87,6 +119,9 @@ export function kustomizeOptionsFrom(
     noRemoteBases: values.noRemoteBases === true,
     insecureKubeConfigExec: values.insecureKubeconfigExec === true,
     insecureKubeConfigTls: values.insecureKubeconfigTls === true,
+    buildWorkers: numberOr(values.buildWorkers, defaultBuildWorkers),
+    buildMemoryLimitMb: numberOr(values.buildMemoryLimit, defaultBuildMemoryLimitMb),
+    buildTimeoutMs: numberOr(values.buildTimeout, defaultBuildTimeoutMs),
   };
 }
 
@@ -122,4 +157,32 @@ function nonNegative(value: string): number {
   if (!Number.isSafeInteger(parsed) || parsed < 0)
     throw new InvalidArgumentError('must be a whole number of at least 0');
   return parsed;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' ? value : fallback;
+}
+
+function positive(value: string): number {
+  return atLeast(1)(value);
+}
+
+function atLeast(minimum: number): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!Number.isSafeInteger(parsed) || parsed < minimum)
+      throw new InvalidArgumentError(`must be a whole number of at least ${minimum}`);
+    return parsed;
+  };
+}
+
+function positiveDuration(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (error) {
+    throw new InvalidArgumentError(messageOf(error));
+  }
+  if (ms <= 0) throw new InvalidArgumentError('must be a duration above 0, e.g. 5m');
+  return ms;
 }

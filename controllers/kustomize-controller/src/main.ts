@@ -48,10 +48,14 @@ async function main(): Promise<void> {
       noRemoteBases: options.noRemoteBases,
       insecureKubeConfigExec: options.insecureKubeConfigExec,
       insecureKubeConfigTls: options.insecureKubeConfigTls,
+      buildWorkers: options.buildWorkers,
+      buildMemoryLimitMb: options.buildMemoryLimitMb,
+      buildTimeoutMs: options.buildTimeoutMs,
     },
     'kustomize-controller options',
   );
   const code = await runManager(manager);
+  // The cleanup also ends the build worker processes.
   await exitProcess(code, { logger, cleanup: () => reconciler.close() });
 }
 

@@ -22,6 +22,9 @@ export function registerKustomizeReconcilers(
           | 'noRemoteBases'
           | 'insecureKubeConfigExec'
           | 'insecureKubeConfigTls'
+          | 'buildWorkers'
+          | 'buildMemoryLimitMb'
+          | 'buildTimeoutMs'
         >
       > & {
         healthPollIntervalMs?: number;
@@ -37,6 +40,13 @@ export function registerKustomizeReconcilers(
     noRemoteBases: options.noRemoteBases ?? false,
     insecureKubeConfigExec: options.insecureKubeConfigExec ?? false,
     insecureKubeConfigTls: options.insecureKubeConfigTls ?? false,
+    build: {
+      ...(options.buildWorkers === undefined ? {} : { workers: options.buildWorkers }),
+      ...(options.buildMemoryLimitMb === undefined
+        ? {}
+        : { memoryLimitMb: options.buildMemoryLimitMb }),
+      ...(options.buildTimeoutMs === undefined ? {} : { timeoutMs: options.buildTimeoutMs }),
+    },
     ...(options.healthPollIntervalMs === undefined
       ? {}
       : { healthPollIntervalMs: options.healthPollIntervalMs }),

@@ -83,7 +83,7 @@ export function resolveSource(
  */
 export async function fetchSource(
   source: ResolvedSource,
-  options: { retries: number; workDir?: string | undefined },
+  options: { retries: number; workDir?: string | undefined; signal?: AbortSignal },
 ): Promise<string> {
   const { artifact } = source;
   if (artifact.digest === undefined)
@@ -97,6 +97,7 @@ export async function fetchSource(
       url: artifact.url,
       digest: artifact.digest,
       retries: options.retries,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(typeof artifact.size === 'number' ? { maxSize: artifact.size } : {}),
     });
     await extractTarball(bytes, dir);
