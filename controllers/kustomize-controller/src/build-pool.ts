@@ -1,22 +1,28 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { Kustomization } from '@tide/api';
 import { formatDuration, type Manifest } from '@tide/kube';
-import { errorFromData, type BuildReply, type BuildTask } from './build-task.js';
+import { errorFromData, type BuildReply, type BuildTask, type WorkerReady } from './build-task.js';
 
 /**
  * Kustomize builds and post-build substitution of tenant input, off the event loop: a few
- * worker threads, each with a V8 heap limit, render one Kustomization at a time under a
+ * worker processes, each with a V8 heap limit, render one Kustomization at a time under a
  * wall-clock limit. A build past its memory or its time, or one whose reconcile is aborted,
  * ends its worker (a fresh one replaces it), so one tenant's build can never stall health
  * probes, Lease renewals or the other tenants' reconciles.
+ *
+ * Workers are child processes rather than worker_threads: a thread's `resourceLimits` are
+ * best effort (one large allocation past the limit aborts the whole process, nodejs/node
+ * #47224), and `--max-old-space-size` in NODE_OPTIONS overrides them (#43991). A process
+ * past its `--max-old-space-size` dies alone, and its own command line wins over
+ * NODE_OPTIONS.
  */
 
 export interface BuildPoolOptions {
   /** How many builds run at once (`--build-workers`). */
   readonly workers: number;
-  /** Each worker's V8 old-generation heap limit in MiB (`--build-memory-limit`). */
+  /** Each worker's V8 heap limit (`--max-old-space-size`) in MiB (`--build-memory-limit`). */
   readonly memoryLimitMb: number;
   /** Wall-clock limit of one build in milliseconds (`--build-timeout`). */
   readonly timeoutMs: number;
@@ -59,8 +65,10 @@ interface Pending {
 }
 
 interface Slot {
-  readonly worker: Worker;
+  readonly worker: ChildProcess;
   online: boolean;
+  /** The end of the worker's stderr, where V8 says why it died. */
+  stderr: string;
   retired: boolean;
   current?: Pending | undefined;
 }
@@ -117,11 +125,11 @@ export class BuildPool {
     this.closed = true;
     const stopped = new Error('the build pool is closed');
     for (const pending of this.queue.splice(0)) this.settle(pending, stopped);
-    const workers: Promise<number>[] = [];
+    const workers: Promise<void>[] = [];
     for (const slot of this.slots) {
       slot.retired = true;
       if (slot.current !== undefined) this.settle(slot.current, stopped);
-      workers.push(slot.worker.terminate());
+      workers.push(stop(slot.worker));
     }
     this.slots.clear();
     this.idle.length = 0;
@@ -129,8 +137,11 @@ export class BuildPool {
   }
 
   private dispatch(): void {
+    let starting = [...this.slots].filter((slot) => !slot.online).length;
+    while (starting < this.queue.length - this.idle.length && this.spawn() !== undefined)
+      starting += 1;
     while (this.queue.length > 0) {
-      const slot = this.idle.pop() ?? this.spawn();
+      const slot = this.idle.pop();
       if (slot === undefined) return;
       const pending = this.queue.shift();
       if (pending === undefined) {
@@ -152,10 +163,13 @@ export class BuildPool {
         ),
       );
     }, this.options.timeoutMs);
-    slot.worker.postMessage(pending.task);
+    slot.worker.send(pending.task);
   }
 
-  /** A new worker when fewer than `workers` run; undefined when the pool is full or closed. */
+  /**
+   * A new worker when fewer than `workers` run; undefined when the pool is full or closed.
+   * It takes builds once it said it is ready, so its start-up is not counted as build time.
+   */
   private spawn(): Slot | undefined {
     if (this.closed || this.slots.size >= this.options.workers) return undefined;
     if (!existsSync(this.workerUrl)) {
@@ -165,40 +179,56 @@ export class BuildPool {
       for (const pending of this.queue.splice(0)) this.settle(pending, missing);
       return undefined;
     }
-    const worker = new Worker(this.workerUrl, {
-      resourceLimits: { maxOldGenerationSizeMb: this.options.memoryLimitMb },
+    const worker = fork(this.workerUrl, [], {
+      execArgv: ['--disable-proto=delete', `--max-old-space-size=${this.options.memoryLimitMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
+    // An idle worker does not keep the controller running; a running build's timer does.
     worker.unref();
-    const slot: Slot = { worker, online: false, retired: false };
-    worker.on('online', () => {
-      slot.online = true;
+    worker.channel?.unref();
+    const slot: Slot = { worker, online: false, retired: false, stderr: '' };
+    worker.stderr?.setEncoding('utf8');
+    worker.stderr?.on('data', (chunk: string) => {
+      slot.stderr = (slot.stderr + chunk).slice(-4096);
     });
-    worker.on('message', (reply: BuildReply) => {
-      this.finish(slot, reply);
+    worker.on('message', (message: BuildReply | WorkerReady) => {
+      if ('ready' in message) this.ready(slot);
+      else this.finish(slot, message);
     });
     worker.on('error', (error) => {
-      this.fail(slot, this.workerError(error));
+      this.fail(slot, new BuildLimitError('crashed', `build worker failed: ${error.message}`));
     });
-    worker.on('exit', (code) => {
-      this.fail(
-        slot,
-        new BuildLimitError('crashed', `build worker exited with code ${code} during the build`),
-      );
+    worker.on('exit', (code, signal) => {
+      this.fail(slot, this.exitError(slot, code, signal));
     });
     this.slots.add(slot);
     return slot;
   }
 
-  private workerError(error: Error): BuildLimitError {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY')
+  /** Why a worker ended by itself: its heap limit (V8 aborts), or a crash. */
+  private exitError(
+    slot: Slot,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): BuildLimitError {
+    if (signal === 'SIGABRT' || /heap out of memory|heap limit/i.test(slot.stderr))
       return new BuildLimitError(
         'memory',
         `build ran out of memory: the build memory limit is ${this.options.memoryLimitMb} MiB (raise it with --build-memory-limit); its worker was stopped`,
-        { cause: error },
       );
-    return new BuildLimitError('crashed', `build worker failed: ${error.message}`, {
-      cause: error,
-    });
+    const said = slot.stderr.trim().split('\n').pop() ?? '';
+    return new BuildLimitError(
+      'crashed',
+      `build worker exited (${signal ?? `code ${code ?? 0}`})${said === '' ? '' : `: ${said}`}`,
+    );
+  }
+
+  private ready(slot: Slot): void {
+    if (slot.retired || slot.online) return;
+    slot.online = true;
+    this.idle.push(slot);
+    this.dispatch();
   }
 
   private finish(slot: Slot, reply: BuildReply): void {
@@ -220,14 +250,15 @@ export class BuildPool {
     if (at >= 0) this.idle.splice(at, 1);
     if (slot.current !== undefined) this.settle(slot.current, error);
     slot.current = undefined;
-    void slot.worker.terminate();
+    void stop(slot.worker);
     if (this.closed) return;
     this.replacedCount += 1;
-    // A worker that never came up (a missing or broken script) is not respawned in a loop:
-    // the next build tries again.
-    if (slot.online) {
-      const fresh = this.spawn();
-      if (fresh !== undefined) this.idle.push(fresh);
+    if (slot.online) this.spawn();
+    else {
+      // A worker that never came up (a missing or broken script) is not respawned in a
+      // loop: what waits fails with its reason, and the next build tries again.
+      for (const pending of this.queue.splice(0))
+        this.settle(pending, new Error(`build worker could not start: ${error.message}`));
     }
     this.dispatch();
   }
@@ -257,14 +288,25 @@ export class BuildPool {
 
 /**
  * build-worker.js beside this module. Run from its TypeScript source (jest compiles the
- * tests' imports in-process), the worker is still the compiled one in dist/: a thread loads
- * plain JavaScript, and that is the file the controller runs.
+ * tests' imports in-process), the worker is still the compiled one in dist/: a worker
+ * process runs plain JavaScript, and that is the file the controller runs.
  */
 function defaultWorkerUrl(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts')
     ? new URL('../dist/src/build-worker.js', here)
     : new URL('./build-worker.js', here);
+}
+
+/** Kills a worker (it holds nothing worth a graceful stop) and waits until it is gone. */
+function stop(worker: ChildProcess): Promise<void> {
+  if (worker.exitCode !== null || worker.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    worker.once('exit', () => {
+      resolve();
+    });
+    worker.kill('SIGKILL');
+  });
 }
 
 function abortedError(signal: AbortSignal, suffix = ''): BuildLimitError {

@@ -36,6 +36,11 @@ export type BuildReply =
   | { readonly id: number; readonly ok: true; readonly objects: Manifest[] }
   | { readonly id: number; readonly ok: false; readonly error: BuildErrorData };
 
+/** A worker's first message: its modules are loaded, a build's time starts counting now. */
+export interface WorkerReady {
+  readonly ready: true;
+}
+
 /** The error a render threw, as data a worker can post. */
 export function errorData(error: unknown): BuildErrorData {
   if (error instanceof RemoteResourcesOff)

@@ -1,15 +1,18 @@
 /**
- * A build worker thread: renders the Kustomizations the build pool sends it, one at a time,
- * and posts back their objects or their error as data. It reads only the artifact's files
- * (and remote bases when allowed); whatever it costs in CPU or memory stays in this thread,
- * which the pool ends when a task passes its limits.
+ * A build worker process: renders the Kustomizations the build pool sends it, one at a
+ * time, and sends back their objects or their error as data. It reads only the artifact's
+ * files (and remote bases when allowed); whatever it costs in CPU or memory stays in this
+ * process, which the pool kills when a task passes its limits.
  */
-import { parentPort } from 'node:worker_threads';
 import { renderWithVariables } from '@tide/kustomization';
-import { errorData, type BuildReply, type BuildTask } from './build-task.js';
+import { errorData, type BuildReply, type BuildTask, type WorkerReady } from './build-task.js';
 
-const port = parentPort;
-if (port === null) throw new Error('build-worker.js runs only as a worker thread');
+const send = process.send?.bind(process);
+if (send === undefined) throw new Error('build-worker.js runs only as a worker of the build pool');
+// The controller went away (even by SIGKILL): nobody waits for this build.
+process.on('disconnect', () => {
+  process.exit(0);
+});
 
 async function render(task: BuildTask): Promise<BuildReply> {
   try {
@@ -24,8 +27,9 @@ async function render(task: BuildTask): Promise<BuildReply> {
   }
 }
 
-port.on('message', (task: BuildTask) => {
+process.on('message', (task: BuildTask) => {
   void render(task).then((reply) => {
-    port.postMessage(reply);
+    send(reply);
   });
 });
+send({ ready: true } satisfies WorkerReady);
