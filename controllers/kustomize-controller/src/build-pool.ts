@@ -154,6 +154,7 @@ export class BuildPool {
 
   private run(slot: Slot, pending: Pending): void {
     slot.current = pending;
+    keepAlive(slot.worker, true);
     pending.timer = setTimeout(() => {
       this.fail(
         slot,
@@ -184,9 +185,6 @@ export class BuildPool {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    // An idle worker does not keep the controller running; a running build's timer does.
-    worker.unref();
-    worker.channel?.unref();
     const slot: Slot = { worker, online: false, retired: false, stderr: '' };
     worker.stderr?.setEncoding('utf8');
     worker.stderr?.on('data', (chunk: string) => {
@@ -227,8 +225,14 @@ export class BuildPool {
   private ready(slot: Slot): void {
     if (slot.retired || slot.online) return;
     slot.online = true;
-    this.idle.push(slot);
+    this.park(slot);
     this.dispatch();
+  }
+
+  /** An idle worker waits for builds without keeping the controller process running. */
+  private park(slot: Slot): void {
+    keepAlive(slot.worker, false);
+    this.idle.push(slot);
   }
 
   private finish(slot: Slot, reply: BuildReply): void {
@@ -237,7 +241,7 @@ export class BuildPool {
     slot.current = undefined;
     if (reply.ok) this.settle(pending, undefined, reply.objects);
     else this.settle(pending, errorFromData(reply.error));
-    this.idle.push(slot);
+    this.park(slot);
     this.dispatch();
   }
 
@@ -298,6 +302,17 @@ function defaultWorkerUrl(): URL {
     : new URL('./build-worker.js', here);
 }
 
+/** A starting or busy worker keeps the process running (its result is awaited); an idle one does not. */
+function keepAlive(worker: ChildProcess, busy: boolean): void {
+  if (busy) {
+    worker.ref();
+    worker.channel?.ref();
+  } else {
+    worker.unref();
+    worker.channel?.unref();
+  }
+}
+
 /** Kills a worker (it holds nothing worth a graceful stop) and waits until it is gone. */
 function stop(worker: ChildProcess): Promise<void> {
   if (worker.exitCode !== null || worker.signalCode !== null) return Promise.resolve();
@@ -305,6 +320,8 @@ function stop(worker: ChildProcess): Promise<void> {
     worker.once('exit', () => {
       resolve();
     });
+    // An idle worker was unref'd: its exit is awaited, so it must hold the process again.
+    keepAlive(worker, true);
     worker.kill('SIGKILL');
   });
 }
