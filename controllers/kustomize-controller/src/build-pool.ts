@@ -1,5 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kustomization } from '@tide/api';
 import { formatDuration, type Manifest } from '@tide/kube';
@@ -26,6 +29,12 @@ export interface BuildPoolOptions {
   readonly memoryLimitMb: number;
   /** Wall-clock limit of one build in milliseconds (`--build-timeout`). */
   readonly timeoutMs: number;
+  /**
+   * Where each worker gets its own temporary directory (remote-base checkouts), removed
+   * when the worker ends, even when it was killed mid-build; the OS temp directory when
+   * omitted.
+   */
+  readonly workDir?: string | undefined;
   /** The compiled worker script; by default build-worker.js beside this module's compiled form. */
   readonly workerUrl?: URL;
 }
@@ -69,6 +78,8 @@ interface Slot {
   online: boolean;
   /** The end of the worker's stderr, where V8 says why it died. */
   stderr: string;
+  /** The worker's TMPDIR. */
+  readonly tmp: string;
   retired: boolean;
   current?: Pending | undefined;
 }
@@ -129,7 +140,7 @@ export class BuildPool {
     for (const slot of this.slots) {
       slot.retired = true;
       if (slot.current !== undefined) this.settle(slot.current, stopped);
-      workers.push(stop(slot.worker));
+      workers.push(stop(slot));
     }
     this.slots.clear();
     this.idle.length = 0;
@@ -180,12 +191,14 @@ export class BuildPool {
       for (const pending of this.queue.splice(0)) this.settle(pending, missing);
       return undefined;
     }
+    const tmp = mkdtempSync(join(this.options.workDir ?? tmpdir(), 'tide-build-worker-'));
     const worker = fork(this.workerUrl, [], {
       execArgv: ['--disable-proto=delete', `--max-old-space-size=${this.options.memoryLimitMb}`],
+      env: { ...process.env, TMPDIR: tmp },
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const slot: Slot = { worker, online: false, retired: false, stderr: '' };
+    const slot: Slot = { worker, online: false, retired: false, stderr: '', tmp };
     worker.stderr?.setEncoding('utf8');
     worker.stderr?.on('data', (chunk: string) => {
       slot.stderr = (slot.stderr + chunk).slice(-4096);
@@ -254,7 +267,7 @@ export class BuildPool {
     if (at >= 0) this.idle.splice(at, 1);
     if (slot.current !== undefined) this.settle(slot.current, error);
     slot.current = undefined;
-    void stop(slot.worker);
+    void stop(slot);
     if (this.closed) return;
     this.replacedCount += 1;
     if (slot.online) this.spawn();
@@ -313,17 +326,20 @@ function keepAlive(worker: ChildProcess, busy: boolean): void {
   }
 }
 
-/** Kills a worker (it holds nothing worth a graceful stop) and waits until it is gone. */
-function stop(worker: ChildProcess): Promise<void> {
-  if (worker.exitCode !== null || worker.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    worker.once('exit', () => {
-      resolve();
+/** Kills a worker (it holds nothing worth a graceful stop), then removes its TMPDIR. */
+async function stop(slot: Slot): Promise<void> {
+  const { worker } = slot;
+  if (worker.exitCode === null && worker.signalCode === null) {
+    await new Promise<void>((resolve) => {
+      worker.once('exit', () => {
+        resolve();
+      });
+      // An idle worker was unref'd: its exit is awaited, so it must hold the process again.
+      keepAlive(worker, true);
+      worker.kill('SIGKILL');
     });
-    // An idle worker was unref'd: its exit is awaited, so it must hold the process again.
-    keepAlive(worker, true);
-    worker.kill('SIGKILL');
-  });
+  }
+  await rm(slot.tmp, { recursive: true, force: true });
 }
 
 function abortedError(signal: AbortSignal, suffix = ''): BuildLimitError {

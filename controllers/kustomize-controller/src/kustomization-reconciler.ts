@@ -125,6 +125,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       workers: options.build?.workers ?? defaultBuildWorkers,
       memoryLimitMb: options.build?.memoryLimitMb ?? defaultBuildMemoryLimitMb,
       timeoutMs: options.build?.timeoutMs ?? defaultBuildTimeoutMs,
+      workDir: options.workDir,
       ...(options.build?.workerUrl === undefined ? {} : { workerUrl: options.build.workerUrl }),
     });
     this.env = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kustomization } from '@tide/api';
 import { makeTempDir, type TempDir } from '@tide/harness';
@@ -122,7 +122,9 @@ describe('BuildPool', () => {
   });
 
   it('stops a build past its time limit and replaces the worker', async () => {
-    const builds = pool({ timeoutMs: 300 });
+    const workDir = join(temp.path, 'work');
+    await mkdir(workDir);
+    const builds = pool({ timeoutMs: 300, workDir });
     const error = await failure(builds.build(request('slow')));
     expect(error).toBeInstanceOf(BuildLimitError);
     expect((error as BuildLimitError).limit).toBe('time');
@@ -131,6 +133,10 @@ describe('BuildPool', () => {
     );
     expect(builds.replaced).toBe(1);
     expect(await builds.build(request('ok'))).toHaveLength(1);
+    // Each worker's TMPDIR goes with it: the killed one's at once, the last one's on close.
+    expect(await readdir(workDir)).toHaveLength(1);
+    await builds.close();
+    expect(await readdir(workDir)).toEqual([]);
   });
 
   it('stops a build past its memory limit and replaces the worker', async () => {
