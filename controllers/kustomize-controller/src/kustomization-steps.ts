@@ -58,7 +58,7 @@ export interface KustomizationEnvironment {
   readonly healthPollIntervalMs: number;
   readonly identities: ApplyIdentities;
   readonly artifacts: ArtifactCache;
-  /** Where builds run: worker threads with memory and time limits. */
+  /** Where builds run: worker processes with memory and time limits. */
   readonly builds: BuildPool;
 }
 

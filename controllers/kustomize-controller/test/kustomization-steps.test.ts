@@ -294,6 +294,13 @@ describe('reconcileBuild', () => {
       [],
     ],
     [
+      'spec.timeout passing before the artifact is fetched',
+      { 'app/late.yaml': configMap('late') },
+      { timeout: '1ms' },
+      'GenericError(ArtifactFailed)',
+      [],
+    ],
+    [
       'a path that is not in the artifact',
       { 'app/a.yaml': configMap('a') },
       { path: './missing' },
