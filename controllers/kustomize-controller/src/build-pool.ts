@@ -5,8 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kustomization } from '@tide/api';
-import { formatDuration, type Manifest } from '@tide/kube';
-import { errorFromData, type BuildReply, type BuildTask, type WorkerReady } from './build-task.js';
+import { formatDuration } from '@tide/kube';
+import {
+  errorFromData,
+  type BuildOutput,
+  type BuildReply,
+  type BuildTask,
+  type WorkerReady,
+} from './build-task.js';
+
+export type { BuildOutput } from './build-task.js';
 
 /**
  * Kustomize builds and post-build substitution of tenant input, off the event loop: a few
@@ -67,7 +75,7 @@ export class BuildLimitError extends Error {
 interface Pending {
   readonly task: BuildTask;
   readonly signal: AbortSignal | undefined;
-  readonly resolve: (objects: Manifest[]) => void;
+  readonly resolve: (output: BuildOutput) => void;
   readonly reject: (error: Error) => void;
   readonly onAbort: () => void;
   timer?: NodeJS.Timeout;
@@ -102,12 +110,15 @@ export class BuildPool {
     return this.replacedCount;
   }
 
-  /** Renders one Kustomization in a worker; rejects with its typed build error or a BuildLimitError. */
-  build(request: BuildRequest): Promise<Manifest[]> {
+  /**
+   * Renders one Kustomization in a worker: its objects and their digest. Rejects with the
+   * build's typed error, or a BuildLimitError.
+   */
+  build(request: BuildRequest): Promise<BuildOutput> {
     if (this.closed) return Promise.reject(new Error('the build pool is closed'));
     const { signal } = request;
     if (signal?.aborted === true) return Promise.reject(abortedError(signal));
-    return new Promise<Manifest[]>((resolve, reject) => {
+    return new Promise<BuildOutput>((resolve, reject) => {
       const pending: Pending = {
         task: {
           id: this.nextId++,
@@ -252,7 +263,7 @@ export class BuildPool {
     const pending = slot.current;
     if (slot.retired || pending?.task.id !== reply.id) return;
     slot.current = undefined;
-    if (reply.ok) this.settle(pending, undefined, reply.objects);
+    if (reply.ok) this.settle(pending, undefined, reply.output);
     else this.settle(pending, errorFromData(reply.error));
     this.park(slot);
     this.dispatch();
@@ -295,11 +306,11 @@ export class BuildPool {
     }
   }
 
-  private settle(pending: Pending, error: Error | undefined, objects: Manifest[] = []): void {
+  private settle(pending: Pending, error: Error | undefined, output?: BuildOutput): void {
     clearTimeout(pending.timer);
     pending.signal?.removeEventListener('abort', pending.onAbort);
-    if (error === undefined) pending.resolve(objects);
-    else pending.reject(error);
+    if (error === undefined && output !== undefined) pending.resolve(output);
+    else pending.reject(error ?? new Error('build ended without a result'));
   }
 }
 

@@ -23,6 +23,12 @@ export interface BuildTask {
   readonly remoteBases: boolean;
 }
 
+/** A build's objects and the digest of their JSON (computed in the worker, off the event loop). */
+export interface BuildOutput {
+  readonly objects: Manifest[];
+  readonly digest: string;
+}
+
 export type BuildErrorData =
   | {
       readonly kind: 'RemoteResourcesOff';
@@ -33,7 +39,7 @@ export type BuildErrorData =
   | { readonly kind: 'Error'; readonly name: string; readonly message: string };
 
 export type BuildReply =
-  | { readonly id: number; readonly ok: true; readonly objects: Manifest[] }
+  | { readonly id: number; readonly ok: true; readonly output: BuildOutput }
   | { readonly id: number; readonly ok: false; readonly error: BuildErrorData };
 
 /** A worker's first message: its modules are loaded, a build's time starts counting now. */

@@ -4,6 +4,7 @@
  * files (and remote bases when allowed); whatever it costs in CPU or memory stays in this
  * process, which the pool kills when a task passes its limits.
  */
+import { sha256Digest } from '@tide/artifact';
 import { renderWithVariables } from '@tide/kustomization';
 import { errorData, type BuildReply, type BuildTask, type WorkerReady } from './build-task.js';
 
@@ -21,7 +22,8 @@ async function render(task: BuildTask): Promise<BuildReply> {
       remoteBases: task.remoteBases,
       confinementRoot: task.confinementRoot,
     });
-    return { id: task.id, ok: true, objects };
+    const digest = sha256Digest(Buffer.from(JSON.stringify(objects)));
+    return { id: task.id, ok: true, output: { objects, digest } };
   } catch (error) {
     return { id: task.id, ok: false, error: errorData(error) };
   }

@@ -1,6 +1,5 @@
 import { realpath } from 'node:fs/promises';
 import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
-import { sha256Digest } from '@tide/artifact';
 import { messageOf, parseDuration, refOf, type Manifest } from '@tide/kube';
 import {
   InvalidSpecError,
@@ -152,7 +151,7 @@ export async function reconcileBuild(run: KustomizationRun): Promise<ReconcileRe
     const variables = await readVariables(obj, (reference) =>
       readData(reader, obj.metadata.namespace ?? '', reference),
     );
-    state.objects = await state.env.builds.build({
+    const built = await state.env.builds.build({
       obj,
       dir,
       confinementRoot: lease.root,
@@ -161,10 +160,11 @@ export async function reconcileBuild(run: KustomizationRun): Promise<ReconcileRe
       remoteBases: !state.env.noRemoteBases,
       signal,
     });
+    state.objects = built.objects;
+    state.digest = built.digest;
   } catch (error) {
     throw await buildFailure(error, lease.root);
   }
-  state.digest = sha256Digest(Buffer.from(JSON.stringify(state.objects)));
   state.inventory = inventoryOf(state.objects.map(refOf));
   return Result.Empty;
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kustomization } from '@tide/api';
+import { sha256Digest } from '@tide/artifact';
 import { makeTempDir, type TempDir } from '@tide/harness';
 import { SubstitutionError } from '@tide/kustomization';
 import { KustomizeError, RemoteResourcesOff } from '@tide/kustomize';
@@ -92,9 +93,10 @@ describe('BuildPool', () => {
   });
 
   it('renders in a worker with the variables read on the main thread', async () => {
-    const objects = await pool().build(
+    const { objects, digest } = await pool().build(
       request('ok', { variables: new Map([['greeting', 'hello']]) }),
     );
+    expect(digest).toBe(sha256Digest(Buffer.from(JSON.stringify(objects))));
     expect(objects).toHaveLength(1);
     expect(objects[0]?.data).toEqual({ k: 'hello' });
     expect(objects[0]?.metadata.labels).toMatchObject({
@@ -132,7 +134,7 @@ describe('BuildPool', () => {
       'build did not finish within the build time limit of 300ms (raise it with --build-timeout); its worker was stopped',
     );
     expect(builds.replaced).toBe(1);
-    expect(await builds.build(request('ok'))).toHaveLength(1);
+    expect((await builds.build(request('ok'))).objects).toHaveLength(1);
     // Each worker's TMPDIR goes with it: the killed one's at once, the last one's on close.
     expect(await readdir(workDir)).toHaveLength(1);
     await builds.close();
@@ -148,7 +150,7 @@ describe('BuildPool', () => {
       'build ran out of memory: the build memory limit is 64 MiB (raise it with --build-memory-limit); its worker was stopped',
     );
     expect(builds.replaced).toBe(1);
-    expect(await builds.build(request('ok'))).toHaveLength(1);
+    expect((await builds.build(request('ok'))).objects).toHaveLength(1);
   });
 
   it('ends a running build when its signal aborts, and a queued one before it starts', async () => {
@@ -168,7 +170,7 @@ describe('BuildPool', () => {
       'artifact fetch and build did not finish within spec.timeout (1s); its worker was stopped',
     );
     expect(builds.replaced).toBe(1);
-    expect(await builds.build(request('ok'))).toHaveLength(1);
+    expect((await builds.build(request('ok'))).objects).toHaveLength(1);
   });
 
   it('keeps the event loop turning while a long build runs', async () => {
@@ -183,7 +185,7 @@ describe('BuildPool', () => {
     }, 20);
     const started = Date.now();
     try {
-      expect(await builds.build(request('slow'))).toHaveLength(2);
+      expect((await builds.build(request('slow'))).objects).toHaveLength(2);
     } finally {
       clearInterval(ticker);
     }
