@@ -223,7 +223,8 @@ describe('an alias bomb and oversized builds against the kustomize-controller pr
         `alias-bomb-controller: bomb BuildFailed after ${bombMs} ms; ${latencies.length} /healthz probes, slowest ${worst} ms\n`,
       );
       expect(latencies.length).toBeGreaterThan(10);
-      expect(worst).toBeLessThan(1500);
+      // On main the huge build alone holds the event loop for over a second (1,324 ms measured).
+      expect(worst).toBeLessThan(500);
     } finally {
       probing.abort();
       await probe;
