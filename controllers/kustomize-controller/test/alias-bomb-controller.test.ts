@@ -42,11 +42,11 @@ function billionLaughs(): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Two ConfigMaps of 4,000 keys each (about 200 KB apiece): seconds of build CPU, all legal. */
+/** Two ConfigMaps of 8,000 keys each (about 450 KB apiece): seconds of build CPU, all legal. */
 function hugeConfigMaps(): string {
   return [0, 1]
     .map((index) => {
-      const data = Array.from({ length: 4000 }, (_, key) => `  k${key}: v${key}-${'x'.repeat(40)}`);
+      const data = Array.from({ length: 8000 }, (_, key) => `  k${key}: v${key}-${'x'.repeat(40)}`);
       return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge-${index}\ndata:\n${data.join('\n')}\n`;
     })
     .join('---\n');
@@ -223,8 +223,10 @@ describe('an alias bomb and oversized builds against the kustomize-controller pr
         `alias-bomb-controller: bomb BuildFailed after ${bombMs} ms; ${latencies.length} /healthz probes, slowest ${worst} ms\n`,
       );
       expect(latencies.length).toBeGreaterThan(10);
-      // On main the huge build alone holds the event loop for over a second (1,324 ms measured).
-      expect(worst).toBeLessThan(500);
+      // On main the huge build runs on the event loop: with 4,000 keys per ConfigMap it
+      // alone held /healthz for 1,324 ms; this one costs about twice that. Off the loop the
+      // slowest answer measured was 59-450 ms, depending on the machine's load.
+      expect(worst).toBeLessThan(1000);
     } finally {
       probing.abort();
       await probe;
