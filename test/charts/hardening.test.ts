@@ -165,4 +165,13 @@ describe.each(charts)('chart %s hardening', (chart) => {
     expect(args.filter((a) => a.startsWith('--no-cross-namespace-refs'))).toEqual(['--no-cross-namespace-refs=true']);
     expect(clusterAdminBindings(locked)).toEqual([]);
   });
+
+  it('artifactHosts renders --artifact-hosts; empty leaves the controller default', async () => {
+    const hostFlags = (args: string[]) => args.filter((a) => a.startsWith('--artifact-hosts'));
+    expect(hostFlags(managerArgs(await render([])))).toEqual([]);
+    const set = await render(['--set', 'artifactHosts={source-controller.flux.svc.cluster.local.,artifacts.example:9090}']);
+    expect(hostFlags(managerArgs(set))).toEqual([
+      '--artifact-hosts=source-controller.flux.svc.cluster.local.,artifacts.example:9090',
+    ]);
+  });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConditionReason } from '@tide/api';
 import { messageOf } from '@tide/kube';
 import { GenericError } from '@tide/runtime';
+import type { ArtifactHost } from './artifact-hosts.js';
 import { fetchSource, type ResolvedSource } from './source.js';
 
 /**
@@ -28,6 +29,15 @@ export interface ArtifactCacheOptions {
   readonly retries: number;
   /** How many extracted trees nobody holds are kept for the next reconcile; 8 by default. */
   readonly keepIdle?: number;
+  /** `--artifact-hosts`: URLs on other hosts are refused; any host when omitted. */
+  readonly artifactHosts?: readonly ArtifactHost[] | undefined;
+  /** Told when removing an evicted tree fails; a process warning by default. */
+  readonly onRemoveError?: (root: string, error: unknown) => void;
+}
+
+/** The cache key of an artifact: where it comes from and what it must hash to. */
+export function artifactCacheKey(source: ResolvedSource): string {
+  return JSON.stringify([source.artifact.url, source.artifact.digest ?? null]);
 }
 
 interface Entry {
@@ -41,6 +51,8 @@ interface Entry {
 
 export class ArtifactCache {
   private readonly entries = new Map<string, Entry>();
+  /** Evicted trees being removed; close() waits for them. */
+  private readonly removals = new Set<Promise<void>>();
   private base: Promise<string> | undefined;
   private closed = false;
 
@@ -53,7 +65,7 @@ export class ArtifactCache {
    * other reconcile waits for it.
    */
   async acquire(source: ResolvedSource, signal?: AbortSignal): Promise<ArtifactLease> {
-    const key = source.artifact.digest ?? source.artifact.url;
+    const key = artifactCacheKey(source);
     let entry = this.entries.get(key);
     if (entry === undefined) {
       const download = new AbortController();
@@ -101,6 +113,7 @@ export class ArtifactCache {
   async close(): Promise<void> {
     this.closed = true;
     this.entries.clear();
+    await Promise.all([...this.removals]);
     const base = await this.base?.catch(() => undefined);
     if (base !== undefined) await rm(base, { recursive: true, force: true });
   }
@@ -111,6 +124,7 @@ export class ArtifactCache {
     return fetchSource(source, {
       retries: this.options.retries,
       workDir: await this.base,
+      artifactHosts: this.options.artifactHosts,
       signal,
     });
   }
@@ -129,12 +143,34 @@ export class ArtifactCache {
     const excess = idle.length - (this.options.keepIdle ?? 8);
     for (const [key, entry] of idle.slice(0, Math.max(0, excess))) {
       this.entries.delete(key);
-      void entry.ready.then(
-        (root) => rm(root, { recursive: true, force: true }),
-        () => undefined,
-      );
+      // A failed extraction left no tree; a tree that cannot be removed is reported.
+      const removal: Promise<void> = entry.ready
+        .then(
+          (root) => this.remove(root),
+          () => undefined,
+        )
+        .finally(() => {
+          this.removals.delete(removal);
+        });
+      this.removals.add(removal);
     }
   }
+
+  private async remove(root: string): Promise<void> {
+    try {
+      await rm(root, { recursive: true, force: true });
+    } catch (error) {
+      const report = this.options.onRemoveError ?? warnRemoveFailed;
+      report(root, error);
+    }
+  }
+}
+
+function warnRemoveFailed(root: string, error: unknown): void {
+  process.emitWarning(
+    `removing the evicted artifact tree ${root} failed: ${error instanceof Error ? error.message : String(error)}`,
+    'ArtifactCacheWarning',
+  );
 }
 
 /** The entry's tree, or the caller's signal's reason as ArtifactFailed, whichever is first. */

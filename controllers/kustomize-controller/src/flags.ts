@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatDuration, messageOf, parseDuration } from '@tide/kube';
 import { parseBoolean } from '@tide/runtime';
+import { ArtifactHostError, parseArtifactHosts, type ArtifactHost } from './artifact-hosts.js';
 
 /** The flags only kustomize-controller has, with Flux's names and defaults. */
 export interface KustomizeControllerOptions {
@@ -24,6 +25,11 @@ export interface KustomizeControllerOptions {
   readonly buildMemoryLimitMb: number;
   /** Wall-clock limit of one build, besides `spec.timeout` (`--build-timeout`). */
   readonly buildTimeoutMs: number;
+  /**
+   * `--artifact-hosts`: artifact URLs are downloaded only from these hosts. Undefined: the
+   * source-controller Service of the controller's namespace (defaultArtifactHosts).
+   */
+  readonly artifactHosts: readonly ArtifactHost[] | undefined;
 }
 
 /** The feature gates this controller knows, with their defaults. */
@@ -83,6 +89,11 @@ export function addKustomizeFlags(command: Command): Command {
       'let the kubeconfig of spec.kubeConfig skip TLS verification',
     ),
     new Option(
+      '--artifact-hosts <hosts>',
+      'comma-separated host[:port] list artifact URLs may point at (any port when none is given); ' +
+        'default: source-controller.<RUNTIME_NAMESPACE>.svc.cluster.local. (with and without the trailing dot)',
+    ).argParser(artifactHostsArgument),
+    new Option(
       '--build-workers <n>',
       'how many Kustomization builds run at once, each in a worker thread',
     )
@@ -123,7 +134,19 @@ export function kustomizeOptionsFrom(
     buildWorkers: numberOr(values.buildWorkers, defaultBuildWorkers),
     buildMemoryLimitMb: numberOr(values.buildMemoryLimit, defaultBuildMemoryLimitMb),
     buildTimeoutMs: numberOr(values.buildTimeout, defaultBuildTimeoutMs),
+    artifactHosts: Array.isArray(values.artifactHosts)
+      ? (values.artifactHosts as ArtifactHost[])
+      : undefined,
   };
+}
+
+function artifactHostsArgument(text: string): ArtifactHost[] {
+  try {
+    return parseArtifactHosts(text);
+  } catch (error) {
+    if (error instanceof ArtifactHostError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
 /** `--flag`, `--flag=true` or `--flag=false`; off when absent (Go's boolean flags). */

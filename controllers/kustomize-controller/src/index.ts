@@ -15,3 +15,12 @@ export {
   defaultArtifactFetchRetries,
   type KustomizeControllerOptions,
 } from './flags.js';
+export {
+  ArtifactHostError,
+  defaultArtifactHosts,
+  formatArtifactHost,
+  isAllowedArtifactUrl,
+  parseArtifactHost,
+  parseArtifactHosts,
+  type ArtifactHost,
+} from './artifact-hosts.js';

@@ -13,6 +13,7 @@ import { fieldManager } from '@tide/kustomization';
 import type { ResourceManager } from '@tide/ssa';
 import { ArtifactCache } from './artifact-cache.js';
 import { BuildPool, type BuildPoolOptions } from './build-pool.js';
+import type { ArtifactHost } from './artifact-hosts.js';
 import { finalizeInventory } from './finalize.js';
 import { defaultBuildMemoryLimitMb, defaultBuildTimeoutMs, defaultBuildWorkers } from './flags.js';
 import { ApplyIdentities } from './identity.js';
@@ -55,6 +56,8 @@ export interface KustomizationReconcilerOptions {
    * `--build-memory-limit`, `--build-timeout`); the flags' defaults when omitted.
    */
   readonly build?: Partial<BuildPoolOptions>;
+  /** `--artifact-hosts`: artifact URLs on other hosts are refused; any host when omitted. */
+  readonly artifactHosts?: readonly ArtifactHost[] | undefined;
 }
 
 /**
@@ -120,6 +123,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     this.artifacts = new ArtifactCache({
       workDir: options.workDir,
       retries: options.artifactFetchRetries ?? 9,
+      artifactHosts: options.artifactHosts,
     });
     this.builds = new BuildPool({
       workers: options.build?.workers ?? defaultBuildWorkers,

@@ -16,6 +16,7 @@ import {
   runtimeOptionsFrom,
 } from '@tide/runtime';
 import { messageOf } from '@tide/kube';
+import { defaultArtifactHosts, formatArtifactHost } from './artifact-hosts.js';
 import { addKustomizeFlags, kustomizeOptionsFrom } from './flags.js';
 import { registerKustomizeReconcilers } from './register.js';
 
@@ -38,7 +39,11 @@ async function main(): Promise<void> {
   else kubeConfig.loadFromFile(runtime.kubeconfig);
 
   const manager = new Manager({ name: 'kustomize-controller', runtime, kubeConfig, logger });
-  const reconciler = registerKustomizeReconcilers(manager, { options });
+  // The default is the source-controller Service of the namespace the controller runs in.
+  const artifactHosts = options.artifactHosts ?? defaultArtifactHosts(manager.namespace);
+  const reconciler = registerKustomizeReconcilers(manager, {
+    options: { ...options, artifactHosts },
+  });
   logger.info(
     {
       noCrossNamespaceRefs: options.noCrossNamespaceRefs,
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
       buildWorkers: options.buildWorkers,
       buildMemoryLimitMb: options.buildMemoryLimitMb,
       buildTimeoutMs: options.buildTimeoutMs,
+      artifactHosts: artifactHosts.map(formatArtifactHost),
     },
     'kustomize-controller options',
   );

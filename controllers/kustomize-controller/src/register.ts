@@ -1,4 +1,5 @@
 import type { Manager } from '@tide/runtime';
+import type { ArtifactHost } from './artifact-hosts.js';
 import type { KustomizeControllerOptions } from './flags.js';
 import { KustomizationReconciler } from './kustomization-reconciler.js';
 
@@ -27,6 +28,8 @@ export function registerKustomizeReconcilers(
           | 'buildTimeoutMs'
         >
       > & {
+        /** `--artifact-hosts`; any host when omitted (main.ts always sets it). */
+        artifactHosts?: readonly ArtifactHost[] | undefined;
         healthPollIntervalMs?: number;
       };
   },
@@ -47,6 +50,7 @@ export function registerKustomizeReconcilers(
         : { memoryLimitMb: options.buildMemoryLimitMb }),
       ...(options.buildTimeoutMs === undefined ? {} : { timeoutMs: options.buildTimeoutMs }),
     },
+    artifactHosts: options.artifactHosts,
     ...(options.healthPollIntervalMs === undefined
       ? {}
       : { healthPollIntervalMs: options.healthPollIntervalMs }),

@@ -4,6 +4,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ConditionReason, type Kustomization } from '@tide/api';
 import { extractTarball, fetchArtifact } from '@tide/artifact';
 import { GenericError, StallingError, WaitingError, type Informer } from '@tide/runtime';
+import { formatArtifactHost, isAllowedArtifactUrl, type ArtifactHost } from './artifact-hosts.js';
 import { sourceKinds } from './kinds.js';
 import { type Artifact, type KindRef, type KubeObject, messageOf } from '@tide/kube';
 
@@ -79,13 +80,30 @@ export function resolveSource(
 
 /**
  * Downloads the artifact, verifies digest and size, and extracts it into a new temporary
- * directory; returns that directory. The caller removes it.
+ * directory; returns that directory. The caller removes it. With `artifactHosts`, a URL on
+ * any other host is refused before anything is requested.
  */
 export async function fetchSource(
   source: ResolvedSource,
-  options: { retries: number; workDir?: string | undefined; signal?: AbortSignal },
+  options: {
+    retries: number;
+    workDir?: string | undefined;
+    artifactHosts?: readonly ArtifactHost[] | undefined;
+    signal?: AbortSignal;
+  },
 ): Promise<string> {
   const { artifact } = source;
+  if (
+    options.artifactHosts !== undefined &&
+    !isAllowedArtifactUrl(artifact.url, options.artifactHosts)
+  )
+    throw new GenericError(
+      ConditionReason.ArtifactFailed,
+      `status.artifact.url ${JSON.stringify(artifact.url)} of ${source.display} is not on an allowed artifact host ` +
+        `(--artifact-hosts: ${options.artifactHosts.map(formatArtifactHost).join(', ')}); nothing was downloaded: ` +
+        `artifacts come only from source-controller, so the source's status was written by someone else ` +
+        `(source-controller corrects it at its next reconcile), or --artifact-hosts lacks source-controller's address`,
+    );
   if (artifact.digest === undefined)
     throw new GenericError(
       ConditionReason.ArtifactFailed,

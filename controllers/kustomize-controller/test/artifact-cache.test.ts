@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildTarball, sha256Digest } from '@tide/artifact';
 import { makeTempDir, type TempDir } from '@tide/harness';
-import { ArtifactCache } from '../src/artifact-cache.js';
+import { ArtifactCache, artifactCacheKey } from '../src/artifact-cache.js';
+import { parseArtifactHost } from '../src/artifact-hosts.js';
 
 /** A real HTTP server holding tarballs by name and counting the requests for each. */
 describe('ArtifactCache', () => {
@@ -112,5 +113,40 @@ describe('ArtifactCache', () => {
     await expect(cache.acquire(publish('late.tar.gz', { 'a.yaml': 'a\n' }))).rejects.toThrow(
       /closed/,
     );
+  });
+
+  it('keys trees by URL and digest: claiming a digest does not hand over its tree', async () => {
+    const victim = publish('victim.tar.gz', { 'secret.yaml': 'victim\n' });
+    const held = await cache.acquire(victim);
+    // Another source whose status copies the victim's digest but names its own URL.
+    const claimant = {
+      display: 'GitRepository/attacker/app',
+      artifact: { ...victim.artifact, url: `${base}/claimant.tar.gz` },
+    };
+    expect(artifactCacheKey(claimant)).not.toBe(artifactCacheKey(victim));
+    expect(artifactCacheKey({ ...victim, display: 'GitRepository/other/name' })).toBe(
+      artifactCacheKey(victim),
+    );
+    await expect(cache.acquire(claimant)).rejects.toThrow(/claimant\.tar\.gz/);
+    expect(requests.get('claimant.tar.gz')).toBe(1);
+    held.release();
+  });
+
+  it('refuses a URL on a host not in artifactHosts without requesting it', async () => {
+    const guarded = new ArtifactCache({
+      workDir: temp.path,
+      retries: 0,
+      artifactHosts: [parseArtifactHost('source-controller.flux-system.svc.cluster.local.')],
+    });
+    try {
+      const source = publish('elsewhere.tar.gz', { 'a.yaml': 'a\n' });
+      await expect(guarded.acquire(source)).rejects.toThrow(
+        /status\.artifact\.url "http:\/\/127\.0\.0\.1:\d+\/elsewhere\.tar\.gz" of GitRepository\/ns\/elsewhere\.tar\.gz is not on an allowed artifact host \(--artifact-hosts: source-controller\.flux-system\.svc\.cluster\.local\.\)/,
+      );
+      expect(requests.get('elsewhere.tar.gz')).toBeUndefined();
+      expect(guarded.size).toBe(0);
+    } finally {
+      await guarded.close();
+    }
   });
 });

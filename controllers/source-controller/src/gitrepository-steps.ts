@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { ConditionReason, ConditionType, type GitRepository } from '@tide/api';
 import {
   IgnoreMatcher,
   writeTarball,
   readTarball,
-  sha256Digest,
   sourceIgnoreFile,
+  UntrustedArtifactError,
   type TarEntry,
 } from '@tide/artifact';
 import {
@@ -37,6 +35,7 @@ import {
   artifactOwner,
   sourceName,
   storeStreamedArtifact,
+  untrustedArtifactMessage,
   type SourceState,
 } from './storage-step.js';
 import { type Artifact, parseDuration } from '@tide/kube';
@@ -116,21 +115,7 @@ export async function reconcileInclude(run: GitRun): Promise<ReconcileResult> {
       markTrue(obj, ConditionType.IncludeUnavailable, ConditionReason.IncludeUnavailable, message);
       throw new WaitingError(ConditionReason.IncludeUnavailable, message, includeRetryMs);
     }
-    const bytes = await readFile(join(state.storage.basePath, artifact.path)).catch(
-      (error: unknown) => {
-        throw new GenericError(
-          ConditionReason.IncludeUnavailable,
-          `included GitRepository '${name}': artifact not in storage`,
-          { cause: error },
-        );
-      },
-    );
-    if (artifact.digest !== undefined && sha256Digest(bytes) !== artifact.digest) {
-      throw new GenericError(
-        ConditionReason.IncludeUnavailable,
-        `included GitRepository '${name}': stored artifact does not match digest ${artifact.digest}`,
-      );
-    }
+    const bytes = await readIncluded(run, name, artifact);
     loaded.push({ include, artifact, entries: await readTarball(bytes) });
   }
   deleteCondition(obj, ConditionType.IncludeUnavailable);
@@ -191,6 +176,27 @@ export async function reconcileArtifact(run: GitRun): Promise<ReconcileResult> {
     });
   }
   return Result.Success;
+}
+
+/**
+ * The included repository's artifact from storage, only when its status names that
+ * repository's own file with a digest that matches: a status pointing at another object's
+ * artifact or out of storage is refused with a message naming the field, never read.
+ */
+async function readIncluded(run: GitRun, name: string, artifact: Artifact): Promise<Buffer> {
+  const { obj, state } = run;
+  const owner = { kind: state.kind.kind, namespace: obj.metadata.namespace ?? '', name };
+  try {
+    return await state.storage.readOwned(owner, artifact);
+  } catch (error) {
+    const reader = `${sourceName(state.kind, obj)}: included GitRepository '${name}'`;
+    const message =
+      error instanceof UntrustedArtifactError
+        ? untrustedArtifactMessage(reader, owner, error)
+        : `${reader}: artifact not in storage`;
+    markTrue(obj, ConditionType.IncludeUnavailable, ConditionReason.IncludeUnavailable, message);
+    throw new GenericError(ConditionReason.IncludeUnavailable, message, { cause: error });
+  }
 }
 
 /** Fetches the resolved commit once per reconcile, marking progress while it runs. */

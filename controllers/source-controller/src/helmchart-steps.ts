@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
   ConditionReason,
@@ -8,7 +7,13 @@ import {
   type HelmChart,
   type HelmRepository,
 } from '@tide/api';
-import { readTarball, redactUrl, sha256Digest, type Storage } from '@tide/artifact';
+import {
+  ArtifactNotStoredError,
+  UntrustedArtifactError,
+  readTarball,
+  redactUrl,
+  sha256Digest,
+} from '@tide/artifact';
 import {
   HelmError,
   chartDownloadUrl,
@@ -35,8 +40,14 @@ import {
 } from '@tide/runtime';
 import { downloadWith, httpAuth, type HttpAuth } from './http-source.js';
 import { gitRepositoryKind, helmRepositoryKind } from './kinds.js';
-import { artifactOwner, sourceName, storeArtifact, type SourceState } from './storage-step.js';
-import type { Artifact, KubeObject } from '@tide/kube';
+import {
+  artifactOwner,
+  sourceName,
+  storeArtifact,
+  untrustedArtifactMessage,
+  type SourceState,
+} from './storage-step.js';
+import type { Artifact, KindRef, KubeObject } from '@tide/kube';
 
 const chartDownloadTimeoutMs = 60_000;
 
@@ -179,7 +190,7 @@ async function fromRepository(
 ): Promise<ResolvedChart | undefined> {
   const { obj, context, state } = run;
   const artifact = repository.status.artifact;
-  const indexText = (await readStored(state.storage, artifact)).toString('utf8');
+  const indexText = (await readStored(run, repository, helmRepositoryKind)).toString('utf8');
   const entry = selectChartVersion(
     parseRepositoryIndex(indexText, redactUrl(repository.spec.url)),
     obj.spec.chart,
@@ -232,7 +243,7 @@ async function fromGit(
     );
   }
   const sourceFiles = new Map<string, Buffer>();
-  for (const entry of await readTarball(await readStored(state.storage, artifact))) {
+  for (const entry of await readTarball(await readStored(run, repository, gitRepositoryKind))) {
     if (entry.type === 'file') sourceFiles.set(entry.path, Buffer.from(entry.content));
   }
   const prefix = chartPath === '.' ? '' : `${chartPath}/`;
@@ -320,22 +331,38 @@ function sourceWithArtifact<T extends KubeObject & { status?: { artifact?: Artif
   return source as T & { status: { artifact: Artifact } };
 }
 
-async function readStored(storage: Storage, artifact: Artifact): Promise<Buffer> {
-  const bytes = await readFile(join(storage.basePath, artifact.path)).catch((error: unknown) => {
-    throw new WaitingError(
-      ConditionReason.SourceUnavailable,
-      `source artifact ${artifact.path} is not in storage yet`,
-      2_000,
-      { cause: error },
-    );
-  });
-  if (artifact.digest !== undefined && sha256Digest(bytes) !== artifact.digest) {
-    throw new GenericError(
-      ConditionReason.SourceUnavailable,
-      `source artifact ${artifact.path} does not match its digest ${artifact.digest}`,
-    );
+/**
+ * The source's artifact from storage, only when the source's status names its own file
+ * with a digest that matches: a status pointing at another object's artifact (a private
+ * chart of another tenant) or out of storage is refused with a message naming the field.
+ */
+async function readStored(
+  { obj, state }: HelmChartRun,
+  source: KubeObject & { status: { artifact: Artifact } },
+  kind: KindRef,
+): Promise<Buffer> {
+  const artifact = source.status.artifact;
+  const owner = artifactOwner(kind, source);
+  try {
+    return await state.storage.readOwned(owner, artifact);
+  } catch (error) {
+    if (error instanceof ArtifactNotStoredError) {
+      throw new WaitingError(
+        ConditionReason.SourceUnavailable,
+        `source artifact ${artifact.path} is not in storage yet`,
+        2_000,
+        { cause: error },
+      );
+    }
+    if (error instanceof UntrustedArtifactError) {
+      throw new GenericError(
+        ConditionReason.SourceUnavailable,
+        untrustedArtifactMessage(sourceName(state.kind, obj), owner, error),
+        { cause: error },
+      );
+    }
+    throw error;
   }
-  return bytes;
 }
 
 /** Credentials go to the index host, and to other hosts only with `passCredentials`. */

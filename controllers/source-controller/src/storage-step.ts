@@ -1,8 +1,9 @@
 import type { Writable } from 'node:stream';
 import { basename } from 'node:path';
 import { ConditionReason, ConditionType } from '@tide/api';
-import type { ArtifactOwner, Storage } from '@tide/artifact';
+import { UntrustedArtifactError, type ArtifactOwner, type Storage } from '@tide/artifact';
 import {
+  EventType,
   GenericError,
   Result,
   deleteCondition,
@@ -26,12 +27,17 @@ export interface StoredArtifactStatus {
 }
 
 /**
- * The storage step every source kind runs first: an artifact in status whose file is gone
- * is dropped (the next steps rebuild it), a URL from an old advertised address is
- * corrected, and older artifacts beyond the retention count are removed. Sets no condition.
+ * The storage step every source kind runs first: an artifact in status that storage cannot
+ * vouch for is dropped (the next steps rebuild it): its file is gone or has another size, its
+ * path is not this object's own (a status written by someone else, pointing at another
+ * object's artifact or out of storage), or its digest is missing or does not match the file.
+ * A URL from an old advertised address is corrected, and older artifacts beyond the
+ * retention count are removed. Sets no condition; a refused path is reported as a Warning
+ * event.
  */
 export async function reconcileStorage({
   obj,
+  context,
   state,
 }: Run<StoredArtifactStatus & KubeObject, SourceState>): Promise<ReconcileResult> {
   const { storage } = state;
@@ -41,9 +47,20 @@ export async function reconcileStorage({
     await storage.garbageCollect(owner);
     return Result.Success;
   }
-  if (!(await storage.has({ path: artifact.path, size: artifact.size ?? -1 }))) {
+  const problem = await storage.problemWith(owner, artifact);
+  if (problem !== undefined) {
     delete obj.status?.artifact;
     await storage.garbageCollect(owner);
+    if (problem instanceof UntrustedArtifactError) {
+      await context.event({
+        type: EventType.Warning,
+        reason:
+          problem.field === 'path'
+            ? ConditionReason.InvalidPath
+            : ConditionReason.VerificationError,
+        message: `${sourceName(state.kind, obj)}: dropped the artifact in status and building it again: ${problem.message}`,
+      });
+    }
     return Result.Success;
   }
   const url = storage.urlFor(artifact.path);
@@ -118,6 +135,24 @@ export function artifactOwner(kind: KindRef, obj: KubeObject): ArtifactOwner {
     namespace: obj.metadata.namespace ?? '',
     name: obj.metadata.name ?? '',
   };
+}
+
+/**
+ * What a person reads when another source's status names an artifact that is not that
+ * source's own: which object, which field, and what to do about it.
+ */
+export function untrustedArtifactMessage(
+  reader: string,
+  owner: ArtifactOwner,
+  error: UntrustedArtifactError,
+): string {
+  const source = `${owner.kind} ${owner.namespace}/${owner.name}`;
+  const resource = `${owner.kind.toLowerCase().replace(/y$/, 'ie')}s`;
+  return (
+    `${reader}: ${error.message}, so it is not read; that status was not written by ` +
+    `source-controller: check who may write ${resource}/status, and remove status.artifact ` +
+    `of ${source} (or reconcile it) so source-controller stores its artifact again`
+  );
 }
 
 /** `GitRepository apps/podinfo`: how messages name a source. */

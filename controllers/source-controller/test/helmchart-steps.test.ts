@@ -126,11 +126,19 @@ beforeAll(async () => {
     spec: { url: charts.url, interval: '1h', ...(secret ? { secretRef: { name: 'auth' } } : {}) },
   });
   await env.cached(helmRepositoryKind, repository('charts', true), { artifact: index });
-  await env.cached(helmRepositoryKind, repository('no-auth', false), { artifact: index });
+  // Each source's artifact is its own: a status naming another object's file is refused.
+  const noAuthIndex = await env.storage.store(
+    { kind: 'HelmRepository', namespace: env.namespace, name: 'no-auth' },
+    `index-${digest.slice('sha256:'.length)}.yaml`,
+    indexBytes,
+    { revision: digest },
+  );
+  await env.cached(helmRepositoryKind, repository('no-auth', false), { artifact: noAuthIndex });
   await env.cached(helmRepositoryKind, repository('no-artifact', true));
   await env.cached(helmRepositoryKind, repository('gone', true), {
-    artifact: { ...index, path: 'helmrepository/nowhere/gone/index.yaml' },
+    artifact: { ...index, path: `helmrepository/${env.namespace}/gone/index.yaml` },
   });
+  await env.cached(helmRepositoryKind, repository('borrowed', true), { artifact: index });
 
   const entries: TarEntry[] = Object.entries(gitFiles).map(([path, content]) => ({
     path,
@@ -241,6 +249,14 @@ describe('HelmChart steps', () => {
       spec: { chart: 'podinfo', sourceRef: { kind: 'HelmRepository', name: 'gone' } },
       want: 'WaitingError(SourceUnavailable)',
       conditions: [],
+      build: undefined,
+    },
+    {
+      name: "a source whose status names another object's artifact: refused, not read",
+      spec: { chart: 'podinfo', sourceRef: { kind: 'HelmRepository', name: 'borrowed' } },
+      want: 'GenericError(SourceUnavailable)',
+      conditions: ['FetchFailed=True:SourceUnavailable'],
+      message: 'status.artifact.path',
       build: undefined,
     },
     {

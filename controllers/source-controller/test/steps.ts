@@ -1,7 +1,7 @@
 import { expect, it } from '@jest/globals';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Storage } from '@tide/artifact';
+import { Storage, sha256Digest } from '@tide/artifact';
 import { makeTempDir } from '@tide/harness';
 import type { KindRef } from '@tide/kube';
 import type { ReconcilableObject } from '@tide/runtime';
@@ -58,8 +58,18 @@ interface StorageCase {
   readonly name: string;
   /** Files in the object's storage directory, oldest first, with their contents. */
   readonly files: readonly [string, string][];
-  /** The artifact in status before the step: which file, with which size and URL. */
-  readonly artifact?: { readonly file: string; readonly size?: number; readonly url?: string };
+  /**
+   * The artifact in status before the step: which file, with which size and URL. `path`
+   * replaces the owner's own `<dir>/<file>` (a status written by someone else); `digest` is
+   * the file's real one unless given (`null`: no digest at all).
+   */
+  readonly artifact?: {
+    readonly file: string;
+    readonly size?: number;
+    readonly url?: string;
+    readonly path?: string;
+    readonly digest?: string | null;
+  };
   readonly want: {
     /** Files left in the directory after the step. */
     readonly files: readonly string[];
@@ -103,6 +113,30 @@ const storageCases: readonly StorageCase[] = [
       artifact: { file: 'current.tar.gz', url: 'http://artifacts.test:9090/PATH' },
     },
   },
+  {
+    name: "an artifact whose path is another object's is dropped from status",
+    files: [['a.tar.gz', 'abc']],
+    artifact: { file: 'a.tar.gz', size: 3, path: 'gitrepository/victim/private/a.tar.gz' },
+    want: { files: ['a.tar.gz'] },
+  },
+  {
+    name: 'an artifact whose path climbs out of its directory is dropped from status',
+    files: [['a.tar.gz', 'abc']],
+    artifact: { file: 'a.tar.gz', size: 3, path: 'DIR/../../../../outside/a.tar.gz' },
+    want: { files: ['a.tar.gz'] },
+  },
+  {
+    name: 'an artifact without a digest is dropped from status',
+    files: [['a.tar.gz', 'abc']],
+    artifact: { file: 'a.tar.gz', size: 3, digest: null },
+    want: { files: ['a.tar.gz'] },
+  },
+  {
+    name: 'an artifact whose digest does not match its file is dropped from status',
+    files: [['a.tar.gz', 'abc']],
+    artifact: { file: 'a.tar.gz', size: 3, digest: `sha256:${'0'.repeat(64)}` },
+    want: { files: ['a.tar.gz'] },
+  },
 ];
 
 /**
@@ -121,6 +155,12 @@ export function describeStorageStep(kind: KindRef, environment: () => StepEnviro
       await writeFile(path, content);
       await utimes(path, start + index, start + index);
     }
+    const content = files.find(([file]) => file === artifact?.file)?.[1];
+    const digest =
+      artifact?.digest === undefined
+        ? sha256Digest(Buffer.from(content ?? ''))
+        : (artifact.digest ?? undefined);
+    const path = artifact?.path?.replace('DIR', dir) ?? `${dir}/${artifact?.file ?? ''}`;
     const obj: ReconcilableObject & StoredArtifactStatus = {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
       kind: kind.kind,
@@ -130,10 +170,10 @@ export function describeStorageStep(kind: KindRef, environment: () => StepEnviro
         : {
             status: {
               artifact: {
-                path: `${dir}/${artifact.file}`,
-                url: artifact.url ?? env.storage.urlFor(`${dir}/${artifact.file}`),
+                path,
+                url: artifact.url ?? env.storage.urlFor(path),
                 revision: 'r1',
-                digest: 'sha256:0',
+                ...(digest === undefined ? {} : { digest }),
                 lastUpdateTime: '2026-01-01T00:00:00Z',
                 ...(artifact.size === undefined ? {} : { size: artifact.size }),
               },

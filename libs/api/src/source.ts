@@ -196,7 +196,12 @@ const helmRepositoryV1Fields = {
     Bool({ description: 'Send the credentials to chart hosts other than the index host too.' }),
   ),
   interval: optional(interval()),
-  insecure: optional(Bool({ description: 'Plain HTTP to an OCI registry.' })),
+  insecure: optional(
+    Bool({
+      description:
+        'Plain HTTP to an OCI registry; for an HTTP repository, lets credentials go over plain http:// (Tide refuses them otherwise).',
+    }),
+  ),
   timeout: optional(Timeout()),
   suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
   accessFrom: optional(

@@ -26,7 +26,11 @@ export {
 export {
   Storage,
   StorageError,
+  UntrustedArtifactError,
+  ArtifactNotStoredError,
   type Artifact,
+  type RecordedArtifact,
+  type UntrustedArtifactField,
   type ArtifactOwner,
   type StorageOptions,
 } from './storage.js';

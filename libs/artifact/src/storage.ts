@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { sha256Digest } from './digest.js';
+import { isInsideRoot, physicalPath } from './paths.js';
 import type { Artifact as StatusArtifact } from '@tide/kube';
 
 /**
@@ -36,8 +37,35 @@ export interface StorageOptions {
 }
 
 export class StorageError extends Error {
-  override readonly name = 'StorageError';
+  override readonly name: string = 'StorageError';
 }
+
+/** Which field of a recorded artifact storage refuses to trust. */
+export type UntrustedArtifactField = 'path' | 'digest';
+
+/**
+ * A recorded artifact (from an object's status, which anyone allowed to write `*\/status` can
+ * change) that is not its owner's own: a path that is not where storage keeps the owner's
+ * files, or a digest that is missing or does not match the stored bytes.
+ */
+export class UntrustedArtifactError extends StorageError {
+  override readonly name = 'UntrustedArtifactError';
+  constructor(
+    readonly field: UntrustedArtifactField,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A recorded artifact whose path is the owner's own, but whose file is not in storage (yet). */
+export class ArtifactNotStoredError extends StorageError {
+  override readonly name = 'ArtifactNotStoredError';
+}
+
+/** The fields of a recorded artifact that storage checks before reading it. */
+export type RecordedArtifact = Readonly<Pick<StatusArtifact, 'path' | 'digest' | 'size'>>;
 
 const namePattern = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
@@ -181,13 +209,123 @@ export class Storage {
     }
   }
 
-  /** True when the artifact's file is in storage with the recorded size. */
+  /**
+   * True when the artifact's file is in storage with the recorded size. For records storage
+   * wrote itself; a record read from a status goes through ownedPath or problemWith.
+   */
   async has(artifact: Pick<Artifact, 'path' | 'size'>): Promise<boolean> {
+    const path = join(this.basePath, artifact.path);
+    if (!isInsideRoot(this.basePath, path)) return false;
     try {
-      const info = await stat(join(this.basePath, artifact.path));
+      const info = await stat(path);
       return info.isFile() && info.size === artifact.size;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * The absolute path of a recorded artifact of `owner`, after checking that the record's
+   * path is exactly where storage keeps that file of that owner
+   * (`<kind>/<namespace>/<name>/<basename>`): another owner's file, a `..` path or a path
+   * that a link leads out of storage is refused with UntrustedArtifactError (field `path`).
+   * Nothing on disk is read but the links along the owner's own directory.
+   */
+  ownedPath(owner: ArtifactOwner, artifact: Pick<RecordedArtifact, 'path'>): string {
+    const claimed = artifact.path;
+    const expected = this.expectedPath(owner, claimed);
+    const who = `${owner.kind} ${owner.namespace}/${owner.name}`;
+    if (expected === undefined || claimed !== expected) {
+      const want = expected ?? `${this.ownerPathOrKind(owner)}/<file>`;
+      throw new UntrustedArtifactError(
+        'path',
+        `status.artifact.path ${JSON.stringify(claimed)} of ${who} is not where its artifacts are stored (${JSON.stringify(want)})`,
+      );
+    }
+    const physical = physicalPath(this.basePath, expected);
+    if (physical === undefined || !isInsideRoot(this.basePath, physical)) {
+      throw new UntrustedArtifactError(
+        'path',
+        `status.artifact.path ${JSON.stringify(claimed)} of ${who} leads out of artifact storage through a link`,
+      );
+    }
+    return join(this.basePath, expected);
+  }
+
+  /**
+   * The bytes of a recorded artifact of `owner`: its path checked as ownedPath does, its
+   * digest required and compared with the bytes read. A file that is not there (yet) is an
+   * ArtifactNotStoredError; every other refusal an UntrustedArtifactError.
+   */
+  async readOwned(owner: ArtifactOwner, artifact: RecordedArtifact): Promise<Buffer> {
+    const path = this.ownedPath(owner, artifact);
+    const digest = requireDigest(owner, artifact);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw new ArtifactNotStoredError(
+        `artifact ${artifact.path} of ${owner.kind} ${owner.namespace}/${owner.name} is not in storage: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+    const actual = sha256Digest(bytes);
+    if (actual !== digest) throw digestMismatch(owner, artifact.path, digest, actual);
+    return bytes;
+  }
+
+  /**
+   * Why a recorded artifact of `owner` cannot be kept as it is, or undefined when it can:
+   * its path must be the owner's own and its digest recorded (else UntrustedArtifactError),
+   * its file present with the recorded size (else ArtifactNotStoredError), and the file's
+   * digest equal to the record's (hashed while streaming, never held in memory).
+   */
+  async problemWith(
+    owner: ArtifactOwner,
+    artifact: RecordedArtifact,
+  ): Promise<UntrustedArtifactError | ArtifactNotStoredError | undefined> {
+    let path: string;
+    let digest: string;
+    try {
+      path = this.ownedPath(owner, artifact);
+      digest = requireDigest(owner, artifact);
+    } catch (error) {
+      if (error instanceof UntrustedArtifactError) return error;
+      throw error;
+    }
+    let actual: string;
+    try {
+      const info = await stat(path);
+      if (!info.isFile() || info.size !== artifact.size)
+        return new ArtifactNotStoredError(
+          `artifact ${artifact.path} is not in storage with the recorded size ${String(artifact.size)}`,
+        );
+      const hash = createHash('sha256');
+      await pipeline(createReadStream(path), hash);
+      actual = `sha256:${hash.digest('hex')}`;
+    } catch (error) {
+      return new ArtifactNotStoredError(
+        `artifact ${artifact.path} is not in storage: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+    return actual === digest ? undefined : digestMismatch(owner, artifact.path, digest, actual);
+  }
+
+  /** Where storage would keep the file a recorded path names, or undefined if it never could. */
+  private expectedPath(owner: ArtifactOwner, claimed: string): string | undefined {
+    try {
+      return this.relativePath(owner, posix.basename(claimed));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private ownerPathOrKind(owner: ArtifactOwner): string {
+    try {
+      return this.ownerPath(owner);
+    } catch {
+      return owner.kind.toLowerCase();
     }
   }
 
@@ -224,6 +362,28 @@ export class Storage {
     const dir = join(this.basePath, this.ownerPath(owner));
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function requireDigest(owner: ArtifactOwner, artifact: RecordedArtifact): string {
+  if (artifact.digest === undefined || artifact.digest === '') {
+    throw new UntrustedArtifactError(
+      'digest',
+      `status.artifact.digest of ${owner.kind} ${owner.namespace}/${owner.name} is missing (an artifact is only read with a digest to verify)`,
+    );
+  }
+  return artifact.digest;
+}
+
+function digestMismatch(
+  owner: ArtifactOwner,
+  path: string,
+  want: string,
+  got: string,
+): UntrustedArtifactError {
+  return new UntrustedArtifactError(
+    'digest',
+    `status.artifact.digest of ${owner.kind} ${owner.namespace}/${owner.name} does not match its stored file ${path}: want ${want}, got ${got}`,
+  );
 }
 
 function errorMessage(error: unknown): string {

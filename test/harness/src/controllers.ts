@@ -31,7 +31,9 @@ const controllerArgs: Record<string, (dir: string, ports: Record<string, number>
     `--storage-addr=127.0.0.1:${ports.storage ?? 0}`,
     `--storage-adv-addr=127.0.0.1:${ports.storage ?? 0}`,
   ],
-  'kustomize-controller': () => [],
+  // The local artifact server listens on 127.0.0.1 (any port); the default host is the
+  // in-cluster source-controller Service, which does not exist here.
+  'kustomize-controller': () => ['--artifact-hosts=127.0.0.1'],
 };
 
 export const controllerNames = Object.keys(controllerArgs);
