@@ -1,6 +1,9 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConditionReason } from '@tide/api';
+import { messageOf } from '@tide/kube';
+import { GenericError } from '@tide/runtime';
 import type { ArtifactHost } from './artifact-hosts.js';
 import { fetchSource, type ResolvedSource } from './source.js';
 
@@ -39,6 +42,9 @@ export function artifactCacheKey(source: ResolvedSource): string {
 
 interface Entry {
   readonly ready: Promise<string>;
+  /** Ends the download once every reconcile waiting for it has given up. */
+  readonly download: AbortController;
+  waiting: number;
   users: number;
   lastUsed: number;
 }
@@ -54,13 +60,22 @@ export class ArtifactCache {
 
   /**
    * The extracted tree of the source's artifact, fetched and verified on first use. Two
-   * reconciles asking at once share one download; a failed download is not kept.
+   * reconciles asking at once share one download; a failed download is not kept. `signal`
+   * (the reconcile's deadline) ends this caller's wait, and the download itself once no
+   * other reconcile waits for it.
    */
-  async acquire(source: ResolvedSource): Promise<ArtifactLease> {
+  async acquire(source: ResolvedSource, signal?: AbortSignal): Promise<ArtifactLease> {
     const key = artifactCacheKey(source);
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      const created: Entry = { ready: this.extract(source), users: 0, lastUsed: Date.now() };
+      const download = new AbortController();
+      const created: Entry = {
+        ready: this.extract(source, download.signal),
+        download,
+        waiting: 0,
+        users: 0,
+        lastUsed: Date.now(),
+      };
       created.ready.catch(() => {
         if (this.entries.get(key) === created) this.entries.delete(key);
       });
@@ -71,7 +86,7 @@ export class ArtifactCache {
     held.users += 1;
     let root: string;
     try {
-      root = await held.ready;
+      root = await waitFor(held, source, signal);
     } catch (error) {
       held.users -= 1;
       throw error;
@@ -103,13 +118,14 @@ export class ArtifactCache {
     if (base !== undefined) await rm(base, { recursive: true, force: true });
   }
 
-  private async extract(source: ResolvedSource): Promise<string> {
+  private async extract(source: ResolvedSource, signal: AbortSignal): Promise<string> {
     if (this.closed) throw new Error('artifact cache is closed');
     this.base ??= this.makeBase();
     return fetchSource(source, {
       retries: this.options.retries,
       workDir: await this.base,
       artifactHosts: this.options.artifactHosts,
+      signal,
     });
   }
 
@@ -155,4 +171,49 @@ function warnRemoveFailed(root: string, error: unknown): void {
     `removing the evicted artifact tree ${root} failed: ${error instanceof Error ? error.message : String(error)}`,
     'ArtifactCacheWarning',
   );
+}
+
+/** The entry's tree, or the caller's signal's reason as ArtifactFailed, whichever is first. */
+function waitFor(entry: Entry, source: ResolvedSource, signal?: AbortSignal): Promise<string> {
+  if (signal === undefined) {
+    // A caller without a deadline keeps the download going for as long as it takes.
+    entry.waiting += 1;
+    const release = () => {
+      entry.waiting -= 1;
+    };
+    entry.ready.then(release, release);
+    return entry.ready;
+  }
+  const gaveUp = () =>
+    new GenericError(
+      ConditionReason.ArtifactFailed,
+      `fetching artifact of ${source.display} (revision '${source.artifact.revision}'): ${messageOf(signal.reason)}`,
+      { cause: signal.reason },
+    );
+  if (signal.aborted) return Promise.reject(gaveUp());
+  entry.waiting += 1;
+  return new Promise<string>((resolve, reject) => {
+    let done = false;
+    const settle = (): boolean => {
+      if (done) return false;
+      done = true;
+      entry.waiting -= 1;
+      signal.removeEventListener('abort', onAbort);
+      return true;
+    };
+    const onAbort = () => {
+      if (!settle()) return;
+      if (entry.waiting === 0) entry.download.abort(signal.reason);
+      reject(gaveUp());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    entry.ready.then(
+      (root) => {
+        if (settle()) resolve(root);
+      },
+      (error: unknown) => {
+        if (settle()) reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }

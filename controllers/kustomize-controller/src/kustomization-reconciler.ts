@@ -12,8 +12,10 @@ import {
 import { fieldManager } from '@tide/kustomization';
 import type { ResourceManager } from '@tide/ssa';
 import { ArtifactCache } from './artifact-cache.js';
+import { BuildPool, type BuildPoolOptions } from './build-pool.js';
 import type { ArtifactHost } from './artifact-hosts.js';
 import { finalizeInventory } from './finalize.js';
+import { defaultBuildMemoryLimitMb, defaultBuildTimeoutMs, defaultBuildWorkers } from './flags.js';
 import { ApplyIdentities } from './identity.js';
 import { kustomizationKind, sourceKinds } from './kinds.js';
 import {
@@ -49,6 +51,11 @@ export interface KustomizationReconcilerOptions {
   readonly insecureKubeConfigExec?: boolean;
   /** `--insecure-kubeconfig-tls`: a `spec.kubeConfig` may skip TLS verification. */
   readonly insecureKubeConfigTls?: boolean;
+  /**
+   * The build pool's workers, heap limit and time limit (`--build-workers`,
+   * `--build-memory-limit`, `--build-timeout`); the flags' defaults when omitted.
+   */
+  readonly build?: Partial<BuildPoolOptions>;
   /** `--artifact-hosts`: artifact URLs on other hosts are refused; any host when omitted. */
   readonly artifactHosts?: readonly ArtifactHost[] | undefined;
 }
@@ -101,6 +108,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
 
   private readonly identities: ApplyIdentities;
   private readonly artifacts: ArtifactCache;
+  private readonly builds: BuildPool;
   private readonly env: KustomizationEnvironment;
 
   constructor(options: KustomizationReconcilerOptions) {
@@ -117,6 +125,13 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       retries: options.artifactFetchRetries ?? 9,
       artifactHosts: options.artifactHosts,
     });
+    this.builds = new BuildPool({
+      workers: options.build?.workers ?? defaultBuildWorkers,
+      memoryLimitMb: options.build?.memoryLimitMb ?? defaultBuildMemoryLimitMb,
+      timeoutMs: options.build?.timeoutMs ?? defaultBuildTimeoutMs,
+      workDir: options.workDir,
+      ...(options.build?.workerUrl === undefined ? {} : { workerUrl: options.build.workerUrl }),
+    });
     this.env = {
       noCrossNamespaceRefs: options.noCrossNamespaceRefs ?? false,
       requeueDependencyMs: options.requeueDependencyMs,
@@ -125,6 +140,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
       healthPollIntervalMs: options.healthPollIntervalMs ?? 2_000,
       identities: this.identities,
       artifacts: this.artifacts,
+      builds: this.builds,
     };
   }
 
@@ -174,9 +190,10 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     return Result.Success;
   }
 
-  /** Drops the apply managers' pooled connections and the extracted artifacts. */
+  /** Drops the apply managers' pooled connections, the build workers and the extracted artifacts. */
   async close(): Promise<void> {
     this.identities.close();
+    await this.builds.close();
     await this.artifacts.close();
   }
 }

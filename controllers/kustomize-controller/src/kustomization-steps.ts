@@ -1,6 +1,5 @@
 import { realpath } from 'node:fs/promises';
 import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
-import { sha256Digest } from '@tide/artifact';
 import { messageOf, parseDuration, refOf, type Manifest } from '@tide/kube';
 import {
   InvalidSpecError,
@@ -8,8 +7,8 @@ import {
   compileDriftIgnoreRules,
   compileHealthCheckExprs,
   readData,
+  readVariables,
   recordRun,
-  renderKustomization,
 } from '@tide/kustomization';
 import { KustomizeError, RemoteResourcesOff } from '@tide/kustomize';
 import {
@@ -39,6 +38,7 @@ import {
   recordPendingInventory,
 } from './apply-step.js';
 import type { ArtifactCache, ArtifactLease } from './artifact-cache.js';
+import { BuildLimitError, type BuildPool } from './build-pool.js';
 import { checkDependencies } from './dependencies.js';
 import { waitForHealth } from './health-step.js';
 import type { ApplyIdentities } from './identity.js';
@@ -57,6 +57,8 @@ export interface KustomizationEnvironment {
   readonly healthPollIntervalMs: number;
   readonly identities: ApplyIdentities;
   readonly artifacts: ArtifactCache;
+  /** Where builds run: worker processes with memory and time limits. */
+  readonly builds: BuildPool;
 }
 
 /** What the steps of one Kustomization reconcile hand each other. */
@@ -76,6 +78,8 @@ export interface KustomizationState {
   inventory: InventoryEntry[];
   /** The apply manager of the Kustomization's cluster and identity; set by reconcileApply. */
   resources?: ResourceManager;
+  /** `spec.timeout` of this run, from the artifact fetch to the end of prune. */
+  deadline?: Deadline;
 }
 
 export type KustomizationRun = Run<Kustomization, KustomizationState>;
@@ -127,25 +131,40 @@ export function reconcileSource(run: KustomizationRun): Promise<ReconcileResult>
   return Promise.resolve(Result.Empty);
 }
 
-/** Takes the artifact's extracted tree from the cache and renders the Kustomization. */
+/**
+ * Takes the artifact's extracted tree from the cache and renders the Kustomization in the
+ * build pool. The post-build variables are read here, as the Kustomization's identity; the
+ * fetch and the build both end at `spec.timeout` or when the controller stops.
+ */
 export async function reconcileBuild(run: KustomizationRun): Promise<ReconcileResult> {
   const { obj, state } = run;
   if (state.source === undefined) return Result.Empty;
-  const lease = await state.env.artifacts.acquire(state.source);
+  const signal = AbortSignal.any([
+    deadlineOf(run, 'artifact fetch and build').signal,
+    run.context.signal,
+  ]);
+  const lease = await state.env.artifacts.acquire(state.source, signal);
   state.lease = lease;
   const dir = await buildDirectory(lease.root, obj.spec.path);
   const reader = state.env.identities.dataReader(obj, run.context.client);
   try {
-    state.objects = await renderKustomization(obj, dir, {
-      readData: (reference) => readData(reader, obj.metadata.namespace ?? '', reference),
+    const variables = await readVariables(obj, (reference) =>
+      readData(reader, obj.metadata.namespace ?? '', reference),
+    );
+    const built = await state.env.builds.build({
+      obj,
+      dir,
+      confinementRoot: lease.root,
+      variables,
       strictSubstitutions: state.env.strictSubstitutions,
       remoteBases: !state.env.noRemoteBases,
-      confinementRoot: lease.root,
+      signal,
     });
+    state.objects = built.objects;
+    state.digest = built.digest;
   } catch (error) {
     throw await buildFailure(error, lease.root);
   }
-  state.digest = sha256Digest(Buffer.from(JSON.stringify(state.objects)));
   state.inventory = inventoryOf(state.objects.map(refOf));
   return Result.Empty;
 }
@@ -161,7 +180,11 @@ async function buildFailure(error: unknown, root: string): Promise<unknown> {
       ),
       { cause: error },
     );
-  if (error instanceof KustomizeError || error instanceof SubstitutionError)
+  if (
+    error instanceof KustomizeError ||
+    error instanceof SubstitutionError ||
+    error instanceof BuildLimitError
+  )
     return new GenericError(ConditionReason.BuildFailed, await relativeTo(root, error.message), {
       cause: error,
     });
@@ -188,14 +211,8 @@ export async function reconcileApply(run: KustomizationRun): Promise<ReconcileRe
   const previous = status.inventory?.entries ?? [];
   const resources = await state.env.identities.for(obj, context.client);
   state.resources = resources;
-  const deadline = new Deadline(obj, 'apply and prune');
-  let changes: string[];
-  try {
-    const signal = AbortSignal.any([deadline.signal, context.signal]);
-    changes = await applyAndPrune(run, resources, previous, signal);
-  } finally {
-    deadline.clear();
-  }
+  const signal = AbortSignal.any([deadlineOf(run, 'apply and prune').signal, context.signal]);
+  const changes = await applyAndPrune(run, resources, previous, signal);
   status.inventory = { entries: state.inventory };
   if (changes.length > 0) {
     await context.event({
@@ -286,6 +303,7 @@ export async function reconcileHealth(run: KustomizationRun): Promise<ReconcileR
 /** Records the run in `status.history` (once something was built) and releases the tree. */
 export function finishRun(run: KustomizationRun, outcome: string): void {
   const { obj, state } = run;
+  state.deadline?.clear();
   state.lease?.release();
   if (state.digest === undefined || state.source === undefined) return;
   const status = (obj.status ??= {});
@@ -303,20 +321,29 @@ function retryIntervalOf(obj: Kustomization): number {
   return parseDuration(obj.spec.retryInterval ?? obj.spec.interval);
 }
 
+/** The run's deadline, started by its first step that needs one; `phase` names what runs now. */
+function deadlineOf(run: KustomizationRun, phase: string): Deadline {
+  const deadline = (run.state.deadline ??= new Deadline(run.obj));
+  deadline.phase = phase;
+  return deadline;
+}
+
 /**
- * `spec.timeout` (else `spec.interval`) as an abort signal: apply and prune of one reconcile
- * must finish within it, and what is in flight when it passes is ended with a message
- * saying so.
+ * `spec.timeout` (else `spec.interval`) as an abort signal: the artifact fetch, the build,
+ * apply and prune of one reconcile must finish within it, and what is in flight when it
+ * passes is ended with a message saying which phase did not finish.
  */
 class Deadline {
+  /** What the reconcile is doing, for the message: `apply and prune`. */
+  phase = 'reconcile';
   private readonly controller = new AbortController();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(obj: Kustomization, what: string) {
+  constructor(obj: Kustomization) {
     const text = obj.spec.timeout ?? obj.spec.interval;
     const field = obj.spec.timeout === undefined ? 'spec.interval' : 'spec.timeout';
     this.timer = setTimeout(() => {
-      this.controller.abort(new Error(`${what} did not finish within ${field} (${text})`));
+      this.controller.abort(new Error(`${this.phase} did not finish within ${field} (${text})`));
     }, parseDuration(text));
     this.timer.unref();
   }

@@ -53,11 +53,15 @@ async function main(): Promise<void> {
       noRemoteBases: options.noRemoteBases,
       insecureKubeConfigExec: options.insecureKubeConfigExec,
       insecureKubeConfigTls: options.insecureKubeConfigTls,
+      buildWorkers: options.buildWorkers,
+      buildMemoryLimitMb: options.buildMemoryLimitMb,
+      buildTimeoutMs: options.buildTimeoutMs,
       artifactHosts: artifactHosts.map(formatArtifactHost),
     },
     'kustomize-controller options',
   );
   const code = await runManager(manager);
+  // The cleanup also ends the build worker processes.
   await exitProcess(code, { logger, cleanup: () => reconciler.close() });
 }
 

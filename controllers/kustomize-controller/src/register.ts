@@ -23,6 +23,9 @@ export function registerKustomizeReconcilers(
           | 'noRemoteBases'
           | 'insecureKubeConfigExec'
           | 'insecureKubeConfigTls'
+          | 'buildWorkers'
+          | 'buildMemoryLimitMb'
+          | 'buildTimeoutMs'
         >
       > & {
         /** `--artifact-hosts`; any host when omitted (main.ts always sets it). */
@@ -40,6 +43,13 @@ export function registerKustomizeReconcilers(
     noRemoteBases: options.noRemoteBases ?? false,
     insecureKubeConfigExec: options.insecureKubeConfigExec ?? false,
     insecureKubeConfigTls: options.insecureKubeConfigTls ?? false,
+    build: {
+      ...(options.buildWorkers === undefined ? {} : { workers: options.buildWorkers }),
+      ...(options.buildMemoryLimitMb === undefined
+        ? {}
+        : { memoryLimitMb: options.buildMemoryLimitMb }),
+      ...(options.buildTimeoutMs === undefined ? {} : { timeoutMs: options.buildTimeoutMs }),
+    },
     artifactHosts: options.artifactHosts,
     ...(options.healthPollIntervalMs === undefined
       ? {}

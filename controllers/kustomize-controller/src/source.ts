@@ -91,6 +91,7 @@ export async function fetchSource(
     retries: number;
     workDir?: string | undefined;
     artifactHosts?: readonly ArtifactHost[] | undefined;
+    signal?: AbortSignal;
   },
 ): Promise<string> {
   const { artifact } = source;
@@ -123,6 +124,7 @@ export async function fetchSource(
       url: artifact.url,
       digest: artifact.digest,
       retries: options.retries,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(typeof artifact.size === 'number' ? { maxSize: artifact.size } : {}),
     });
     await extractTarball(bytes, dir);

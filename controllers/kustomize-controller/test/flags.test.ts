@@ -20,7 +20,25 @@ describe('kustomize-controller flags', () => {
       noRemoteBases: false,
       insecureKubeConfigExec: false,
       insecureKubeConfigTls: false,
+      buildWorkers: 2,
+      buildMemoryLimitMb: 192,
+      buildTimeoutMs: 300_000,
     });
+  });
+
+  it('reads the build limits', () => {
+    expect(
+      parse(['--build-workers=3', '--build-memory-limit=512', '--build-timeout=90s']),
+    ).toMatchObject({ buildWorkers: 3, buildMemoryLimitMb: 512, buildTimeoutMs: 90_000 });
+  });
+
+  it.each([
+    ['--build-workers=0'],
+    ['--build-memory-limit=8'],
+    ['--build-timeout=0s'],
+    ['--build-timeout=soon'],
+  ])('refuses %s', (arg) => {
+    expect(() => parse([arg])).toThrow();
   });
 
   it.each([
@@ -42,6 +60,9 @@ describe('kustomize-controller flags', () => {
       noCrossNamespaceRefs: false,
       defaultServiceAccount: 'deployer',
       artifactFetchRetries: 0,
+      buildWorkers: 2,
+      buildMemoryLimitMb: 192,
+      buildTimeoutMs: 300_000,
       strictSubstitutions: true,
       noRemoteBases: false,
       insecureKubeConfigExec: false,

@@ -12,6 +12,7 @@ import {
   type StepEnvironment,
 } from '@tide/test-support';
 import { ArtifactCache } from '../src/artifact-cache.js';
+import { BuildPool } from '../src/build-pool.js';
 import { ApplyIdentities } from '../src/identity.js';
 import {
   finishRun,
@@ -101,11 +102,13 @@ beforeAll(async () => {
     healthPollIntervalMs: 100,
     identities: new ApplyIdentities({ fieldManager: 'kustomize-controller' }),
     artifacts: new ArtifactCache({ workDir: temp.path, retries: 0 }),
+    builds: new BuildPool({ workers: 1, memoryLimitMb: 256, timeoutMs: 60_000 }),
   };
 });
 afterAll(async () => {
   environment.identities.close();
   await environment.artifacts.close();
+  await environment.builds.close();
   await steps.stop();
   await server.close();
   await temp.remove();
@@ -288,6 +291,13 @@ describe('reconcileBuild', () => {
       { 'app/kustomization.yaml': 'resources:\n- https://git.invalid/org/repo//base?ref=v1\n' },
       {},
       'GenericError(BuildFailed)',
+      [],
+    ],
+    [
+      'spec.timeout passing before the artifact is fetched',
+      { 'app/late.yaml': configMap('late') },
+      { timeout: '1ms' },
+      'GenericError(ArtifactFailed)',
       [],
     ],
     [

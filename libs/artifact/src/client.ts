@@ -29,6 +29,11 @@ export interface FetchArtifactOptions {
   readonly timeoutMs?: number;
   /** Further attempts after a network error or a 5xx answer. */
   readonly retries?: number;
+  /**
+   * The caller's deadline: ends the attempt in flight and the backoff between attempts, so
+   * attempts × retries never outlast it. Rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const defaultMaxSize = 256 * 1024 * 1024;
@@ -41,11 +46,14 @@ const defaultMaxSize = 256 * 1024 * 1024;
 export async function fetchArtifact(options: FetchArtifactOptions): Promise<Buffer> {
   const expected = parseDigest(options.digest);
   const retries = options.retries ?? 3;
+  const { signal } = options;
   for (let attempt = 0; ; attempt++) {
+    signal?.throwIfAborted();
     try {
       const bytes = await download(options.url, {
         maxSize: options.maxSize ?? defaultMaxSize,
         timeoutMs: options.timeoutMs ?? 60_000,
+        ...(signal === undefined ? {} : { signal }),
       }).catch((error: unknown) => {
         throw error instanceof ArtifactFetchError ? withArtifactPrefix(error) : error;
       });
@@ -58,11 +66,14 @@ export async function fetchArtifact(options: FetchArtifactOptions): Promise<Buff
       }
       return bytes;
     } catch (error) {
+      signal?.throwIfAborted();
       const retriable =
         error instanceof ArtifactFetchError &&
         (error.reason === 'Unreachable' || error.reason === 'HTTPError');
       if (!retriable || attempt >= retries) throw error;
-      await sleep(Math.min(250 * 2 ** attempt, 4000));
+      await sleep(Math.min(250 * 2 ** attempt, 4000), undefined, { signal }).catch(() => {
+        signal?.throwIfAborted();
+      });
     }
   }
 }

@@ -38,6 +38,8 @@ export interface DownloadOptions {
    * a non-loopback host. Off by default: such a request is refused before it is made.
    */
   readonly allowCleartextCredentials?: boolean;
+  /** Ends the request (and the body being read) when it aborts. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -98,6 +100,7 @@ function get(url: string, options: DownloadOptions, shown: string): Promise<Inco
         method: 'GET',
         headers: { 'user-agent': 'tide', ...options.headers },
         timeout: options.timeoutMs,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.caPem === undefined ? {} : { ca: options.caPem }),
       },
       resolve,

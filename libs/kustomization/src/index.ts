@@ -16,7 +16,13 @@ export {
   kustomizationText,
   type OverlayFields,
 } from './overlay.js';
-export { renderKustomization, type RenderOptions } from './render.js';
+export {
+  readVariables,
+  renderKustomization,
+  renderWithVariables,
+  type BuildOptions,
+  type RenderOptions,
+} from './render.js';
 export {
   substitute,
   substituteAnnotation,

@@ -18,9 +18,8 @@ import type { Manifest } from '@tide/kube';
  * the same way for the reconciler and for `tide build kustomization`.
  */
 
-export interface RenderOptions {
-  /** Reads a `postBuild.substituteFrom` ConfigMap or Secret. */
-  readonly readData: DataReader;
+/** What a render needs besides the Kustomization, its directory and its variables. */
+export interface BuildOptions {
   /** An undefined variable without a default is an error. */
   readonly strictSubstitutions: boolean;
   /**
@@ -36,6 +35,11 @@ export interface RenderOptions {
   readonly confinementRoot?: string;
 }
 
+export interface RenderOptions extends BuildOptions {
+  /** Reads a `postBuild.substituteFrom` ConfigMap or Secret. */
+  readonly readData: DataReader;
+}
+
 /**
  * Builds `dir` (the Kustomization's path in its source) with the spec's overlay fields,
  * substitutes the post-build variables, and sets common metadata and the owner labels.
@@ -45,6 +49,36 @@ export async function renderKustomization(
   obj: Kustomization,
   dir: string,
   options: RenderOptions,
+): Promise<Manifest[]> {
+  const variables = await readVariables(obj, options.readData);
+  return renderWithVariables(obj, dir, variables, options);
+}
+
+/**
+ * The post-build variables of `spec.postBuild` (`substituteFrom` read through `readData`,
+ * then `substitute`); undefined when the spec has no `postBuild`. This is the part of a
+ * render that needs the cluster, so a controller reads them where its client lives.
+ */
+export async function readVariables(
+  obj: Kustomization,
+  readData: DataReader,
+): Promise<Map<string, string> | undefined> {
+  const postBuild = obj.spec.postBuild;
+  if (postBuild === undefined) return undefined;
+  return collectVariables(postBuild, readData);
+}
+
+/**
+ * The render without the cluster: builds `dir` with the spec's overlay fields, substitutes
+ * `variables` (from readVariables; undefined: no post-build step), and sets common metadata
+ * and the owner labels. Only files (and remote bases, when allowed) are read, so it can run
+ * in a worker thread. Throws KustomizeError or SubstitutionError for a broken input.
+ */
+export async function renderWithVariables(
+  obj: Kustomization,
+  dir: string,
+  variables: ReadonlyMap<string, string> | undefined,
+  options: BuildOptions,
 ): Promise<Manifest[]> {
   const spec = obj.spec;
   const confinementRoot = options.confinementRoot ?? dir;
@@ -70,8 +104,7 @@ export async function renderKustomization(
     confinementRoot,
     ...(text === undefined ? {} : { kustomization: text }),
   });
-  if (spec.postBuild !== undefined) {
-    const variables = await collectVariables(spec.postBuild, options.readData);
+  if (variables !== undefined) {
     resources = substituteResources(resources, variables, {
       strict: options.strictSubstitutions,
     });
