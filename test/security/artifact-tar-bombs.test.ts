@@ -14,8 +14,8 @@ import {
   defaultArchiveLimits,
   extractTarball,
   readTarball,
-} from '../src/index.js';
-import { rawTarGz, zeroFileTarGz } from './raw-tar.js';
+} from '@tide/artifact';
+import { rawTarGz, zeroFileTarGz } from './fixtures/tar.js';
 
 const mib = 1024 * 1024;
 

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GitError, fetchCommit, resolveReference } from '../src/index.js';
+import { GitError, fetchCommit, resolveReference } from '@tide/git';
 
 const secret = 'AKIAIOSFODNN7EXAMPLE aws_secret_access_key=wJalrXUtnFEMI/K7MDENG';
 

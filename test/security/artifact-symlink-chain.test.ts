@@ -14,8 +14,8 @@ import {
   buildTarball,
   extractTarball,
   type TarEntry,
-} from '../src/index.js';
-import { rawTarGz, type RawEntry } from './raw-tar.js';
+} from '@tide/artifact';
+import { rawTarGz, type RawEntry } from './fixtures/tar.js';
 
 const dirs: RawEntry[] = ['a/', 'a/b/', 'a/b/c/', 'a/b/c/d/'].map((path) => ({
   path,

@@ -1,13 +1,13 @@
 /**
  * Arbitrary file write from a remote base (review H5, M1): a Git server an attacker controls
- * serves a crafted tree. Writing its checkout must never place a file through a symlink nor
- * leave a link that leads out of the checkout. The trees are written into a real bare
- * repository with Git's plumbing (`--literally`, which skips Git's own checks) and served by
- * the harness Git server.
+ * serves a crafted tree, named as a remote resource of a kustomization. Building it must never
+ * place a file through a symlink nor leave a link that leads out of the checkout. The trees are
+ * written into a real bare repository with Git's plumbing (`--literally`, which skips Git's own
+ * checks), served by the harness Git server, and reached only through `buildAsync`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   gitEnv,
@@ -18,9 +18,10 @@ import {
   type GitServer,
   type TempDir,
 } from '@tide/harness';
-import { KustomizeError } from '@tide/kustomize';
-import { RemoteCheckouts } from '../src/remote/checkout.js';
-import { parseRepoSpec } from '../src/remote/spec.js';
+import { KustomizeError, buildAsync } from '@tide/kustomize';
+import { rawTree } from './fixtures/git-pack.js';
+
+type Git = (args: string[], input?: string | Buffer) => Promise<string>;
 
 let server: GitServer;
 let temp: TempDir;
@@ -40,10 +41,10 @@ afterAll(async () => {
 /** Plumbing in the bare repository: objects written as given, then `main` pointed at them. */
 async function crafted(
   name: string,
-  build: (git: (args: string[], input?: string | Buffer) => Promise<string>) => Promise<string>,
+  build: (git: Git) => Promise<string>,
 ): Promise<GitRepositoryFixture> {
   const repo = await server.createRepository(name, { files: { 'README.md': 'x\n' } });
-  const git = async (args: string[], input?: string | Buffer): Promise<string> =>
+  const git: Git = async (args, input) =>
     (
       await run('git', args, {
         cwd: repo.bareDir,
@@ -57,26 +58,18 @@ async function crafted(
   return repo;
 }
 
-const blob = (git: (args: string[], input?: string) => Promise<string>, text: string) =>
+const blob = (git: Git, text: string): Promise<string> =>
   git(['hash-object', '-w', '--stdin'], text);
 
-/** A raw tree object from entries, exactly as given (duplicates included). */
-function rawTree(entries: { mode: string; name: string; oid: string }[]): Buffer {
-  return Buffer.concat(
-    entries.map((e) =>
-      Buffer.concat([Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')]),
-    ),
+/** Builds a tenant kustomization whose only resource is `repo` at `main`; the error it gives. */
+async function buildNaming(repo: GitRepositoryFixture): Promise<unknown> {
+  const dir = join(temp.path, 'tenant', repo.name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'kustomization.yaml'), `resources:\n- ${repo.url}?ref=main\n`);
+  return buildAsync(dir, { remote: { timeoutMs: 10_000 } }).then(
+    () => undefined,
+    (error: unknown) => error,
   );
-}
-
-async function fetchInto(checkouts: RemoteCheckouts, repo: GitRepositoryFixture): Promise<unknown> {
-  const address = `${repo.url}?ref=main`;
-  return checkouts
-    .fetch(parseRepoSpec(address, 'kustomization.yaml'), address, 'kustomization.yaml')
-    .then(
-      () => undefined,
-      (error: unknown) => error,
-    );
 }
 
 describe('a crafted remote base cannot write outside its checkout', () => {
@@ -91,15 +84,10 @@ describe('a crafted remote base cannot write outside its checkout', () => {
       ]);
       return git(['hash-object', '-w', '-t', 'tree', '--literally', '--stdin'], tree);
     });
-    const checkouts = new RemoteCheckouts({});
-    try {
-      const error = await fetchInto(checkouts, repo);
-      expect(error).toBeInstanceOf(KustomizeError);
-      expect((error as Error).message).toMatch(/entry "d" appears twice/);
-      expect(readdirSync(outside)).toEqual([]);
-    } finally {
-      await checkouts.removeAll();
-    }
+    const error = await buildNaming(repo);
+    expect(error).toBeInstanceOf(KustomizeError);
+    expect((error as Error).message).toMatch(/entry "d" appears twice/);
+    expect(readdirSync(outside)).toEqual([]);
   });
 
   it('refuses a chain of relative links that each look inside but together lead out', async () => {
@@ -112,16 +100,11 @@ describe('a crafted remote base cannot write outside its checkout', () => {
         tree = await git(['mktree'], `040000 tree ${tree}\t${dir}\n`);
       return git(['mktree'], `040000 tree ${tree}\ta\n120000 blob ${out}\tx\n`);
     });
-    const checkouts = new RemoteCheckouts({});
-    try {
-      const error = await fetchInto(checkouts, repo);
-      expect(error).toBeInstanceOf(KustomizeError);
-      expect((error as Error).message).toMatch(
-        /tree entry "x" is a symbolic link to a\/b\/c\/d\/e\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc, which resolves outside the checkout/,
-      );
-    } finally {
-      await checkouts.removeAll();
-    }
+    const error = await buildNaming(repo);
+    expect(error).toBeInstanceOf(KustomizeError);
+    expect((error as Error).message).toMatch(
+      /tree entry "x" is a symbolic link to a\/b\/c\/d\/e\/\.\.\/\.\.\/\.\.\/\.\.\/\.\.\/etc, which resolves outside the checkout/,
+    );
   });
 
   it('refuses a link to an absolute path', async () => {
@@ -129,12 +112,22 @@ describe('a crafted remote base cannot write outside its checkout', () => {
       const link = await blob(git, '/etc');
       return git(['mktree'], `120000 blob ${link}\tetc\n`);
     });
-    const checkouts = new RemoteCheckouts({});
-    try {
-      const error = await fetchInto(checkouts, repo);
-      expect((error as Error).message).toMatch(/is a symbolic link to the absolute path \/etc/);
-    } finally {
-      await checkouts.removeAll();
-    }
+    const error = await buildNaming(repo);
+    expect(error).toBeInstanceOf(KustomizeError);
+    expect((error as Error).message).toMatch(/is a symbolic link to the absolute path \/etc/);
+  });
+
+  it('still builds an ordinary remote base from the same server', async () => {
+    const repo = await server.createRepository('ordinary', {
+      files: {
+        'kustomization.yaml': 'resources: [cm.yaml]\n',
+        'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n',
+      },
+    });
+    const dir = join(temp.path, 'tenant', 'ordinary');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'kustomization.yaml'), `resources:\n- ${repo.url}?ref=main\n`);
+    const result = await buildAsync(dir, { remote: { timeoutMs: 10_000 } });
+    expect(result.yaml).toContain('name: fine');
   });
 });

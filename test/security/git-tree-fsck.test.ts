@@ -4,8 +4,8 @@
  * when read, as `git fsck` refuses it, so no checkout ever sees such entries.
  */
 import { describe, expect, it } from '@jest/globals';
-import { GitObjectStore, InvalidTreeError } from '../src/index.js';
-import { buildPack, commitOf, oidOf, rawTree } from './pack-builder.js';
+import { GitObjectStore, InvalidTreeError } from '@tide/git';
+import { buildPack, commitOf, oidOf, rawTree } from './fixtures/git-pack.js';
 
 const blob = Buffer.from('x\n');
 const blobOid = oidOf('blob', blob);

@@ -5,8 +5,8 @@
  * naming the limit, before the memory is taken.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { PackError, PackReader, PackTooLargeError } from '../src/index.js';
-import { buildPack, deltaVarint, zlibOfZeros } from './pack-builder.js';
+import { PackError, PackReader, PackTooLargeError } from '@tide/git';
+import { buildPack, deltaVarint, zlibOfZeros } from './fixtures/git-pack.js';
 
 const mib = 1024 * 1024;
 
