@@ -70,6 +70,7 @@ describe('artifact fetch deadline', () => {
   };
   const source = (path: string) => ({
     display: 'GitRepository/ns/fleet',
+    owner: { kind: 'GitRepository', namespace: 'ns', name: 'fleet' },
     artifact: {
       path: 'fleet.tar.gz',
       url: `${base}${path}`,
