@@ -14,7 +14,7 @@ export {
 } from './tarball.js';
 export { sha256Digest, parseDigest } from './digest.js';
 export { IgnoreMatcher, defaultExclusions, sourceIgnoreFile, type IgnoreRules } from './ignore.js';
-export { collectDirectory, escapingLinks, LinkTable } from './tree.js';
+export { escapingLinks, LinkTable } from './tree.js';
 export { isInsideRoot, maxLinkHops, physicalPath } from './paths.js';
 export {
   readTarball,

@@ -34,7 +34,6 @@ export {
   markTrue,
   markFalse,
   deleteCondition,
-  isTrue,
   summarize,
   sortConditions,
   formatTime,
