@@ -28,7 +28,7 @@ import { publishArtifact } from '@tide/test-support';
  * nothing bounds a build's memory or time.
  */
 
-const memoryLimitMb = 96;
+const memoryLimitMb = 160;
 
 /** Nine anchored lists of ten aliases each: 10^9 scalars once expanded, in about 450 bytes. */
 function billionLaughs(): string {

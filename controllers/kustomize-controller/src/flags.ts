@@ -21,7 +21,7 @@ export interface KustomizeControllerOptions {
   readonly insecureKubeConfigTls: boolean;
   /** How many builds run at once, each in its own worker thread (`--build-workers`). */
   readonly buildWorkers: number;
-  /** Each build worker's heap limit in MiB (`--build-memory-limit`). */
+  /** Each build worker's whole memory in MiB (`--build-memory-limit`). */
   readonly buildMemoryLimitMb: number;
   /** Wall-clock limit of one build, besides `spec.timeout` (`--build-timeout`). */
   readonly buildTimeoutMs: number;
@@ -43,7 +43,7 @@ export const defaultArtifactFetchRetries = 9;
  * limit, with room for the artifacts' buffers.
  */
 export const defaultBuildWorkers = 2;
-export const defaultBuildMemoryLimitMb = 192;
+export const defaultBuildMemoryLimitMb = 256;
 export const defaultBuildTimeoutMs = 5 * 60_000;
 
 export function addKustomizeFlags(command: Command): Command {
@@ -95,16 +95,16 @@ export function addKustomizeFlags(command: Command): Command {
     ).argParser(artifactHostsArgument),
     new Option(
       '--build-workers <n>',
-      'how many Kustomization builds run at once, each in a worker thread',
+      'how many Kustomization builds run at once, each in a worker process',
     )
       .default(defaultBuildWorkers)
       .argParser(positive),
     new Option(
       '--build-memory-limit <MiB>',
-      "each build worker's heap limit in MiB; a build past it fails and its worker is replaced",
+      "each build worker's memory limit in MiB (its heap is 96 MiB less); a build past it fails and its worker is replaced",
     )
       .default(defaultBuildMemoryLimitMb)
-      .argParser(atLeast(16)),
+      .argParser(atLeast(128)),
     new Option(
       '--build-timeout <duration>',
       'wall-clock limit of one build (spec.timeout also applies); a build past it fails and its worker is replaced',
