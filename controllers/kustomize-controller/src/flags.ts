@@ -38,9 +38,8 @@ type FeatureGate = keyof typeof featureGates;
 
 export const defaultArtifactFetchRetries = 9;
 /**
- * Two builds at once, each worker process with a 192 MiB heap (about 40 MiB more in
- * resident memory): with the chart's 384 MiB main heap that stays under its 1 GiB memory
- * limit, with room for the artifacts' buffers.
+ * Two builds at once, each worker process held to 256 MiB resident: with the chart's 320 MiB
+ * main heap (and about 100 MiB of Node beside it) that stays under its 1 GiB memory limit.
  */
 export const defaultBuildWorkers = 2;
 export const defaultBuildMemoryLimitMb = 256;

@@ -21,6 +21,7 @@ export {
   gunzipBounded,
   defaultArchiveLimits,
   ArchiveTooLargeError,
+  type ArchiveInput,
   type ArchiveLimits,
 } from './read.js';
 export {
@@ -37,13 +38,16 @@ export {
 export { startArtifactServer, type ArtifactServer, type ArtifactServerOptions } from './server.js';
 export {
   fetchArtifact,
+  fetchArtifactToFile,
   extractTarball,
   UnsafeArchiveError,
   type FetchArtifactOptions,
 } from './client.js';
 export {
   download,
+  downloadToFile,
   ArtifactFetchError,
+  type DownloadedFile,
   type ArtifactFetchReason,
   type DownloadOptions,
 } from './download.js';
