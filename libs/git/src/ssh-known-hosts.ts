@@ -90,7 +90,9 @@ export class KnownHosts {
         why: `known_hosts has no entry for ${name}, which offered ${shown}`,
       };
     }
-    const known = listed.map((line) => describeHostKey(line.blob)).map((k) => k.fingerprint);
+    const known = listed
+      .map((line) => describeHostKey(line.blob))
+      .map((k) => `${k.type} ${k.fingerprint}`);
     return {
       accepted: false,
       why: `the host key of ${name} does not match known_hosts: offered ${shown}, known ${known.join(', ')}`,
