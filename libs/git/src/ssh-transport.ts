@@ -254,7 +254,11 @@ type ServerHostKeyAlgorithms = NonNullable<
 
 /** Buffers a channel's stdout, splitting off the advertisement (pkt-lines up to a flush). */
 class ChannelReader {
+  /** Bytes not yet split off as advertisement (small: refs only). */
   private data = Buffer.alloc(0);
+  /** Once the advertisement is read, the response is only collected (no copying per chunk). */
+  private advertised = false;
+  private readonly response: Buffer[] = [];
   private stderr = '';
   private closed = false;
   private exitCode: number | undefined;
@@ -265,6 +269,7 @@ class ChannelReader {
     channel.on('data', (chunk: Buffer) => {
       const tooMuch = count(chunk.length);
       if (tooMuch !== undefined) this.error ??= tooMuch;
+      else if (this.advertised) this.response.push(chunk);
       else this.data = Buffer.concat([this.data, chunk]);
       this.wake();
     });
@@ -297,10 +302,11 @@ class ChannelReader {
       await this.next();
     }
     if (this.error !== undefined) throw this.error;
-    if (this.exitCode !== undefined && this.exitCode !== 0 && this.data.length === 0) {
+    const answer = Buffer.concat([this.data, ...this.response]);
+    if (this.exitCode !== undefined && this.exitCode !== 0 && answer.length === 0) {
       throw this.closedEarly(url);
     }
-    return this.data;
+    return answer;
   }
 
   private splitAdvertisement(url: string): Buffer[] | undefined {
@@ -313,6 +319,7 @@ class ChannelReader {
       }
       if (length === 0) {
         this.data = this.data.subarray(pos + 4);
+        this.advertised = true;
         return lines;
       }
       if (pos + length > this.data.length) return undefined;
