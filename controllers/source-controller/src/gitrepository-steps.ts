@@ -11,11 +11,14 @@ import {
 import {
   credentialsFromSecret,
   fetchCommit,
+  isSshUrl,
+  sshCredentialsFromSecret,
   resolveReference,
   type GitCredentials,
   type GitObjectStore,
   type RemoteOptions,
   type ResolvedReference,
+  type SshCredentials,
 } from '@tide/git';
 import {
   EventType,
@@ -234,6 +237,13 @@ async function remoteOptions({ obj, context, state }: GitRun): Promise<RemoteOpt
   const name = sourceName(state.kind, obj);
   const timeoutMs = spec.timeout === undefined ? defaultTimeoutMs : parseDuration(spec.timeout);
   let credentials: GitCredentials | undefined;
+  let ssh: SshCredentials | undefined;
+  if (spec.secretRef === undefined && isSshUrl(spec.url)) {
+    // As Flux: SSH needs a key and known_hosts, so no secret is an authentication failure.
+    const message = `${name}: an SSH URL needs spec.secretRef naming a Secret with 'identity' (private key) and 'known_hosts'`;
+    markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
+    throw new GenericError(ConditionReason.AuthenticationFailed, message);
+  }
   if (spec.secretRef !== undefined) {
     const namespace = obj.metadata.namespace ?? '';
     const data = await readSecretData(context.client, namespace, spec.secretRef.name, name).catch(
@@ -244,7 +254,10 @@ async function remoteOptions({ obj, context, state }: GitRun): Promise<RemoteOpt
       },
     );
     try {
-      credentials = credentialsFromSecret(data, `${namespace}/${spec.secretRef.name}`);
+      // Over SSH the secret holds identity/password/known_hosts (Flux reads only those there).
+      const secretName = `${namespace}/${spec.secretRef.name}`;
+      if (isSshUrl(spec.url)) ssh = sshCredentialsFromSecret(data, secretName);
+      else credentials = credentialsFromSecret(data, secretName);
     } catch (error) {
       const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
       markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
@@ -255,6 +268,7 @@ async function remoteOptions({ obj, context, state }: GitRun): Promise<RemoteOpt
     url: spec.url,
     timeoutMs,
     ...(credentials === undefined ? {} : { credentials }),
+    ...(ssh === undefined ? {} : { ssh }),
     ...(state.maxRepositorySize === undefined ? {} : { maxBytes: state.maxRepositorySize }),
   };
 }
