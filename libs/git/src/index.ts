@@ -19,9 +19,27 @@ export {
 } from './repository.js';
 export { highestMatchingTag } from './semver.js';
 export {
+  GitmodulesError,
+  checkSubmodule,
+  maxSubmoduleDepth,
+  maxSubmodules,
+  parseGitmodules,
+  resolveSourceTree,
+  resolveSubmoduleUrl,
+  sameOrigin,
+  type CheckedOutSubmodule,
+  type FetchEntry,
+  type SourceFile,
+  type SourceTree,
+  type SourceTreeOptions,
+  type Submodule,
+} from './submodules.js';
+export { SparseCheckout, normalizeSparseCheckout } from './sparse.js';
+export {
   GitObjectStore,
   InvalidTreeError,
   parseTree,
+  type Gitlink,
   type TreeEntry,
   type TreeFile,
 } from './tree.js';
