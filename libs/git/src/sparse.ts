@@ -11,7 +11,9 @@ import { GitError } from './errors.js';
 export function normalizeSparseCheckout(paths: readonly string[] | undefined): string[] {
   const normalized: string[] = [];
   for (const raw of paths ?? []) {
-    const path = raw.replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
+    const trimmed = raw.replace(/^(\.?\/)+/, '').replace(/\/+$/, '');
+    // `.` (like `/`) names the root: the whole tree.
+    const path = trimmed === '.' ? '' : trimmed;
     const parts = path.split('/');
     if (raw.includes('\0') || raw.includes('\\') || parts.some((p) => p === '..' || p === '.')) {
       throw new GitError(
