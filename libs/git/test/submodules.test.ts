@@ -1,7 +1,15 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import {
+  GitError,
   GitmodulesError,
   checkSubmodule,
+  fetchCommit,
+  maxSubmoduleDepth,
+  resolveReference,
+  resolveSourceTree,
+  type RemoteOptions,
   parseGitmodules,
   resolveSubmoduleUrl,
   sameOrigin,
@@ -148,5 +156,115 @@ describe('sameOrigin', () => {
     ['https://user@evil.test/a.git', 'https://git.test/a.git', false],
   ])('%s and %s: %s', (a, b, expected) => {
     expect(sameOrigin(a, b)).toBe(expected);
+  });
+});
+
+describe('resolveSourceTree against git http-backend', () => {
+  let server: GitServer;
+  let lib: GitRepositoryFixture;
+
+  beforeAll(async () => {
+    server = await startGitServer();
+    lib = await server.createRepository('lib', {
+      files: { 'big.bin': randomBytes(64 * 1024), 'lib.yaml': 'lib\n' },
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  const fetchTree = async (
+    repo: GitRepositoryFixture,
+    extra: Partial<RemoteOptions> = {},
+    sparseCheckout?: string[],
+  ) => {
+    const remote: RemoteOptions = { url: repo.url, timeoutMs: 10_000, ...extra };
+    const resolved = await resolveReference(remote, { branch: 'main' });
+    const fetched = await fetchCommit(remote, resolved);
+    return resolveSourceTree({
+      remote,
+      fetched,
+      commit: resolved.commit,
+      recurseSubmodules: true,
+      fetch: fetchCommit,
+      ...(sparseCheckout === undefined ? {} : { sparseCheckout }),
+    });
+  };
+
+  const parentOf = async (name: string) => {
+    const repo = await server.createRepository(name, {
+      files: {
+        'app.yaml': 'app\n',
+        '.gitmodules': '[submodule "lib"]\npath = lib\nurl = ../lib.git\n',
+      },
+    });
+    await repo.commit({}, 'add lib', { gitlinks: { lib: await lib.head() } });
+    return repo;
+  };
+
+  it('lays the submodule in, reading each file from the store it came from', async () => {
+    const tree = await fetchTree(await parentOf('fits'));
+    expect(tree.submodules).toEqual([{ path: 'lib', url: lib.url, commit: await lib.head() }]);
+    const yaml = tree.files.find((f) => f.path === 'lib/lib.yaml');
+    expect(yaml === undefined ? '' : (await yaml.store.readBlob(yaml.oid)).toString()).toBe(
+      'lib\n',
+    );
+  });
+
+  it('counts submodule downloads against the repository byte budget', async () => {
+    const repo = await parentOf('budget');
+    const alone = await fetchCommit(
+      { url: repo.url, timeoutMs: 10_000 },
+      await resolveReference({ url: repo.url, timeoutMs: 10_000 }, { branch: 'main' }),
+    );
+    // Room for the parent and a little more, not for 64 KiB of random submodule bytes.
+    const error = await fetchTree(repo, { maxBytes: alone.bytes + 4096 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitError);
+    expect((error as GitError).reason).toBe('TooLarge');
+    expect((error as GitError).message).toContain("submodule 'lib'");
+  });
+
+  it('counts inflated submodule objects against the pack limits', async () => {
+    const repo = await parentOf('inflated');
+    const error = await fetchTree(repo, { packLimits: { maxTotalBytes: 16 * 1024 } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(GitError);
+    expect((error as GitError).reason).toBe('TooLarge');
+    expect((error as GitError).message).toContain("submodule 'lib'");
+  });
+
+  it(`stops nesting after ${maxSubmoduleDepth} levels`, async () => {
+    let below = await server.createRepository('level-0', { files: { 'leaf.txt': 'leaf\n' } });
+    for (let level = 1; level <= maxSubmoduleDepth + 1; level++) {
+      const repo = await server.createRepository(`level-${level}`, {
+        files: {
+          '.gitmodules': `[submodule "down"]\npath = down\nurl = ../level-${level - 1}.git\n`,
+        },
+      });
+      await repo.commit({}, 'nest', { gitlinks: { down: await below.head() } });
+      below = repo;
+    }
+    const error = await fetchTree(below).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitError);
+    expect((error as GitError).reason).toBe('TooLarge');
+    expect((error as GitError).message).toContain(`deeper than ${maxSubmoduleDepth} levels`);
+  });
+
+  it('fetches a commit pinned twice only once', async () => {
+    const repo = await server.createRepository('twice', {
+      files: {
+        '.gitmodules':
+          '[submodule "a"]\npath = a\nurl = ../lib.git\n[submodule "b"]\npath = b\nurl = ../lib.git\n',
+      },
+    });
+    await repo.commit({}, 'lib twice', { gitlinks: { a: await lib.head(), b: await lib.head() } });
+    const before = server.requests().get('POST /lib.git/git-upload-pack') ?? 0;
+    const tree = await fetchTree(repo);
+    expect(tree.files.filter((f) => f.path.endsWith('lib.yaml')).map((f) => f.path)).toEqual([
+      'a/lib.yaml',
+      'b/lib.yaml',
+    ]);
+    expect((server.requests().get('POST /lib.git/git-upload-pack') ?? 0) - before).toBe(1);
   });
 });
