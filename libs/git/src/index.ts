@@ -28,9 +28,27 @@ export {
 } from './ssh-known-hosts.js';
 export { isSshUrl, parseSshUrl, sshServiceCommand, type SshAddress } from './ssh-url.js';
 export {
+  GitmodulesError,
+  checkSubmodule,
+  maxSubmoduleDepth,
+  maxSubmodules,
+  parseGitmodules,
+  resolveSourceTree,
+  resolveSubmoduleUrl,
+  sameOrigin,
+  type CheckedOutSubmodule,
+  type FetchEntry,
+  type SourceFile,
+  type SourceTree,
+  type SourceTreeOptions,
+  type Submodule,
+} from './submodules.js';
+export { SparseCheckout, normalizeSparseCheckout } from './sparse.js';
+export {
   GitObjectStore,
   InvalidTreeError,
   parseTree,
+  type Gitlink,
   type TreeEntry,
   type TreeFile,
 } from './tree.js';
