@@ -65,7 +65,7 @@ export interface KustomizationEnvironment {
 export interface KustomizationState {
   readonly env: KustomizationEnvironment;
   readonly startedAt: Date;
-  /** `spec.healthCheckExprs` and `spec.driftIgnoreRules`, compiled by reconcileSpec. */
+  /** `spec.healthCheckExprs` and `spec.ignore`, compiled by reconcileSpec. */
   customHealth?: CustomHealth | undefined;
   ignoreRules?: DriftIgnoreRules | undefined;
   /** The source's artifact; set by reconcileSource. */
