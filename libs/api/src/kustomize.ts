@@ -65,7 +65,7 @@ export const ImageSchema = Type.Object({
 const HealthCheckExpressionSchema = Type.Object({
   apiVersion: Str(),
   kind: optional(
-    Str({ description: 'Kind judged; when unset, every kind of the apiVersion\'s group.' }),
+    Str({ description: "Kind judged; when unset, every kind of the apiVersion's group." }),
   ),
   current: Str({ description: 'CEL expression true when the object is healthy.' }),
   inProgress: optional(Str()),
