@@ -27,7 +27,7 @@ export class GlobPattern {
 
   /** Compiles `pattern`, or throws BadPatternError where Go's path.Match would. */
   static compile(pattern: string): GlobPattern {
-    const chars = [...pattern];
+    const chars = Array.from(pattern);
     const tokens: Token[] = [];
     let index = 0;
     while (index < chars.length) {

@@ -340,7 +340,7 @@ function apply(operator: string, variable: string | undefined, args: readonly st
 function caseOf(char: string, to: 'upper' | 'lower'): string {
   const mapped = to === 'upper' ? char.toUpperCase() : char.toLowerCase();
   // Go maps one rune to one rune; a mapping that expands (ß → SS) leaves the rune.
-  return [...mapped].length === 1 ? mapped : char;
+  return Array.from(mapped).length === 1 ? mapped : char;
 }
 
 function mapFirst(value: string, to: 'upper' | 'lower'): string {
@@ -381,7 +381,7 @@ function parseGoInt(text: string): number | undefined {
 /** Go's strings.Replace: literal text; an empty `old` matches before each character and at the end. */
 function replace(value: string, old: string, replacement: string, limit: number): string {
   if (old === '') {
-    const chars = [...value];
+    const chars = Array.from(value);
     const count = Math.min(limit, chars.length + 1);
     checkLength(value.length + count * replacement.length);
     let out = '';
@@ -434,5 +434,5 @@ function trimSuffix(value: string, args: readonly string[], longest: boolean): s
 }
 
 function reverse(text: string): string {
-  return [...text].reverse().join('');
+  return Array.from(text).reverse().join('');
 }
