@@ -200,4 +200,20 @@ describe('Kustomization post-build substitution and spec overlay fields', () => 
     );
     expect(substituted?.data).toEqual({ datasource: '', defaulted: 'eu-west-1' });
   });
+
+  it('spec.buildMetadata sets kustomize build options on the top-level kustomization', async () => {
+    await env.apply(
+      KustomizationGVK,
+      kustomization('build-metadata', 'forms', {
+        targetNamespace: env.namespace,
+        namePrefix: 'origin-',
+        buildMetadata: ['originAnnotations'],
+      }),
+    );
+    await waitReady(env, 'build-metadata');
+    const config = await getOrUndefined<ConfigMapObject>(env, configMapKind, 'origin-forms');
+    expect(config?.metadata.annotations?.['config.kubernetes.io/origin']).toContain(
+      'path: forms.yaml',
+    );
+  });
 });
