@@ -62,21 +62,34 @@ export class GlobPattern {
   matchingPrefixes(value: string, firstOnly: boolean): number[] {
     const found: number[] = [];
     const count = this.tokens.length;
-    let states = this.closure([0]);
+    // Two state lists and a mark per state (the step that last added it): no allocation per
+    // character, each state visited at most once per character.
+    const marks = new Int32Array(count + 1).fill(-1);
+    let states = new Int32Array(count + 1);
+    let next = new Int32Array(count + 1);
+    let size = this.addState(0, states, 0, marks, 0);
+    let step = 0;
     let position = 0;
     for (const char of value) {
+      step += 1;
       position += char.length;
-      const next: number[] = [];
-      for (const state of states) {
+      let nextSize = 0;
+      let accepted = false;
+      for (let index = 0; index < size; index += 1) {
+        const state = states[index] ?? count;
         const token = this.tokens[state];
         if (token === undefined) continue;
+        let target = -1;
         if (token.kind === 'star') {
-          if (char !== '/') next.push(state);
-        } else if (matches(token, char)) next.push(state + 1);
+          if (char !== '/') target = state;
+        } else if (matches(token, char)) target = state + 1;
+        if (target >= 0) nextSize = this.addState(target, next, nextSize, marks, step);
       }
-      states = this.closure(next);
-      if (states.length === 0) break;
-      if (states.includes(count)) {
+      [states, next] = [next, states];
+      size = nextSize;
+      if (size === 0) break;
+      for (let index = 0; index < size; index += 1) if (states[index] === count) accepted = true;
+      if (accepted) {
         found.push(position);
         if (firstOnly) break;
       }
@@ -84,17 +97,24 @@ export class GlobPattern {
     return found;
   }
 
-  /** The states plus those reached by letting a `*` match nothing, without duplicates. */
-  private closure(states: readonly number[]): number[] {
-    const seen = new Set<number>();
-    for (let state of states) {
-      while (!seen.has(state)) {
-        seen.add(state);
-        if (this.tokens[state]?.kind !== 'star') break;
-        state += 1;
-      }
+  /** Adds a state, and those a `*` matching nothing reaches from it, once per step. */
+  private addState(
+    from: number,
+    list: Int32Array,
+    size: number,
+    marks: Int32Array,
+    step: number,
+  ): number {
+    let state = from;
+    let length = size;
+    while (state <= this.tokens.length && marks[state] !== step) {
+      marks[state] = step;
+      list[length] = state;
+      length += 1;
+      if (this.tokens[state]?.kind !== 'star') break;
+      state += 1;
     }
-    return [...seen];
+    return length;
   }
 }
 
