@@ -77,28 +77,29 @@ class Substitution {
   run(): string {
     const text = this.text;
     let out = '';
+    // Text from `literal` on is copied only when something replaces what follows it, so a
+    // text full of `${` that do not parse costs no concatenation per `$`.
+    let literal = 0;
     let index = 0;
     while (index < text.length) {
       const dollar = text.indexOf('$', index);
       if (dollar < 0) break;
-      out += text.slice(index, dollar);
       if (text.startsWith('$$', dollar)) {
-        out += '$';
-        index = dollar + 2;
+        out += text.slice(literal, dollar + 1);
+        literal = index = dollar + 2;
         continue;
       }
       const result = text.startsWith('${', dollar) ? this.expressionAt(dollar, 0) : undefined;
       if (result === undefined) {
-        out += '$';
         index = dollar + 1;
         continue;
       }
       if (result.error !== undefined) throw result.error;
-      out += result.value;
+      out += text.slice(literal, dollar) + result.value;
       checkLength(out.length);
-      index = result.end;
+      literal = index = result.end;
     }
-    return out + text.slice(index);
+    return out + text.slice(literal);
   }
 
   /** The `${...}` at `start`, parsed and evaluated; undefined when it does not parse. */
@@ -235,8 +236,13 @@ class Substitution {
     const start = this.position;
     const text = this.text;
     while (this.position < text.length) {
-      const code = text.codePointAt(this.position) ?? 0;
-      const char = String.fromCodePoint(code);
+      const code = text.charCodeAt(this.position);
+      if (isAsciiNameChar(code)) {
+        this.position += 1;
+        continue;
+      }
+      if (code < 0x80) break;
+      const char = String.fromCodePoint(text.codePointAt(this.position) ?? 0);
       if (!nameChar.test(char)) break;
       this.position += char.length;
     }
@@ -280,6 +286,16 @@ class Substitution {
 }
 
 type Argument = string | Evaluated;
+
+/** ASCII letters, digits and `_`: the names nearly every manifest uses, without a RegExp. */
+function isAsciiNameChar(code: number): boolean {
+  return (
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x5f
+  );
+}
 
 function escapeAt(text: string, index: number): string | undefined {
   const pair = text.slice(index, index + 2);
