@@ -208,14 +208,14 @@ describe('tide diff kustomization', () => {
     expect(run.stderr).toBe('1 created, 2 configured, 1 unchanged\n');
   });
 
-  it("shows no drift under the spec's driftIgnoreRules, and refuses a bad rule", async () => {
+  it("shows no drift under the spec's ignore, and refuses a bad rule", async () => {
     const file = join(dir.path, 'ignore.yaml');
     const spec = (rules: string) =>
       [
         'apiVersion: kustomize.toolkit.fluxcd.io/v1',
         'kind: Kustomization',
         'metadata: {name: app}',
-        `spec: {interval: 10m, prune: false, targetNamespace: ${namespace}, sourceRef: {kind: GitRepository, name: repo}, driftIgnoreRules: [${rules}]}`,
+        `spec: {interval: 10m, prune: false, targetNamespace: ${namespace}, sourceRef: {kind: GitRepository, name: repo}, ignore: [${rules}]}`,
         '',
       ].join('\n');
     await writeFile(file, spec('{paths: [/data/color], target: {kind: ConfigMap, name: changed}}'));
@@ -227,7 +227,7 @@ describe('tide diff kustomization', () => {
     await writeFile(file, spec('{paths: [data/color]}'));
     const bad = await diff('app', ...args);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('spec.driftIgnoreRules[0]');
+    expect(bad.stderr).toContain('spec.ignore[0]');
   });
 
   it('warns where the controller would apply differently from this diff', async () => {

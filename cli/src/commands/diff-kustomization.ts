@@ -169,7 +169,7 @@ function headline(subject: string, action: Action, reason: string | undefined): 
   return `► ${subject} ${action}${reason === undefined ? '' : ` (${reason})`}`;
 }
 
-/** `spec.driftIgnoreRules`, compiled by the controller's own code: their paths show no drift. */
+/** `spec.ignore`, compiled by the controller's own code: their paths show no drift. */
 function ignoreRulesOf(kustomization: Kustomization): DriftIgnoreRules | undefined {
   try {
     return compileDriftIgnoreRules(kustomization.spec);

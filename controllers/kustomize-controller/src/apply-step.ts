@@ -53,7 +53,7 @@ export async function applyChanges(
   options: {
     readonly force: boolean;
     readonly signal?: AbortSignal | undefined;
-    /** `spec.driftIgnoreRules`, compiled: paths of existing objects the apply leaves alone. */
+    /** `spec.ignore`, compiled: paths of existing objects the apply leaves alone. */
     readonly ignore?: DriftIgnoreRules | undefined;
   },
 ): Promise<string[]> {

@@ -65,7 +65,7 @@ export interface KustomizationEnvironment {
 export interface KustomizationState {
   readonly env: KustomizationEnvironment;
   readonly startedAt: Date;
-  /** `spec.healthCheckExprs` and `spec.driftIgnoreRules`, compiled by reconcileSpec. */
+  /** `spec.healthCheckExprs` and `spec.ignore`, compiled by reconcileSpec. */
   customHealth?: CustomHealth | undefined;
   ignoreRules?: DriftIgnoreRules | undefined;
   /** The source's artifact; set by reconcileSource. */
@@ -296,8 +296,27 @@ export async function reconcileHealth(run: KustomizationRun): Promise<ReconcileR
   } else {
     deleteCondition(obj, ConditionType.Healthy);
   }
-  (obj.status ??= {}).lastAppliedRevision = source.artifact.revision;
+  recordAppliedRevision(obj, source.artifact);
   return Result.Success;
+}
+
+/** The artifact metadata key that holds the revision of the source an artifact was built from. */
+export const originRevisionKey = 'org.opencontainers.image.revision';
+
+/**
+ * After a successful apply: `lastAppliedRevision` is the artifact's revision and
+ * `lastAppliedOriginRevision` its origin revision (metadata `org.opencontainers.image.revision`,
+ * set by OCI sources), cleared when the artifact has none, as kustomize-controller does.
+ */
+export function recordAppliedRevision(
+  obj: Kustomization,
+  artifact: { readonly revision: string; readonly metadata?: Readonly<Record<string, string>> },
+): void {
+  const status = (obj.status ??= {});
+  status.lastAppliedRevision = artifact.revision;
+  const origin = artifact.metadata?.[originRevisionKey];
+  if (origin === undefined || origin === '') delete status.lastAppliedOriginRevision;
+  else status.lastAppliedOriginRevision = origin;
 }
 
 /** Records the run in `status.history` (once something was built) and releases the tree. */

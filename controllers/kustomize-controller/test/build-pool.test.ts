@@ -138,7 +138,10 @@ describe('BuildPool', () => {
     expect(broken).toBeInstanceOf(KustomizeError);
     expect(broken.message).toContain('cm.yaml');
     const strict = await failure(
-      builds.build(request('ok', { variables: new Map(), strictSubstitutions: true })),
+      // One variable is defined, so the default substituteStrategy (WithVariables) runs.
+      builds.build(
+        request('ok', { variables: new Map([['other', 'x']]), strictSubstitutions: true }),
+      ),
     );
     expect(strict).toBeInstanceOf(SubstitutionError);
     expect(strict.message).toContain("variable 'greeting'");

@@ -44,7 +44,7 @@ interface DeploymentObject extends ConfigMapObject {
   spec?: { replicas?: number; template?: { spec?: { containers?: { image?: string }[] } } };
 }
 
-describe('Kustomization driftIgnoreRules', () => {
+describe('Kustomization ignore', () => {
   let env: KustomizeEnvironment;
 
   /** A person editing live objects, as `kubectl edit` does. */
@@ -71,7 +71,7 @@ describe('Kustomization driftIgnoreRules', () => {
       kustomization('app', 'app', {
         path: './app',
         targetNamespace: env.namespace,
-        driftIgnoreRules: [
+        ignore: [
           { paths: ['/data/tuned'], target: { kind: 'ConfigMap', name: 'tuned' } },
           { paths: ['/spec/replicas'], target: { group: 'apps', kind: 'Deployment' } },
         ],
@@ -112,12 +112,12 @@ describe('Kustomization driftIgnoreRules', () => {
         path: './other',
         targetNamespace: env.namespace,
         nameSuffix: '-invalid',
-        driftIgnoreRules: [{ paths: ['/data/ok'] }, { paths: ['spec/replicas'] }],
+        ignore: [{ paths: ['/data/ok'] }, { paths: ['spec/replicas'] }],
       }),
     );
     const stalled = await waitNotReady(env, 'invalid', 'ReconciliationFailed');
     expect(conditionOf(stalled, 'Ready')?.message).toBe(
-      'spec.driftIgnoreRules[1]: "spec/replicas" is not a JSON pointer: it must start with /',
+      'spec.ignore[1]: "spec/replicas" is not a JSON pointer: it must start with /',
     );
     expect(conditionOf(stalled, 'Stalled')?.status).toBe('True');
     expect(await getOrUndefined(env, configMapKind, 'tuned-invalid')).toBeUndefined();

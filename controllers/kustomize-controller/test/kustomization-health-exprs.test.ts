@@ -157,4 +157,33 @@ describe('Kustomization healthCheckExprs', () => {
     });
     expect(await getOrUndefined(env, configMapKind, 'plain')).toBeUndefined();
   });
+
+  it('an expression without kind judges every kind of its apiVersion group (Flux 2.9)', async () => {
+    const groupWide = {
+      inProgress: "status.?phase.orValue('') == 'Sealing'",
+      current: "status.phase == 'Sealed'",
+    };
+    await env.apply(
+      KustomizationGVK,
+      kustomization('group-wide', 'app', {
+        path: './sealed',
+        targetNamespace: env.namespace,
+        namePrefix: 'group-',
+        wait: true,
+        timeout: '30s',
+        healthCheckExprs: [{ ...groupWide, apiVersion: `${group}/v1` }],
+      }),
+    );
+    await healthCheckRunning('group-wide');
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const waiting = await env.client.get<KustomizationObject>(
+      KustomizationGVK,
+      env.namespace,
+      'group-wide',
+    );
+    expect(conditionOf(waiting, 'Ready')?.status).not.toBe('True');
+    await setPhase('group-sealed', 'Sealed');
+    const ready = await waitReady(env, 'group-wide');
+    expect(conditionOf(ready, 'Healthy')).toMatchObject({ status: 'True', reason: 'Succeeded' });
+  });
 });

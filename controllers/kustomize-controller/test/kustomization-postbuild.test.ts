@@ -38,6 +38,31 @@ data:
   raw: \${cluster}
 `;
 
+const forms = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: forms
+data:
+  upper: \${cluster^^}
+  first: \${cluster^}
+  length: n\${#cluster}
+  slice: \${cluster:1:2}
+  replaced: \${image//:/-}
+  prefix: \${image#*/}
+  suffix: \${image%:*}
+  fallback: \${absent:-\${cluster}-default}
+  untouched: \${not.a.name}
+`;
+
+const grafana = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dashboard
+data:
+  datasource: \${ds_prometheus}
+  defaulted: \${region:=eu-west-1}
+`;
+
 describe('Kustomization post-build substitution and spec overlay fields', () => {
   let env: KustomizeEnvironment;
 
@@ -46,6 +71,8 @@ describe('Kustomization post-build substitution and spec overlay fields', () => 
     await publishGitRepository(env, 'app', {
       files: { 'app/settings.yaml': settings, 'app/untouched.yaml': untouched },
     });
+    await publishGitRepository(env, 'forms', { files: { 'forms.yaml': forms } });
+    await publishGitRepository(env, 'dashboards', { files: { 'dashboard.yaml': grafana } });
     await env.client.create(configMapKind, {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -92,7 +119,8 @@ describe('Kustomization post-build substitution and spec overlay fields', () => 
       fromSecret: 's3cret',
       optionalMissing: '',
       regexy: '$& \\1 $1',
-      shell: 'echo ${1} $$ $&',
+      // envsubst: `${1}` names a variable (never defined), `$$` is one dollar.
+      shell: 'echo  $ $&',
     });
     expect(config?.metadata.labels).toMatchObject({ team: 'web' });
     expect(config?.metadata.annotations).toMatchObject({ owner: 'ops' });
@@ -112,5 +140,80 @@ describe('Kustomization post-build substitution and spec overlay fields', () => 
     );
     const failed = await waitNotReady(env, 'missing-vars', 'BuildFailed');
     expect(conditionOf(failed, 'Ready')?.message).toBe("substituteFrom: Secret 'absent' not found");
+  });
+
+  it("evaluates envsubst's shell forms", async () => {
+    await env.apply(
+      KustomizationGVK,
+      kustomization('forms', 'forms', {
+        targetNamespace: env.namespace,
+        postBuild: { substitute: { cluster: 'prod', image: 'ghcr.io/org/app:v1.2' } },
+      }),
+    );
+    await waitReady(env, 'forms');
+    const config = await getOrUndefined<ConfigMapObject>(env, configMapKind, 'forms');
+    expect(config?.data).toEqual({
+      upper: 'PROD',
+      first: 'Prod',
+      length: 'n4',
+      slice: 'ro',
+      replaced: 'ghcr.io/org/app-v1.2',
+      prefix: 'org/app:v1.2',
+      suffix: 'ghcr.io/org/app',
+      fallback: 'prod-default',
+      untouched: '${not.a.name}',
+    });
+  });
+
+  it('substituteStrategy WithVariables (the default) leaves the text when no variable is defined; Always substitutes', async () => {
+    const noVariables = {
+      substituteFrom: [{ kind: 'ConfigMap' as const, name: 'no-such', optional: true }],
+    };
+    await env.apply(
+      KustomizationGVK,
+      kustomization('with-variables', 'dashboards', {
+        targetNamespace: env.namespace,
+        namePrefix: 'kept-',
+        postBuild: noVariables,
+      }),
+    );
+    await waitReady(env, 'with-variables');
+    const kept = await getOrUndefined<ConfigMapObject>(env, configMapKind, 'kept-dashboard');
+    expect(kept?.data).toEqual({
+      datasource: '${ds_prometheus}',
+      defaulted: '${region:=eu-west-1}',
+    });
+
+    await env.apply(
+      KustomizationGVK,
+      kustomization('always', 'dashboards', {
+        targetNamespace: env.namespace,
+        namePrefix: 'always-',
+        postBuild: { ...noVariables, substituteStrategy: 'Always' },
+      }),
+    );
+    await waitReady(env, 'always');
+    const substituted = await getOrUndefined<ConfigMapObject>(
+      env,
+      configMapKind,
+      'always-dashboard',
+    );
+    expect(substituted?.data).toEqual({ datasource: '', defaulted: 'eu-west-1' });
+  });
+
+  it('spec.buildMetadata sets kustomize build options on the top-level kustomization', async () => {
+    await env.apply(
+      KustomizationGVK,
+      kustomization('build-metadata', 'forms', {
+        targetNamespace: env.namespace,
+        namePrefix: 'origin-',
+        buildMetadata: ['originAnnotations'],
+      }),
+    );
+    await waitReady(env, 'build-metadata');
+    const config = await getOrUndefined<ConfigMapObject>(env, configMapKind, 'origin-forms');
+    expect(config?.metadata.annotations?.['config.kubernetes.io/origin']).toContain(
+      'path: forms.yaml',
+    );
   });
 });

@@ -88,4 +88,38 @@ describe('Kustomization from OCIRepository and Bucket artifacts', () => {
     ]);
     expect(await getOrUndefined(env, configMapKind, `${name}-settings`)).toBeDefined();
   });
+
+  it('records the origin revision of the artifact (org.opencontainers.image.revision) as lastAppliedOriginRevision', async () => {
+    const origin = 'main@sha1:0123456789abcdef0123456789abcdef01234567';
+    await env.apply(
+      KustomizationGVK,
+      kustomization('origin', 'origin', {
+        sourceRef: { kind: 'OCIRepository', name: 'origin' },
+        path: './app',
+        targetNamespace: env.namespace,
+        namePrefix: 'origin-',
+      }),
+    );
+    await env.apply(ociRepositoryKind, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'OCIRepository',
+      metadata: { name: 'origin' },
+      spec: { url: 'oci://registry.example/app', interval: '1h' },
+    });
+    await env.client.patch(
+      ociRepositoryKind,
+      { namespace: env.namespace, name: 'origin' },
+      {
+        status: {
+          artifact: { ...artifact, metadata: { 'org.opencontainers.image.revision': origin } },
+        },
+      },
+      { type: PatchType.Merge, subresource: 'status' },
+    );
+    const ready = await waitReady(env, 'origin', artifact.revision);
+    expect(ready.status?.lastAppliedOriginRevision).toBe(origin);
+    // A Git artifact carries no origin revision: the field stays unset.
+    const fromGit = await waitReady(env, 'ocirepository', artifact.revision);
+    expect(fromGit.status?.lastAppliedOriginRevision).toBeUndefined();
+  });
 });

@@ -121,7 +121,7 @@ describe('reconcileSpec', () => {
       'healthCheckExprs and an ignore rule that compile',
       {
         healthCheckExprs: [{ apiVersion: 'v1', kind: 'Pod', current: "status.phase == 'Running'" }],
-        driftIgnoreRules: [{ paths: ['/spec/replicas'] }],
+        ignore: [{ paths: ['/spec/replicas'] }],
       },
       'empty',
       { health: true, ignore: true },
@@ -140,7 +140,7 @@ describe('reconcileSpec', () => {
     ],
     [
       'an ignore rule whose path is not a JSON pointer',
-      { driftIgnoreRules: [{ paths: ['spec.replicas'] }] },
+      { ignore: [{ paths: ['spec.replicas'] }] },
       'StallingError(ReconciliationFailed)',
       undefined,
     ],

@@ -64,7 +64,9 @@ export const ImageSchema = Type.Object({
 
 const HealthCheckExpressionSchema = Type.Object({
   apiVersion: Str(),
-  kind: Str(),
+  kind: optional(
+    Str({ description: "Kind judged; when unset, every kind of the apiVersion's group." }),
+  ),
   current: Str({ description: 'CEL expression true when the object is healthy.' }),
   inProgress: optional(Str()),
   failed: optional(Str()),
@@ -72,6 +74,12 @@ const HealthCheckExpressionSchema = Type.Object({
 
 const PostBuildSchema = Type.Object({
   substitute: optional(StringMap({ description: 'Variables replacing ${var} in the output.' })),
+  substituteStrategy: optional(
+    StringEnum(['WithVariables', 'Always'], {
+      description:
+        'WithVariables substitutes only when at least one variable is defined; Always substitutes even with none.',
+    }),
+  ),
   substituteFrom: optional(
     Type.Array(
       Type.Object({
@@ -145,7 +153,17 @@ const kustomizationV1Fields = {
   ),
   suspend: optional(Bool({ description: 'Stop reconciling until this is false again.' })),
   decryption: optional(DecryptionSchema),
-  driftIgnoreRules: optional(Type.Array(DriftIgnoreRuleSchema)),
+  ignore: optional(
+    Type.Array(DriftIgnoreRuleSchema, {
+      description: 'Fields drift detection and apply leave alone (JSON pointers per target).',
+    }),
+  ),
+  buildMetadata: optional(
+    Type.Array(Str(), {
+      description:
+        'kustomize buildMetadata options set on the top-level kustomization (originAnnotations, transformerAnnotations, managedByLabel).',
+    }),
+  ),
   validation: optional(
     StringEnum(['none', 'client', 'server'], {
       description: 'Deprecated and ignored: the API server validates on server-side apply.',

@@ -3,12 +3,12 @@ import { InvalidSpecError } from './errors.js';
 import { DriftIgnoreRules, InvalidIgnoreRuleError } from '@tide/ssa';
 
 /**
- * `spec.driftIgnoreRules`, compiled once per reconcile for the apply (undefined when there
+ * `spec.ignore`, compiled once per reconcile for the apply (undefined when there
  * are none). A path that is not a JSON pointer, or a target whose regular expression or
  * label selector cannot be read, is an InvalidSpecError naming the rule.
  */
 export function compileDriftIgnoreRules(spec: KustomizationSpec): DriftIgnoreRules | undefined {
-  const rules = spec.driftIgnoreRules ?? [];
+  const rules = spec.ignore ?? [];
   if (rules.length === 0) return undefined;
   try {
     return DriftIgnoreRules.compile(rules);
@@ -16,7 +16,7 @@ export function compileDriftIgnoreRules(spec: KustomizationSpec): DriftIgnoreRul
     if (!(error instanceof InvalidIgnoreRuleError)) throw error;
     throw new InvalidSpecError(
       ConditionReason.ReconciliationFailed,
-      `spec.driftIgnoreRules[${error.index}]: ${error.reason}`,
+      `spec.ignore[${error.index}]: ${error.reason}`,
       { cause: error },
     );
   }

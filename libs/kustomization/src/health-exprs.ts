@@ -6,10 +6,13 @@ import { groupOf, type Manifest } from '@tide/kube';
 
 type HealthCheckExpr = NonNullable<KustomizationSpec['healthCheckExprs']>[number];
 
-/** One `healthCheckExprs` entry, compiled; it judges objects of its group and kind. */
+/**
+ * One `healthCheckExprs` entry, compiled; it judges objects of its group and kind, or every
+ * kind of its group when the entry has no kind (Flux 2.9).
+ */
 interface CompiledHealthCheck {
   readonly group: string;
-  readonly kind: string;
+  readonly kind: string | undefined;
   /** In Flux's evaluation order: inProgress, failed, current (the first true one wins). */
   readonly checks: readonly (readonly [
     Exclude<keyof HealthCheckExpr, 'apiVersion' | 'kind'>,
@@ -32,6 +35,7 @@ export function compileHealthCheckExprs(spec: KustomizationSpec): CustomHealth |
   const entries = spec.healthCheckExprs ?? [];
   if (entries.length === 0) return undefined;
   const compiled = entries.map(compileEntry);
+  refuseDuplicates(compiled);
   return (object) => healthByExprs(compiled, object);
 }
 
@@ -45,7 +49,7 @@ function compileEntry(entry: HealthCheckExpr, index: number): CompiledHealthChec
       if (!(error instanceof CelError)) throw error;
       throw new InvalidSpecError(
         ConditionReason.InvalidCELExpression,
-        `spec.healthCheckExprs[${index}].${field} (${entry.kind}): ${error.message}`,
+        `spec.healthCheckExprs[${index}].${field} (${entry.kind ?? `every kind of ${entry.apiVersion}`}): ${error.message}`,
         { cause: error },
       );
     }
@@ -64,7 +68,10 @@ function healthByExprs(
   object: Manifest,
 ): Health | undefined {
   const group = groupOf(object.apiVersion);
-  const entry = compiled.find((c) => c.group === group && c.kind === object.kind);
+  // An entry naming the object's kind wins over its group's kind-less entry.
+  const entry =
+    compiled.find((c) => c.group === group && c.kind === object.kind) ??
+    compiled.find((c) => c.group === group && c.kind === undefined);
   if (entry === undefined) return undefined;
   const stale = staleGeneration(object);
   if (stale !== undefined) return stale;
@@ -85,6 +92,24 @@ function healthByExprs(
     status: HealthStatus.InProgress,
     message: 'healthCheckExprs: no expression is true yet',
   };
+}
+
+/**
+ * Two entries for one group and kind (or two group-wide entries for one group) are refused,
+ * as Flux's CEL status reader refuses them, rather than one silently shadowing the other.
+ */
+function refuseDuplicates(compiled: readonly CompiledHealthCheck[]): void {
+  const seen = new Map<string, number>();
+  compiled.forEach((entry, index) => {
+    const key = `${entry.group}/${entry.kind ?? ''}`;
+    const first = seen.get(key);
+    if (first !== undefined)
+      throw new InvalidSpecError(
+        ConditionReason.InvalidCELExpression,
+        `spec.healthCheckExprs[${index}]: ${entry.kind === undefined ? `a second entry for every kind of group '${entry.group}'` : `a second entry for ${entry.kind} in group '${entry.group}'`} (the first is [${first}])`,
+      );
+    seen.set(key, index);
+  });
 }
 
 function staleGeneration(object: Manifest): Health | undefined {

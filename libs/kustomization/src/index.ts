@@ -2,7 +2,7 @@
  * @tide/kustomization: what a Flux Kustomization renders to, shared by kustomize-controller and
  * `tide build/diff kustomization` as fluxcd/pkg/kustomize is shared by Flux's controller and
  * CLI — the generated kustomization and the overlay of spec fields, the kustomize build,
- * post-build substitution (`${var}` from `substitute` and `substituteFrom`), the owner labels,
+ * post-build substitution (Flux's envsubst forms, from `substitute` and `substituteFrom`), the owner labels,
  * drift-ignore rules, CEL health expressions and `status.history`. No reconcile loop here.
  */
 export { InvalidSpecError } from './errors.js';
@@ -20,6 +20,7 @@ export {
   readVariables,
   renderKustomization,
   renderWithVariables,
+  substitutes,
   type BuildOptions,
   type RenderOptions,
 } from './render.js';

@@ -24,7 +24,8 @@ type OverlayKeys =
   | 'images'
   | 'components'
   | 'patchesStrategicMerge'
-  | 'patchesJson6902';
+  | 'patchesJson6902'
+  | 'buildMetadata';
 export type OverlayFields = { readonly [K in OverlayKeys]?: KustomizationSpec[K] | undefined };
 
 /** The kustomization file in `dir`, or undefined when there is none. */
@@ -87,7 +88,9 @@ export async function generatedKustomization(dir: string): Promise<Record<string
 /**
  * Sets the spec's overlay fields on a kustomization: `namespace`, `namePrefix` and
  * `nameSuffix` replace its own (the spec wins, as in Flux); `patches`, `images`,
- * `components` and the legacy patch fields are added after its own.
+ * `components` and the legacy patch fields are added after its own, and `buildMetadata`
+ * options it does not have yet (Flux 2.9's spec.buildMetadata, which kustomize reads only on
+ * the top-level kustomization).
  */
 export function withOverlay(
   kustomization: Readonly<Record<string, unknown>>,
@@ -100,6 +103,7 @@ export function withOverlay(
   append(result, 'patches', fields.patches);
   append(result, 'images', fields.images);
   append(result, 'components', fields.components);
+  appendNew(result, 'buildMetadata', fields.buildMetadata);
   append(
     result,
     'patchesStrategicMerge',
@@ -148,6 +152,17 @@ function append(target: Record<string, unknown>, key: string, items: readonly un
   if (items.length === 0) return;
   const existing = target[key];
   target[key] = [...(Array.isArray(existing) ? (existing as unknown[]) : []), ...items];
+}
+
+/** As append, leaving out what the list holds already (Flux's buildMetadata is a set). */
+function appendNew(target: Record<string, unknown>, key: string, items: readonly string[] = []) {
+  const existing = target[key];
+  const present = new Set(Array.isArray(existing) ? (existing as unknown[]) : []);
+  append(
+    target,
+    key,
+    items.filter((item) => !present.has(item)),
+  );
 }
 
 function isRecord(value: Value): value is Record<string, Value> {

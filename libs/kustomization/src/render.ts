@@ -69,8 +69,20 @@ export async function readVariables(
 }
 
 /**
+ * Whether the post-build step substitutes at all: `substituteStrategy: Always` does, the
+ * default `WithVariables` only when at least one variable is defined (as Flux 2.9 does, so
+ * `${...}` meant for another tool survives a Kustomization that defines no variables).
+ */
+export function substitutes(
+  spec: Kustomization['spec'],
+  variables: ReadonlyMap<string, string>,
+): boolean {
+  return spec.postBuild?.substituteStrategy === 'Always' || variables.size > 0;
+}
+
+/**
  * The render without the cluster: builds `dir` with the spec's overlay fields, substitutes
- * `variables` (from readVariables; undefined: no post-build step), and sets common metadata
+ * `variables` (from readVariables; undefined: no post-build step; see substitutes), and sets common metadata
  * and the owner labels. Only files (and remote bases, when allowed) are read, so it can run
  * in a worker thread. Throws KustomizeError or SubstitutionError for a broken input.
  */
@@ -96,6 +108,7 @@ export async function renderWithVariables(
           : spec.components,
       patchesStrategicMerge: spec.patchesStrategicMerge,
       patchesJson6902: spec.patchesJson6902,
+      buildMetadata: spec.buildMetadata,
     },
     confinementRoot,
   );
@@ -104,7 +117,7 @@ export async function renderWithVariables(
     confinementRoot,
     ...(text === undefined ? {} : { kustomization: text }),
   });
-  if (variables !== undefined) {
+  if (variables !== undefined && substitutes(spec, variables)) {
     resources = substituteResources(resources, variables, {
       strict: options.strictSubstitutions,
     });

@@ -73,4 +73,39 @@ describe('compileHealthCheckExprs', () => {
       }),
     );
   });
+
+  it('an entry without kind judges every kind of its group; an entry naming the kind wins', () => {
+    const mixed = compileHealthCheckExprs(
+      spec([
+        { apiVersion: 'example.com/v1', current: "status.phase == 'Ready'" },
+        { apiVersion: 'example.com/v1', kind: 'Gadget', current: "status.phase == 'Sealed'" },
+      ]),
+    );
+    const widget = { ...gadget({ phase: 'Ready' }), kind: 'Widget' };
+    expect(mixed?.(widget)?.status).toBe('Current');
+    expect(mixed?.(gadget({ phase: 'Ready' }))?.status).toBe('InProgress');
+    expect(mixed?.(gadget({ phase: 'Sealed' }))?.status).toBe('Current');
+    expect(mixed?.({ ...widget, apiVersion: 'other.com/v1' })).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'two entries for one kind',
+      [
+        { apiVersion: 'example.com/v1', kind: 'Gadget', current: 'true' },
+        { apiVersion: 'example.com/v2', kind: 'Gadget', current: 'false' },
+      ],
+      "spec.healthCheckExprs[1]: a second entry for Gadget in group 'example.com' (the first is [0])",
+    ],
+    [
+      'two group-wide entries for one group',
+      [
+        { apiVersion: 'example.com/v1', current: 'true' },
+        { apiVersion: 'example.com/v1beta1', current: 'false' },
+      ],
+      "spec.healthCheckExprs[1]: a second entry for every kind of group 'example.com' (the first is [0])",
+    ],
+  ])('refuses %s, as Flux does', (_what, entries, message) => {
+    expect(() => compileHealthCheckExprs(spec(entries))).toThrow(message);
+  });
 });

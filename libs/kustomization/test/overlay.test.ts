@@ -105,6 +105,21 @@ describe('kustomization generation and overlay', () => {
     expect(JSON.stringify(resources[1])).toContain('nginx:1.27');
   });
 
+  it('adds spec.buildMetadata options the kustomization lacks, once each', async () => {
+    await write('kustomization.yaml', 'resources: [a.yaml]\nbuildMetadata: [originAnnotations]\n');
+    await write('a.yaml', configMap('a'));
+    const text = await kustomizationText(temp.path, {
+      buildMetadata: ['originAnnotations', 'transformerAnnotations'],
+    });
+    expect(JSON.parse(text ?? '{}')).toMatchObject({
+      buildMetadata: ['originAnnotations', 'transformerAnnotations'],
+    });
+    const { resources } = await buildWith(temp.path, { buildMetadata: ['originAnnotations'] });
+    expect(resources[0]?.metadata).toMatchObject({
+      annotations: { 'config.kubernetes.io/origin': 'path: a.yaml\n' },
+    });
+  });
+
   it('applies the legacy patchesStrategicMerge and patchesJson6902 fields', async () => {
     await write('a.yaml', configMap('a'));
     const { resources } = await buildWith(temp.path, {

@@ -10,7 +10,7 @@ import {
 import { compileSelector, type ObjectSelector } from './selector.js';
 
 /**
- * Flux's drift ignore rule (`spec.driftIgnoreRules[]`): JSON pointers (RFC 6901) into the
+ * Flux's drift ignore rule (`spec.ignore[]`): JSON pointers (RFC 6901) into the
  * objects the target selects (all when it has none) that the apply neither reports nor
  * reverts. `` (the empty pointer) is the whole object.
  */

@@ -62,7 +62,7 @@ export interface PlanOptions {
   readonly force?: boolean;
   /**
    * Paths of existing objects the apply leaves as they are in the cluster (Flux's
-   * `driftIgnoreRules`): their live values are applied, and a difference there, in value or
+   * `ignore`): their live values are applied, and a difference there, in value or
    * ownership, is no change. A new object is applied whole; a rule with the empty pointer
    * skips an existing object entirely.
    */
