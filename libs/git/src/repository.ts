@@ -38,6 +38,8 @@ export interface ResolvedReference {
   readonly revision: string;
   /** The commit was pinned by `ref.commit`, so fetching needs history, not a shallow tip. */
   readonly pinned: boolean;
+  /** The annotated tag object the ref names (its signature is what `verify` mode Tag checks). */
+  readonly tagObject?: string;
 }
 
 /** When `spec.ref` is empty, Flux follows `master`. */
@@ -196,15 +198,20 @@ export async function resolveReference(
         };
   }
   const refs = await listRemoteRefs(remote);
-  const find = (name: string): string | undefined => {
-    const found = refs.find((r) => r.ref === name);
-    return found === undefined ? undefined : (found.peeled ?? found.oid);
-  };
   const resolved = (refName: string, label: string, what: string): ResolvedReference => {
-    const commit = find(refName);
-    if (commit === undefined)
+    const found = refs.find((r) => r.ref === refName);
+    if (found === undefined)
       throw new GitError('NotFound', `${what} not found in ${redactUrl(remote.url)}`);
-    return { refName, commit, revision: `${label}@sha1:${commit}`, pinned: false };
+    const commit = found.peeled ?? found.oid;
+    const tagObject =
+      found.peeled !== undefined && found.peeled !== found.oid ? found.oid : undefined;
+    return {
+      refName,
+      commit,
+      revision: `${label}@sha1:${commit}`,
+      pinned: false,
+      ...(tagObject === undefined ? {} : { tagObject }),
+    };
   };
   if (ref.name !== undefined) {
     if (!ref.name.startsWith('refs/')) {
@@ -250,9 +257,10 @@ export async function fetchCommit(
   resolved: ResolvedReference,
 ): Promise<FetchResult> {
   return withTransport(remote, async (http) => {
+    // An annotated tag's own object comes along, so its signature can be verified.
     const wants = resolved.pinned
       ? await pinnedWants(http, remote.url, resolved)
-      : [resolved.commit];
+      : [resolved.commit, ...(resolved.tagObject === undefined ? [] : [resolved.tagObject])];
     const pack = await fetchPackfile(http, remote.url, {
       wants,
       ...(resolved.pinned ? {} : { depth: 1 }),
