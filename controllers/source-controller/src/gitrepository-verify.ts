@@ -90,9 +90,11 @@ export async function reconcileVerification(run: GitRun): Promise<ReconcileResul
 async function verifyKeys(run: GitRun): Promise<TrustedKeys> {
   const { obj, context, state } = run;
   const namespace = obj.metadata.namespace ?? '';
-  const secret = obj.spec.verify?.secretRef?.name;
+  // A v1beta1 object may leave secretRef out, although the v1 type requires it.
+  const ref: { readonly name?: string } | undefined = obj.spec.verify?.secretRef;
+  const secret = ref?.name;
   const owner = sourceName(state.kind, obj);
-  if (secret === undefined) {
+  if (secret === undefined || secret === '') {
     throw failed(
       run,
       new StallingError(

@@ -59,7 +59,7 @@ describe('GitRepository spec.verify on the real Git server', () => {
       kind: 'GitRepository',
       metadata: { name },
       spec: { interval: '2s', url, ref, verify },
-    } as Repo);
+    });
 
   /** Waits until SourceVerified has `status` (and Ready agrees) for the current generation. */
   const verified = (name: string, status: 'True' | 'False', timeoutMs = 20_000) =>
