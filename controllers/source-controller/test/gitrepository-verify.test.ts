@@ -9,6 +9,7 @@ import {
 } from '@tide/harness';
 import { PatchType } from '@tide/kube';
 import type { ReconcilableObject } from '@tide/runtime';
+import { needsVerification, verificationMode } from '../src/gitrepository-verify.js';
 import { gitRepositoryKind, secretKind } from '../src/kinds.js';
 import { startSourceEnvironment, type SourceEnvironment } from './environment.js';
 
@@ -214,5 +215,72 @@ describe('GitRepository spec.verify on the real Git server', () => {
     expect(sourceVerified?.message).toContain('failed to get secret');
     expect(sourceVerified?.message).toContain('absent');
     expect(obj.status?.artifact).toBeUndefined();
+  });
+});
+
+describe('when the stored artifact must be verified again', () => {
+  const repo = (verify: Verify | undefined, mode?: string, verified?: 'True' | 'False'): Repo => ({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name: 'r', generation: 1 },
+    spec: {
+      interval: '1m',
+      url: 'https://git.invalid/r',
+      ...(verify === undefined ? {} : { verify }),
+    },
+    status: {
+      ...(mode === undefined ? {} : { sourceVerificationMode: mode }),
+      conditions:
+        verified === undefined
+          ? []
+          : [
+              {
+                type: ConditionType.SourceVerified,
+                status: verified,
+                reason: 'r',
+                message: '',
+                lastTransitionTime: '2026-01-01T00:00:00Z',
+              },
+            ],
+    },
+  });
+  const keys = { name: 'keys' };
+  it.each([
+    ['no verify spec', repo(undefined), undefined, false],
+    [
+      'verified with the same mode',
+      repo({ mode: 'HEAD', secretRef: keys }, 'HEAD', 'True'),
+      'HEAD',
+      false,
+    ],
+    [
+      'v1beta2 head, verified as HEAD',
+      repo({ mode: 'head', secretRef: keys }, 'HEAD', 'True'),
+      'HEAD',
+      false,
+    ],
+    ['mode unset means HEAD', repo({ secretRef: keys }, 'HEAD', 'True'), 'HEAD', false],
+    ['never verified', repo({ mode: 'HEAD', secretRef: keys }), 'HEAD', true],
+    [
+      'verified as HEAD, now Tag',
+      repo({ mode: 'Tag', secretRef: keys }, 'HEAD', 'True'),
+      'Tag',
+      true,
+    ],
+    [
+      'verified as Tag, now TagAndHEAD',
+      repo({ mode: 'TagAndHEAD', secretRef: keys }, 'Tag', 'True'),
+      'TagAndHEAD',
+      true,
+    ],
+    [
+      'the last verification failed',
+      repo({ mode: 'HEAD', secretRef: keys }, 'HEAD', 'False'),
+      'HEAD',
+      true,
+    ],
+  ])('%s', (_name, obj, mode, again) => {
+    expect(verificationMode(obj)).toBe(mode);
+    expect(needsVerification(obj)).toBe(again);
   });
 });
