@@ -60,15 +60,25 @@ describe('commit and tag signatures made by gpg and ssh-keygen', () => {
     temp = await makeTempDir('verify-lib');
     server = await startGitServer();
     repo = await server.createRepository('signed', { files: { 'a.yaml': 'a: 1\n' } });
-    [keys.gpg, keys.gpgOther, keys.ed25519, keys.ecdsa, keys.rsa, keys.sshOther] =
-      await Promise.all([
-        makeGpgKey('one@tide.invalid'),
-        makeGpgKey('two@tide.invalid'),
-        makeSshSigningKey('ed25519'),
-        makeSshSigningKey('ecdsa'),
-        makeSshSigningKey('rsa'),
-        makeSshSigningKey('ed25519'),
-      ]);
+    [
+      keys.gpg,
+      keys.gpgOther,
+      keys.ed25519,
+      keys.ecdsa,
+      keys.rsa,
+      keys.sshOther,
+      keys.p384,
+      keys.p521,
+    ] = await Promise.all([
+      makeGpgKey('one@tide.invalid'),
+      makeGpgKey('two@tide.invalid'),
+      makeSshSigningKey('ed25519'),
+      makeSshSigningKey('ecdsa'),
+      makeSshSigningKey('rsa'),
+      makeSshSigningKey('ed25519'),
+      makeSshSigningKey('ecdsa', 384),
+      makeSshSigningKey('ecdsa', 521),
+    ]);
   });
 
   afterAll(async () => {
@@ -77,7 +87,7 @@ describe('commit and tag signatures made by gpg and ssh-keygen', () => {
     await temp.remove();
   });
 
-  it.each(['gpg', 'ed25519', 'ecdsa', 'rsa'])(
+  it.each(['gpg', 'ed25519', 'ecdsa', 'p384', 'p521', 'rsa'])(
     'a commit signed with %s verifies and names its key',
     async (name) => {
       const key = keys[name];

@@ -54,9 +54,10 @@ export async function makeGpgKey(email = 'signer@tide.invalid'): Promise<Signing
   }
 }
 
-/** An SSH signing key (`ssh-keygen -t <type>`) with no passphrase. */
+/** An SSH signing key (`ssh-keygen -t <type> [-b <bits>]`) with no passphrase. */
 export async function makeSshSigningKey(
   type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519',
+  bits?: number,
 ): Promise<SigningKey> {
   const temp = await makeTempDir('sshsign');
   const keyFile = join(temp.path, 'id');
@@ -65,6 +66,7 @@ export async function makeSshSigningKey(
       '-q',
       '-t',
       type,
+      ...(bits === undefined ? [] : ['-b', String(bits)]),
       '-N',
       '',
       '-C',
