@@ -14,6 +14,7 @@ import {
   reconcileSource,
   type GitState,
 } from './gitrepository-steps.js';
+import { reconcileVerification } from './gitrepository-verify.js';
 import { gitRepositoryKind } from './kinds.js';
 import { reconcileStorage, removeArtifacts } from './storage-step.js';
 
@@ -25,7 +26,8 @@ export interface GitRepositoryReconcilerOptions {
 
 /**
  * GitRepository: resolve `spec.ref` with one ls-remote, fetch only that commit when the
- * revision (or the ignore/include spec) changed, and store the tree — minus ignored paths,
+ * revision (or the ignore/include/verify spec) changed, verify its signature when
+ * `spec.verify` asks, and store the tree — minus ignored paths,
  * plus included artifacts — as a deterministic tarball.
  */
 export class GitRepositoryReconciler implements Reconciler<GitRepository> {
@@ -78,6 +80,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       reconcileStorage,
       reconcileSource,
       reconcileInclude,
+      reconcileVerification,
       reconcileArtifact,
     ]);
   }

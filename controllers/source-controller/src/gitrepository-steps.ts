@@ -34,6 +34,7 @@ import {
   type Run,
 } from '@tide/runtime';
 import { gitFailure } from './git-errors.js';
+import { needsVerification } from './gitrepository-verify.js';
 import { gitRepositoryKind } from './kinds.js';
 import { readSecretData } from './secrets.js';
 import {
@@ -92,13 +93,15 @@ export async function reconcileSource(run: GitRun): Promise<ReconcileResult> {
     throw fetchFailed(run, error);
   }
   const status = obj.status;
-  // The revision and the content spec are those of the artifact in status.
+  // The revision and the content spec are those of the artifact in status, and the
+  // artifact was verified as spec.verify asks.
   const sameSource =
     status?.artifact?.revision === state.resolved.revision &&
     status.observedIgnore === obj.spec.ignore &&
     isDeepStrictEqual(status.observedInclude ?? [], obj.spec.include ?? []) &&
     (status.observedRecurseSubmodules ?? false) === (obj.spec.recurseSubmodules ?? false) &&
-    isDeepStrictEqual(status.observedSparseCheckout ?? [], obj.spec.sparseCheckout ?? []);
+    isDeepStrictEqual(status.observedSparseCheckout ?? [], obj.spec.sparseCheckout ?? []) &&
+    !needsVerification(obj);
   if (!sameSource) await fetchOnce(run);
   deleteCondition(obj, ConditionType.FetchFailed);
   return Result.Success;

@@ -36,6 +36,14 @@ export const ConditionReason = {
   GitOperationSucceeded: 'GitOperationSucceeded',
   AuthenticationFailed: 'AuthenticationFailed',
   VerificationError: 'VerificationError',
+  /** GitRepository `verify`: the commit is unsigned or its signature does not verify. */
+  InvalidCommitSignature: 'InvalidCommitSignature',
+  /** GitRepository `verify`: the annotated tag's signature does not verify. */
+  InvalidTagSignature: 'InvalidTagSignature',
+  /** GitRepository `verify`: the tag to verify is unsigned (or lightweight). */
+  InvalidGitObject: 'InvalidGitObject',
+  /** GitRepository `verify`: mode Tag or TagAndHEAD without a tag reference. */
+  InvalidVerificationMode: 'InvalidVerificationMode',
   DirCreationFailed: 'DirectoryCreationFailed',
   CacheOperationFailed: 'CacheOperationFailed',
   StatOperationFailed: 'StatOperationFailed',

@@ -3,7 +3,7 @@
  * with a deadline, a byte budget, basic or bearer auth and a custom CA, or ssh2 over SSH
  * with a key and known_hosts. Resolves a GitRepository `spec.ref` to a commit with one
  * ls-remote, fetches only that commit (shallow where the ref allows), and reads its tree
- * without a working copy.
+ * without a working copy. Verifies OpenPGP and SSH signatures of commits and annotated tags.
  */
 export { GitError, redactUrl, type GitErrorReason } from './errors.js';
 export { credentialsFromSecret, authorizationHeaders, type GitCredentials } from './auth.js';
@@ -62,3 +62,15 @@ export {
   type PackLimits,
 } from './pack.js';
 export { checkoutTree, UnsafeCheckoutError } from './checkout.js';
+export {
+  SignatureError,
+  signedCommit,
+  signedTag,
+  tagTarget,
+  trustedKeysFromSecret,
+  verifySignedPayload,
+  type SignatureFailure,
+  type SignedPayload,
+  type TrustedKeys,
+  type VerifiedSignature,
+} from './verify.js';

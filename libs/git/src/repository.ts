@@ -43,6 +43,8 @@ export interface ResolvedReference {
   readonly revision: string;
   /** The commit was pinned by `ref.commit`, so fetching needs history, not a shallow tip. */
   readonly pinned: boolean;
+  /** The annotated tag object the ref names (its signature is what `verify` mode Tag checks). */
+  readonly tagObject?: string;
 }
 
 /** When `spec.ref` is empty, Flux follows `master`. */
@@ -200,15 +202,20 @@ export async function resolveReference(
         };
   }
   const refs = await listRemoteRefs(remote);
-  const find = (name: string): string | undefined => {
-    const found = refs.find((r) => r.ref === name);
-    return found === undefined ? undefined : (found.peeled ?? found.oid);
-  };
   const resolved = (refName: string, label: string, what: string): ResolvedReference => {
-    const commit = find(refName);
-    if (commit === undefined)
+    const found = refs.find((r) => r.ref === refName);
+    if (found === undefined)
       throw new GitError('NotFound', `${what} not found in ${redactUrl(remote.url)}`);
-    return { refName, commit, revision: `${label}@sha1:${commit}`, pinned: false };
+    const commit = found.peeled ?? found.oid;
+    const tagObject =
+      found.peeled !== undefined && found.peeled !== found.oid ? found.oid : undefined;
+    return {
+      refName,
+      commit,
+      revision: `${label}@sha1:${commit}`,
+      pinned: false,
+      ...(tagObject === undefined ? {} : { tagObject }),
+    };
   };
   if (ref.name !== undefined) {
     if (!ref.name.startsWith('refs/')) {
@@ -263,13 +270,11 @@ export async function fetchCommit(
     return { store: storeFromPack(remote, resolved, pack), bytes };
   }
   return withTransport(remote, async (http) => {
-    const wants = resolved.pinned
-      ? await pinnedWants(http, remote.url, resolved)
-      : [resolved.commit];
+    const pinned = resolved.pinned ? await pinnedWants(http, remote.url, resolved) : [];
     const pack = await fetchPackfile(
       http,
       remote.url,
-      packRequest(resolved, () => wants),
+      packRequest(resolved, () => pinned),
     );
     return { store: storeFromPack(remote, resolved, pack), bytes: http.bytesReceived() };
   });
@@ -284,8 +289,11 @@ function advertisedTip(refs: readonly RemoteRef[], resolved: ResolvedReference):
 }
 
 /** Depth 1 for a ref's tip; a pinned commit is reached through branch history. */
+/** What to ask for: an annotated tag's own object comes along, so its signature can be verified. */
 function packRequest(resolved: ResolvedReference, pinnedWants: () => string[]): PackRequest {
-  return resolved.pinned ? { wants: pinnedWants() } : { wants: [resolved.commit], depth: 1 };
+  if (resolved.pinned) return { wants: pinnedWants() };
+  const tag = resolved.tagObject === undefined ? [] : [resolved.tagObject];
+  return { wants: [resolved.commit, ...tag], depth: 1 };
 }
 
 /** Reads the pack in memory and checks it holds the resolved commit. */

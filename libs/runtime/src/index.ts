@@ -30,6 +30,7 @@ export { decideOutcome, describe, type Outcome, type Requeue, type Verdict } fro
 export {
   conditionsOf,
   getCondition,
+  isTrue,
   setCondition,
   markTrue,
   markFalse,

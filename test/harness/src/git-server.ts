@@ -13,6 +13,12 @@ export interface GitServerOptions {
   readonly bearerToken?: string;
 }
 
+/** How to sign a commit or tag: `git -c` settings (gpg.format, user.signingkey) and env (GNUPGHOME). */
+export interface GitSigning {
+  readonly config: Readonly<Record<string, string>>;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Files to write (string content) or delete (null), by path relative to the repository root. */
 export type FileChanges = Readonly<Record<string, string | Buffer | null>>;
 
@@ -36,12 +42,19 @@ export interface GitRepositoryFixture {
   commit(
     files: FileChanges,
     message: string,
-    options?: { branch?: string; gitlinks?: Readonly<Record<string, string>> },
+    options?: {
+      branch?: string;
+      gitlinks?: Readonly<Record<string, string>>;
+      sign?: GitSigning;
+    },
   ): Promise<string>;
   /** Creates a branch at the head of another one and pushes it. */
   createBranch(name: string, from?: string): Promise<string>;
-  /** Tags a commit (head of the default branch unless `ref` is given) and pushes the tag. */
-  tag(name: string, options?: { ref?: string; annotated?: boolean }): Promise<string>;
+  /** Tags a commit (head of the default branch unless `ref` is given); `sign` makes it a signed annotated tag. */
+  tag(
+    name: string,
+    options?: { ref?: string; annotated?: boolean; sign?: GitSigning },
+  ): Promise<string>;
   /** The commit SHA a branch points at in the bare repository. */
   head(branch?: string): Promise<string>;
   /** `git ls-tree -r --name-only` of a commit. */
@@ -103,8 +116,13 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   };
 
   let server = await listen(createServer(handler), port);
-  const git = (args: readonly string[], cwd?: string) =>
-    run('git', args, { cwd: cwd ?? workDir, env });
+  const git = (args: readonly string[], cwd?: string, sign?: GitSigning) =>
+    sign === undefined
+      ? run('git', args, { cwd: cwd ?? workDir, env })
+      : run('git', [...signingArgs(sign), ...args], {
+          cwd: cwd ?? workDir,
+          env: { ...env, ...sign.env },
+        });
 
   return {
     url,
@@ -157,7 +175,7 @@ function repositoryFixture(
   bareDir: string,
   checkout: string,
   defaultBranch: string,
-  git: (args: readonly string[], cwd?: string) => Promise<string>,
+  git: (args: readonly string[], cwd?: string, sign?: GitSigning) => Promise<string>,
 ): GitRepositoryFixture {
   const inCheckout = (args: readonly string[]) => git(args, checkout);
   const head = async (branch = defaultBranch) =>
@@ -194,7 +212,12 @@ function repositoryFixture(
         await mkdir(join(checkout, path), { recursive: true });
         await inCheckout(['update-index', '--add', '--cacheinfo', `160000,${pinned},${path}`]);
       }
-      await inCheckout(['commit', '--quiet', '--allow-empty', '-m', message]);
+      const signFlag = commitOptions.sign === undefined ? [] : ['-S'];
+      await git(
+        ['commit', '--quiet', '--allow-empty', ...signFlag, '-m', message],
+        checkout,
+        commitOptions.sign,
+      );
       await inCheckout(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
       return head(branch);
     },
@@ -207,10 +230,12 @@ function repositoryFixture(
     async tag(tagName, tagOptions = {}) {
       const ref = tagOptions.ref ?? (await head());
       const args =
-        tagOptions.annotated === true
-          ? ['tag', '-a', '-m', tagName, tagName, ref]
-          : ['tag', tagName, ref];
-      await git(args, bareDir);
+        tagOptions.sign !== undefined
+          ? ['tag', '-s', '-m', tagName, tagName, ref]
+          : tagOptions.annotated === true
+            ? ['tag', '-a', '-m', tagName, tagName, ref]
+            : ['tag', tagName, ref];
+      await git(args, bareDir, tagOptions.sign);
       return (await git(['rev-parse', `${tagName}^{commit}`], bareDir)).trim();
     },
     async files(ref) {
@@ -218,6 +243,10 @@ function repositoryFixture(
       return out.split('\n').filter((line) => line !== '');
     },
   };
+}
+
+function signingArgs(sign: GitSigning): string[] {
+  return Object.entries(sign.config).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
 }
 
 /** The authenticated user name, `anonymous` when no auth is required, undefined when refused. */

@@ -19,6 +19,7 @@ export {
   type GitServer,
   type GitServerOptions,
   type GitRepositoryFixture,
+  type GitSigning,
   type FileChanges,
   type CreateRepositoryOptions,
 } from './git-server.js';
@@ -59,6 +60,7 @@ export {
   type SharedControlPlaneInfo,
 } from './shared.js';
 export { makeTempDir, tempPrefix, type TempDir } from './temp.js';
+export { makeGpgKey, makeSshSigningKey, type SigningKey } from './signing.js';
 export { freePort, httpRequest, waitFor, type HttpAnswer, type WaitOptions } from './net.js';
 export { run, startProcess, type ManagedProcess, type ProcessSpec } from './process.js';
 export { repoRoot, cacheDir } from './repo.js';
