@@ -9,11 +9,14 @@ import {
   type TarEntry,
 } from '@tide/artifact';
 import {
+  GitError,
   credentialsFromSecret,
   fetchCommit,
+  proxyFromSecret,
   resolveReference,
   type GitCredentials,
   type GitObjectStore,
+  type ProxySettings,
   type RemoteOptions,
   type ResolvedReference,
 } from '@tide/git';
@@ -21,6 +24,7 @@ import {
   EventType,
   GenericError,
   Result,
+  StallingError,
   WaitingError,
   deleteCondition,
   markTrue,
@@ -229,34 +233,57 @@ function markInStorage(obj: GitRepository): void {
   );
 }
 
-async function remoteOptions({ obj, context, state }: GitRun): Promise<RemoteOptions> {
+async function remoteOptions(run: GitRun): Promise<RemoteOptions> {
+  const { obj, state } = run;
   const spec = obj.spec;
-  const name = sourceName(state.kind, obj);
   const timeoutMs = spec.timeout === undefined ? defaultTimeoutMs : parseDuration(spec.timeout);
-  let credentials: GitCredentials | undefined;
-  if (spec.secretRef !== undefined) {
-    const namespace = obj.metadata.namespace ?? '';
-    const data = await readSecretData(context.client, namespace, spec.secretRef.name, name).catch(
-      (error: unknown) => {
-        if (error instanceof GenericError)
-          markTrue(obj, ConditionType.FetchFailed, error.reason, error.message);
-        throw error;
-      },
-    );
-    try {
-      credentials = credentialsFromSecret(data, `${namespace}/${spec.secretRef.name}`);
-    } catch (error) {
-      const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
-      markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
-      throw new GenericError(ConditionReason.AuthenticationFailed, message, { cause: error });
-    }
-  }
+  const credentials =
+    spec.secretRef === undefined
+      ? undefined
+      : await fromSecret(run, spec.secretRef.name, 'spec.secretRef', credentialsFromSecret);
+  const proxy: ProxySettings | undefined =
+    spec.proxySecretRef === undefined
+      ? undefined
+      : await fromSecret(run, spec.proxySecretRef.name, 'spec.proxySecretRef', proxyFromSecret);
   return {
     url: spec.url,
     timeoutMs,
     ...(credentials === undefined ? {} : { credentials }),
+    ...(proxy === undefined ? {} : { proxy }),
     ...(state.maxRepositorySize === undefined ? {} : { maxBytes: state.maxRepositorySize }),
   };
+}
+
+/**
+ * Reads a referenced Secret and parses it; a missing Secret or one that does not parse
+ * sets FetchFailed with a message naming the object and the field that references it.
+ */
+async function fromSecret<T>(
+  { obj, context, state }: GitRun,
+  secretName: string,
+  field: string,
+  parse: (data: Record<string, Buffer>, secretName: string) => T,
+): Promise<T> {
+  const name = sourceName(state.kind, obj);
+  const namespace = obj.metadata.namespace ?? '';
+  const data = await readSecretData(context.client, namespace, secretName, name).catch(
+    (error: unknown) => {
+      if (error instanceof GenericError)
+        markTrue(obj, ConditionType.FetchFailed, error.reason, error.message);
+      throw error;
+    },
+  );
+  try {
+    return parse(data, `${namespace}/${secretName}`);
+  } catch (error) {
+    const message = `${name}: ${field}: ${error instanceof Error ? error.message : String(error)}`;
+    if (error instanceof GitError && error.reason === 'Unsupported') {
+      markTrue(obj, ConditionType.FetchFailed, ConditionReason.InvalidSourceConfig, message);
+      throw new StallingError(ConditionReason.InvalidSourceConfig, message, { cause: error });
+    }
+    markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
+    throw new GenericError(ConditionReason.AuthenticationFailed, message, { cause: error });
+  }
 }
 
 function fetchFailed({ obj, state }: GitRun, error: unknown): ReconcileError {
