@@ -14,7 +14,6 @@ import {
   fetchCommit,
   proxyFromSecret,
   resolveReference,
-  type GitCredentials,
   type GitObjectStore,
   type ProxySettings,
   type RemoteOptions,

@@ -182,7 +182,11 @@ function send(
   });
 }
 
-type TlsOptions = { ca?: string; cert?: string; key?: string };
+interface TlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
 
 /**
  * A `createConnection` that opens an HTTP CONNECT tunnel to the target through the proxy
