@@ -5,6 +5,7 @@ import {
   type RequestOptions,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
@@ -228,9 +229,12 @@ function tunnelThrough(
         );
         return;
       }
+      // The certificate is checked against the target's name; SNI only carries DNS names.
+      const host = target.hostname.replace(/^\[|\]$/g, '');
       const secure = tlsConnect({
         socket,
-        servername: target.hostname,
+        host,
+        ...(isIP(host) === 0 ? { servername: host } : {}),
         ...tls,
       });
       done(null, secure);
