@@ -170,6 +170,23 @@ describe('HelmRepository mTLS and spec.timeout', () => {
     );
   });
 
+  it('refuses a client certificate for a plain http repository by name, and stalls', async () => {
+    await env.apply(
+      helmRepositoryKind,
+      helmRepository('cert-over-http', {
+        url: stalling.url,
+        certSecretRef: { name: 'repo-tls' },
+      }),
+    );
+    const obj = await settled(helmRepositoryKind, 'cert-over-http', 'False');
+    expect(obj.status?.conditions?.find((c) => c.type === ConditionType.Stalled)?.status).toBe(
+      'True',
+    );
+    expect(ready(obj)?.message).toContain(
+      'the certSecretRef holds a TLS client certificate (tls.crt/tls.key), which is only presented over https',
+    );
+  });
+
   it("bounds a stalled chart download by the HelmRepository's spec.timeout", async () => {
     await env.apply(
       helmRepositoryKind,
