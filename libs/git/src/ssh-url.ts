@@ -13,7 +13,9 @@ export interface SshAddress {
 /** Flux's user for SSH addresses that name none. */
 export const defaultSshUser = 'git';
 
-const scpLike = /^(?:([^@/:]+)@)?(\[[^\]]+\]|[^@/:[\]]+):(?!\/\/)(.+)$/;
+// The host is a host name or a bracketed address, as git allows; `transport::address` (git's
+// remote helpers, `ext::sh -c ...`) is no scp-like address.
+const scpLike = /^(?:([^@/:]+)@)?(\[[^\]]+\]|[A-Za-z0-9._-]+):(?!\/\/|:)(.+)$/;
 
 /** `ssh://…` or scp-like `user@host:path` (no `/` before the first colon, as git decides). */
 export function isSshUrl(url: string): boolean {

@@ -16,7 +16,7 @@
  *
  * Hostile `.gitmodules` files are refused, as `git fsck` refuses them: a symbolic link, a
  * name or path that climbs out (`..`) or is absolute, a path through `.git`, an option-like
- * path or URL, and URLs other than http(s) or relative ones (no `file://`, no `ext::`).
+ * path or URL, and URLs other than http(s), ssh or relative ones (no `file://`, no `ext::`).
  */
 import { GitError, redactUrl } from './errors.js';
 import { defaultPackLimits } from './pack.js';
@@ -27,6 +27,7 @@ import {
   type ResolvedReference,
 } from './repository.js';
 import { SparseCheckout, normalizeSparseCheckout } from './sparse.js';
+import { isSshUrl, parseSshUrl } from './ssh-url.js';
 import { isDotGit, type GitObjectStore, type TreeFile } from './tree.js';
 
 /** One `[submodule "name"]` section of a `.gitmodules` file. */
@@ -99,7 +100,7 @@ export function checkSubmodule(submodule: Submodule): void {
 
 /**
  * The URL a submodule is fetched from: a relative one (`./x`, `../x`) against the URL of the
- * repository whose tree holds the gitlink, as git resolves it; any other must be an http(s)
+ * repository whose tree holds the gitlink, as git resolves it; any other must be an http(s) or ssh
  * URL (`checkUrl` is the one gate, the parent's).
  */
 export function resolveSubmoduleUrl(url: string, parentUrl: string): string {
@@ -111,6 +112,11 @@ export function resolveSubmoduleUrl(url: string, parentUrl: string): string {
   }
   let resolved = url;
   if (url.startsWith('./') || url.startsWith('../')) {
+    if (isSshUrl(parentUrl) && !/^ssh:\/\//i.test(parentUrl)) {
+      throw new GitmodulesError(
+        `relative URL ${JSON.stringify(url)} cannot be resolved against the scp-like address ${redactUrl(parentUrl)}: write the GitRepository URL as ssh://host/path`,
+      );
+    }
     const base = new URL(parentUrl);
     const depth = base.pathname.split('/').filter((part) => part !== '').length;
     const ups = url.split('/').filter((part) => part === '..').length;
@@ -127,7 +133,7 @@ export function resolveSubmoduleUrl(url: string, parentUrl: string): string {
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     throw new GitmodulesError(
-      `URL ${JSON.stringify(redactUrl(url))} is not allowed (only http(s) URLs and ./ or ../ relative URLs are): ${why}`,
+      `URL ${JSON.stringify(redactUrl(url))} is not allowed (only http(s), ssh and ./ or ../ relative URLs are): ${why}`,
     );
   }
   return resolved;
@@ -135,7 +141,19 @@ export function resolveSubmoduleUrl(url: string, parentUrl: string): string {
 
 /** Same scheme, host and port: where a GitRepository's credentials may go. */
 export function sameOrigin(a: string, b: string): boolean {
-  return new URL(a).origin === new URL(b).origin;
+  return originOf(a) === originOf(b);
+}
+
+/**
+ * `scheme://host:port`. An ssh:// URL has no origin in WHATWG terms (every one is "null"), and
+ * an scp-like address is no URL at all: both are compared by host and port, as SSH sees them.
+ */
+function originOf(url: string): string {
+  if (isSshUrl(url)) {
+    const address = parseSshUrl(url);
+    return `ssh://${address.host.toLowerCase()}:${address.port}`;
+  }
+  return new URL(url).origin;
 }
 
 /** A file of the artifact-to-be, read from the store of the repository it came from. */

@@ -57,6 +57,10 @@ describe('SSH Git addresses, parsed as git does', () => {
     './relative/path',
     '/srv/repo.git',
     'org/repo:with-colon-after-slash',
+    // git's remote-helper syntax, not a host named `ext`.
+    'ext::sh -c id',
+    'fd::17',
+    'a host:repo.git',
   ])('%s is not an SSH address', (url) => {
     expect(isSshUrl(url)).toBe(false);
   });

@@ -119,6 +119,8 @@ describe('resolveSubmoduleUrl', () => {
     ['../../top.git', 'https://git.test/org/repo.git', 'https://git.test/top.git'],
     ['../x/y.git', 'http://127.0.0.1:8080/a.git', 'http://127.0.0.1:8080/x/y.git'],
     ['https://other.test/lib.git', 'https://git.test/repo.git', 'https://other.test/lib.git'],
+    ['git@git.test:org/x.git', 'https://git.test/repo.git', 'git@git.test:org/x.git'],
+    ['../lib.git', 'ssh://git@git.test/org/repo.git', 'ssh://git@git.test/org/lib.git'],
   ])('resolves %s against %s', (url, parent, expected) => {
     expect(resolveSubmoduleUrl(url, parent)).toBe(expected);
   });
@@ -130,7 +132,7 @@ describe('resolveSubmoduleUrl', () => {
     ['git://git.test/x.git', 'https://git.test/repo.git', 'is not allowed'],
     ['/srv/git/x.git', 'https://git.test/repo.git', 'is not allowed'],
     ['x.git', 'https://git.test/repo.git', 'is not allowed'],
-    ['git@git.test:org/x.git', 'https://git.test/repo.git', 'is not allowed'],
+    ['../lib.git', 'git@git.test:org/repo.git', 'cannot be resolved against the scp-like'],
     ['https://git.test/x.git?a=b', 'https://git.test/repo.git', 'is not allowed'],
     ['--upload-pack=id', 'https://git.test/repo.git', 'looks like an option'],
     ['https://git.test/x\n.git', 'https://git.test/repo.git', 'control character'],
@@ -154,6 +156,12 @@ describe('sameOrigin', () => {
     ['https://git.test:8443/a.git', 'https://git.test/a.git', false],
     ['https://git.test.evil/a.git', 'https://git.test/a.git', false],
     ['https://user@evil.test/a.git', 'https://git.test/a.git', false],
+    // ssh:// URLs all have the WHATWG origin "null": compared by host and port instead.
+    ['ssh://git@git.test/a.git', 'ssh://git@git.test:22/b.git', true],
+    ['ssh://git@git.test/a.git', 'git@git.test:org/b.git', true],
+    ['ssh://git@git.test/a.git', 'ssh://git@evil.test/a.git', false],
+    ['ssh://git@git.test:2222/a.git', 'ssh://git@git.test/a.git', false],
+    ['ssh://git@git.test/a.git', 'https://git.test/a.git', false],
   ])('%s and %s: %s', (a, b, expected) => {
     expect(sameOrigin(a, b)).toBe(expected);
   });
