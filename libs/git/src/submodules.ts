@@ -318,6 +318,12 @@ class TreeWalk {
       }
     }
     const trusted = sameOrigin(url, remote.url) ? remote.credentials : undefined;
+    if (remote.proxy !== undefined && isSshUrl(url)) {
+      throw new GitError(
+        'Unsupported',
+        `submodule '${path}': ${redactUrl(url)} is an SSH URL, which cannot go through the proxySecretRef's http:// proxy`,
+      );
+    }
     const subRemote: RemoteOptions = {
       url,
       timeoutMs,
