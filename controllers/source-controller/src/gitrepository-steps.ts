@@ -282,6 +282,12 @@ async function remoteOptions(run: GitRun): Promise<RemoteOptions> {
   const { obj, state } = run;
   const spec = obj.spec;
   const timeoutMs = spec.timeout === undefined ? defaultTimeoutMs : parseDuration(spec.timeout);
+  if (spec.proxySecretRef !== undefined && isSshUrl(spec.url)) {
+    // Flux reaches SSH remotes through SOCKS5 only; Tide has no SOCKS5 client yet.
+    const message = `${sourceName(state.kind, obj)}: spec.proxySecretRef is not supported with an SSH URL yet (only http:// proxies for http(s) URLs); remove it or use an https:// URL`;
+    markTrue(obj, ConditionType.FetchFailed, ConditionReason.InvalidSourceConfig, message);
+    throw new StallingError(ConditionReason.InvalidSourceConfig, message);
+  }
   if (spec.secretRef === undefined && isSshUrl(spec.url)) {
     // As Flux: SSH needs a key and known_hosts, so no secret is an authentication failure.
     const message = `${sourceName(state.kind, obj)}: an SSH URL needs spec.secretRef naming a Secret with 'identity' (private key) and 'known_hosts'`;
@@ -297,12 +303,6 @@ async function remoteOptions(run: GitRun): Promise<RemoteOptions> {
       if (sshUrl) ssh = sshCredentialsFromSecret(data, secretName);
       else credentials = credentialsFromSecret(data, secretName);
     });
-  }
-  if (spec.proxySecretRef !== undefined && isSshUrl(spec.url)) {
-    // Flux reaches SSH remotes through SOCKS5 only; Tide has no SOCKS5 client yet.
-    const message = `${sourceName(state.kind, obj)}: spec.proxySecretRef is not supported with an SSH URL yet (only http:// proxies for http(s) URLs); remove it or use an https:// URL`;
-    markTrue(obj, ConditionType.FetchFailed, ConditionReason.InvalidSourceConfig, message);
-    throw new StallingError(ConditionReason.InvalidSourceConfig, message);
   }
   const proxy: ProxySettings | undefined =
     spec.proxySecretRef === undefined

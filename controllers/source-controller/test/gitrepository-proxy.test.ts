@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ConditionType, type GitRepository } from '@tide/api';
+import { readTarball } from '@tide/artifact';
 import {
   createMutualTlsFixture,
   makeTempDir,
@@ -148,6 +149,46 @@ describe('GitRepository spec.proxySecretRef', () => {
       expect(obj.status?.artifact).toBeUndefined();
     },
   );
+
+  it('fetches submodules through the proxy too, with the client certificate on the same origin', async () => {
+    const lib = await httpsGit.createRepository('sub-lib', { files: { 'lib.txt': 'lib\n' } });
+    const top = await httpsGit.createRepository('sub-top', {
+      files: { '.gitmodules': '[submodule "lib"]\n\tpath = lib\n\turl = ../sub-lib.git\n' },
+    });
+    await top.commit({}, 'add lib', { gitlinks: { lib: await lib.head() } });
+    const target = `127.0.0.1:${httpsGit.port}`;
+    const before = proxy.tunnels().get(target) ?? 0;
+    await env.apply(
+      gitRepositoryKind,
+      gitRepository('sub-via-proxy', {
+        url: top.url,
+        recurseSubmodules: true,
+        secretRef: { name: 'client-tls' },
+        proxySecretRef: { name: 'proxy' },
+      }),
+    );
+    const obj = await settled('sub-via-proxy', 'True');
+    const response = await fetch(obj.status?.artifact?.url ?? '');
+    const entries = await readTarball(Buffer.from(await response.arrayBuffer()));
+    expect(entries.map((e) => e.path)).toContain('lib/lib.txt');
+    // The parent's ls-refs and fetch, then the submodule's: each through its own tunnel.
+    expect(proxy.tunnels().get(target) ?? 0).toBeGreaterThanOrEqual(before + 4);
+  });
+
+  it('refuses proxySecretRef with an SSH URL by name, and stalls', async () => {
+    await env.apply(
+      gitRepositoryKind,
+      gitRepository('ssh-proxy', {
+        url: 'ssh://git@127.0.0.1:1/app.git',
+        proxySecretRef: { name: 'proxy' },
+      }),
+    );
+    const obj = await settled('ssh-proxy', 'False');
+    expect(condition(obj, ConditionType.Stalled)?.status).toBe('True');
+    expect(ready(obj)?.message).toContain(
+      'spec.proxySecretRef is not supported with an SSH URL yet',
+    );
+  });
 
   it('refuses a socks5 proxy address by name, and stalls', async () => {
     await env.apply(
