@@ -9,14 +9,17 @@ import {
   type TarEntry,
 } from '@tide/artifact';
 import {
+  GitError,
   credentialsFromSecret,
   fetchCommit,
   isSshUrl,
+  proxyFromSecret,
   sshCredentialsFromSecret,
   resolveReference,
   resolveSourceTree,
   type GitCredentials,
   type GitObjectStore,
+  type ProxySettings,
   type SourceTree,
   type RemoteOptions,
   type ResolvedReference,
@@ -26,6 +29,7 @@ import {
   EventType,
   GenericError,
   Result,
+  StallingError,
   WaitingError,
   deleteCondition,
   markTrue,
@@ -277,45 +281,76 @@ function markInStorage(obj: GitRepository): void {
   );
 }
 
-async function remoteOptions({ obj, context, state }: GitRun): Promise<RemoteOptions> {
+async function remoteOptions(run: GitRun): Promise<RemoteOptions> {
+  const { obj, state } = run;
   const spec = obj.spec;
-  const name = sourceName(state.kind, obj);
   const timeoutMs = spec.timeout === undefined ? defaultTimeoutMs : parseDuration(spec.timeout);
-  let credentials: GitCredentials | undefined;
-  let ssh: SshCredentials | undefined;
+  if (spec.proxySecretRef !== undefined && isSshUrl(spec.url)) {
+    // Flux reaches SSH remotes through SOCKS5 only; Tide has no SOCKS5 client yet.
+    const message = `${sourceName(state.kind, obj)}: spec.proxySecretRef is not supported with an SSH URL yet (only http:// proxies for http(s) URLs); remove it or use an https:// URL`;
+    markTrue(obj, ConditionType.FetchFailed, ConditionReason.InvalidSourceConfig, message);
+    throw new StallingError(ConditionReason.InvalidSourceConfig, message);
+  }
   if (spec.secretRef === undefined && isSshUrl(spec.url)) {
     // As Flux: SSH needs a key and known_hosts, so no secret is an authentication failure.
-    const message = `${name}: an SSH URL needs spec.secretRef naming a Secret with 'identity' (private key) and 'known_hosts'`;
+    const message = `${sourceName(state.kind, obj)}: an SSH URL needs spec.secretRef naming a Secret with 'identity' (private key) and 'known_hosts'`;
     markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
     throw new GenericError(ConditionReason.AuthenticationFailed, message);
   }
+  let credentials: GitCredentials | undefined;
+  let ssh: SshCredentials | undefined;
   if (spec.secretRef !== undefined) {
-    const namespace = obj.metadata.namespace ?? '';
-    const data = await readSecretData(context.client, namespace, spec.secretRef.name, name).catch(
-      (error: unknown) => {
-        if (error instanceof GenericError)
-          markTrue(obj, ConditionType.FetchFailed, error.reason, error.message);
-        throw error;
-      },
-    );
-    try {
-      // Over SSH the secret holds identity/password/known_hosts (Flux reads only those there).
-      const secretName = `${namespace}/${spec.secretRef.name}`;
-      if (isSshUrl(spec.url)) ssh = sshCredentialsFromSecret(data, secretName);
+    // Over SSH the secret holds identity/password/known_hosts (Flux reads only those there).
+    const sshUrl = isSshUrl(spec.url);
+    await fromSecret(run, spec.secretRef.name, 'spec.secretRef', (data, secretName) => {
+      if (sshUrl) ssh = sshCredentialsFromSecret(data, secretName);
       else credentials = credentialsFromSecret(data, secretName);
-    } catch (error) {
-      const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
-      markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
-      throw new GenericError(ConditionReason.AuthenticationFailed, message, { cause: error });
-    }
+    });
   }
+  const proxy: ProxySettings | undefined =
+    spec.proxySecretRef === undefined
+      ? undefined
+      : await fromSecret(run, spec.proxySecretRef.name, 'spec.proxySecretRef', proxyFromSecret);
   return {
     url: spec.url,
     timeoutMs,
     ...(credentials === undefined ? {} : { credentials }),
     ...(ssh === undefined ? {} : { ssh }),
+    ...(proxy === undefined ? {} : { proxy }),
     ...(state.maxRepositorySize === undefined ? {} : { maxBytes: state.maxRepositorySize }),
   };
+}
+
+/**
+ * Reads a referenced Secret and parses it; a missing Secret or one that does not parse
+ * sets FetchFailed with a message naming the object and the field that references it.
+ */
+async function fromSecret<T>(
+  { obj, context, state }: GitRun,
+  secretName: string,
+  field: string,
+  parse: (data: Record<string, Buffer>, secretName: string) => T,
+): Promise<T> {
+  const name = sourceName(state.kind, obj);
+  const namespace = obj.metadata.namespace ?? '';
+  const data = await readSecretData(context.client, namespace, secretName, name).catch(
+    (error: unknown) => {
+      if (error instanceof GenericError)
+        markTrue(obj, ConditionType.FetchFailed, error.reason, error.message);
+      throw error;
+    },
+  );
+  try {
+    return parse(data, `${namespace}/${secretName}`);
+  } catch (error) {
+    const message = `${name}: ${field}: ${error instanceof Error ? error.message : String(error)}`;
+    if (error instanceof GitError && error.reason === 'Unsupported') {
+      markTrue(obj, ConditionType.FetchFailed, ConditionReason.InvalidSourceConfig, message);
+      throw new StallingError(ConditionReason.InvalidSourceConfig, message, { cause: error });
+    }
+    markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
+    throw new GenericError(ConditionReason.AuthenticationFailed, message, { cause: error });
+  }
 }
 
 function fetchFailed({ obj, state }: GitRun, error: unknown): ReconcileError {

@@ -47,9 +47,10 @@ import {
   untrustedArtifactMessage,
   type SourceState,
 } from './storage-step.js';
-import type { Artifact, KindRef, KubeObject } from '@tide/kube';
+import { parseDuration, type Artifact, type KindRef, type KubeObject } from '@tide/kube';
 
-const chartDownloadTimeoutMs = 60_000;
+/** A HelmRepository's `spec.timeout` bounds its index fetch and its chart downloads alike. */
+const defaultRepositoryTimeoutMs = 60_000;
 
 /**
  * What reconcileSource found: the chart to store and the source artifact revision it came
@@ -207,7 +208,13 @@ async function fromRepository(
   const bytes = await downloadWith(
     url,
     sameHostOrPassCredentials(repository, url, auth),
-    { maxSize: state.maxChartSize, timeoutMs: chartDownloadTimeoutMs },
+    {
+      maxSize: state.maxChartSize,
+      timeoutMs:
+        repository.spec.timeout === undefined
+          ? defaultRepositoryTimeoutMs
+          : parseDuration(repository.spec.timeout),
+    },
     ConditionReason.ChartPullFailed,
     `failed to download chart ${entry.name} ${entry.version}`,
   );
@@ -376,7 +383,13 @@ function sameHostOrPassCredentials(
     new URL(url).host === new URL(repository.spec.url).host
   )
     return auth;
-  return { headers: {}, ...(auth.caPem === undefined ? {} : { caPem: auth.caPem }) };
+  // Only the username/password stay with the index host; TLS material goes with every
+  // download from the repository, as Flux's getter options carry it.
+  return {
+    headers: {},
+    ...(auth.caPem === undefined ? {} : { caPem: auth.caPem }),
+    ...(auth.clientCertificate === undefined ? {} : { clientCertificate: auth.clientCertificate }),
+  };
 }
 
 /** The merged values of `spec.valuesFiles`, or undefined when the spec names none. */

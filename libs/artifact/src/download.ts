@@ -35,6 +35,8 @@ export interface DownloadOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** PEM of a CA to trust for HTTPS, beside the system roots. */
   readonly caPem?: string;
+  /** A TLS client certificate (PEM) presented to https servers. */
+  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
   /** How the URL is named in errors (the URL itself by default); user info is removed either way. */
   readonly displayUrl?: string;
   /**
@@ -167,6 +169,9 @@ function get(url: string, options: DownloadOptions, shown: string): Promise<Inco
         timeout: options.timeoutMs,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.caPem === undefined ? {} : { ca: options.caPem }),
+        ...(options.clientCertificate === undefined
+          ? {}
+          : { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem }),
       },
       resolve,
     );

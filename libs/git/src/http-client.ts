@@ -1,6 +1,15 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  request as httpRequest,
+  type ClientRequestArgs,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+import { proxyAuthorization, type ProxySettings } from './auth.js';
 import { GitError, redactUrl } from './errors.js';
 
 /** isomorphic-git's HttpClient, plus what the caller needs to report on the operation. */
@@ -21,11 +30,16 @@ export interface TransportOptions {
   readonly signal?: AbortSignal;
   /** Refuse to download more than this many bytes in total. */
   readonly maxBytes?: number;
+  /** The TLS client certificate presented to https servers (`tls.crt`/`tls.key`). */
+  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
+  /** Reach the server through this proxy: CONNECT for https, forwarding for http. */
+  readonly proxy?: ProxySettings;
 }
 
 /**
- * The HTTP transport isomorphic-git uses: node:http(s) with a custom CA, a byte budget
- * enforced while streaming, and abort on the operation's deadline.
+ * The HTTP transport isomorphic-git uses: node:http(s) with a custom CA, an optional client
+ * certificate and proxy, a byte budget enforced while streaming, and abort on the
+ * operation's deadline.
  */
 export function createTransport(options: TransportOptions): Transport {
   let received = 0;
@@ -45,6 +59,10 @@ export function createTransport(options: TransportOptions): Transport {
       const response = await send(req, body, options).catch((error: unknown) => {
         throw error instanceof GitError ? fail(error) : error;
       });
+      if (options.proxy !== undefined && response.statusCode === 407) {
+        response.resume();
+        throw fail(proxyRefused(options.proxy));
+      }
       const count = async function* (): AsyncIterableIterator<Uint8Array> {
         try {
           for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -102,37 +120,191 @@ function send(
   options: TransportOptions,
 ): Promise<IncomingMessage> {
   const url = new URL(req.url);
-  const requester = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted === true) {
       reject(abortError(req.url, options.signal));
       return;
     }
-    const outgoing = requester(
-      url,
-      {
-        method: req.method ?? 'GET',
-        headers: {
-          ...req.headers,
-          ...options.headers,
-          ...(body === undefined ? {} : { 'content-length': String(body.length) }),
-        },
+    const headers: Record<string, string> = {
+      ...req.headers,
+      ...options.headers,
+      ...(body === undefined ? {} : { 'content-length': String(body.length) }),
+    };
+    const common: RequestOptions = { method: req.method ?? 'GET', headers, signal: options.signal };
+    const proxy = options.proxy;
+    let outgoing;
+    if (https) {
+      const tls = {
         ...(options.caPem === undefined ? {} : { ca: options.caPem }),
-        signal: options.signal,
-      },
-      resolve,
-    );
+        ...(options.clientCertificate === undefined
+          ? {}
+          : { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem }),
+      };
+      outgoing =
+        proxy === undefined
+          ? httpsRequest(url, { ...common, ...tls }, resolve)
+          : httpsRequest(
+              url,
+              { ...common, createConnection: tunnelThrough(proxy, url, tls, options.signal) },
+              resolve,
+            );
+    } else if (proxy === undefined) {
+      outgoing = httpRequest(url, common, resolve);
+    } else {
+      // Plain http through a proxy is forwarded, not tunnelled (as Go's net/http does).
+      const target = new URL(proxy.address);
+      const authorization = proxyAuthorization(proxy);
+      outgoing = httpRequest(
+        {
+          ...common,
+          host: target.hostname,
+          port: target.port === '' ? 80 : Number(target.port),
+          path: url.href,
+          headers: {
+            ...headers,
+            host: url.host,
+            ...(authorization === undefined ? {} : { 'proxy-authorization': authorization }),
+          },
+        },
+        resolve,
+      );
+    }
     outgoing.on('error', (error) => {
       reject(
         options.signal?.aborted === true
           ? abortError(req.url, options.signal)
-          : new GitError('Unreachable', `${redactUrl(req.url)}: ${error.message}`, {
-              cause: error,
-            }),
+          : error instanceof GitError
+            ? error
+            : connectionError(req.url, error, options),
       );
     });
     outgoing.end(body);
   });
+}
+
+interface TlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * A `createConnection` that opens an HTTP CONNECT tunnel to the target through the proxy
+ * and starts TLS inside it, so the proxy sees only the target's host and port.
+ */
+function tunnelThrough(
+  proxy: ProxySettings,
+  target: URL,
+  tls: TlsOptions,
+  signal: AbortSignal | undefined,
+): NonNullable<ClientRequestArgs['createConnection']> {
+  return (_options, oncreate) => {
+    // Node ignores the socket when it is handed an error.
+    const done = oncreate as (error: Error | null, socket?: Duplex) => void;
+    const address = new URL(proxy.address);
+    const authority = `${target.hostname}:${target.port === '' ? '443' : target.port}`;
+    const authorization = proxyAuthorization(proxy);
+    const connectRequest = httpRequest({
+      host: address.hostname,
+      port: address.port === '' ? 80 : Number(address.port),
+      method: 'CONNECT',
+      path: authority,
+      headers: {
+        host: authority,
+        ...(authorization === undefined ? {} : { 'proxy-authorization': authorization }),
+      },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    connectRequest.once('connect', (answer: IncomingMessage, socket: Duplex) => {
+      if (answer.statusCode !== 200) {
+        socket.destroy();
+        done(
+          answer.statusCode === 407
+            ? proxyRefused(proxy)
+            : new GitError(
+                'Unreachable',
+                `proxy ${redactUrl(proxy.address)} answered HTTP ${answer.statusCode ?? 0} to CONNECT ${authority}`,
+              ),
+        );
+        return;
+      }
+      // The certificate is checked against the target's name; SNI only carries DNS names.
+      const host = target.hostname.replace(/^\[|\]$/g, '');
+      const secure = tlsConnect({
+        socket,
+        host,
+        ...(isIP(host) === 0 ? { servername: host } : {}),
+        ...tls,
+      });
+      done(null, secure);
+    });
+    connectRequest.once('error', (error: Error) => {
+      done(
+        new GitError(
+          'Unreachable',
+          `proxy ${redactUrl(proxy.address)}: ${error.message} (CONNECT ${authority})`,
+          { cause: error },
+        ),
+      );
+    });
+    connectRequest.end();
+    return undefined;
+  };
+}
+
+function proxyRefused(proxy: ProxySettings): GitError {
+  const which =
+    proxy.username === undefined
+      ? 'asked for credentials the proxySecretRef does not hold'
+      : 'refused the username/password of the proxySecretRef';
+  return new GitError(
+    'AuthenticationFailed',
+    `proxy ${redactUrl(proxy.address)} ${which} (HTTP 407)`,
+  );
+}
+
+/** Names TLS failures for what they mean: whose certificate, and which Secret key fixes it. */
+function connectionError(url: string, error: Error, options: TransportOptions): GitError {
+  const code = (error as { code?: unknown }).code;
+  const text = typeof code === 'string' ? code : '';
+  const where = redactUrl(url);
+  if (
+    /ALERT_(CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|ACCESS_DENIED)/.test(
+      text,
+    )
+  ) {
+    const hint =
+      options.clientCertificate === undefined
+        ? 'the server requires a TLS client certificate; set tls.crt and tls.key in the secretRef'
+        : "the server refused the secretRef's TLS client certificate (tls.crt/tls.key): it is not signed by a CA the server trusts, or has expired";
+    return new GitError('AuthenticationFailed', `${where}: ${hint} (${text})`, { cause: error });
+  }
+  if (
+    /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_SIGNATURE_FAILURE|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID)$/.test(
+      text,
+    )
+  ) {
+    const hint =
+      options.caPem === undefined
+        ? 'the server certificate is not trusted; set ca.crt in the secretRef to the CA that signed it'
+        : "the server certificate is not trusted by the secretRef's ca.crt";
+    return new GitError('Unreachable', `${where}: ${hint} (${text})`, { cause: error });
+  }
+  // With TLS 1.3 the server checks the client certificate after the client's handshake is
+  // done, so a refused certificate often shows up only as the connection being closed.
+  if (
+    url.startsWith('https:') &&
+    (text === 'ECONNRESET' || error.message === 'socket hang up') &&
+    options.clientCertificate !== undefined
+  ) {
+    return new GitError(
+      'AuthenticationFailed',
+      `${where}: the server closed the TLS connection without answering; it may have refused the secretRef's TLS client certificate (tls.crt/tls.key): check that a CA the server trusts signed it`,
+      { cause: error },
+    );
+  }
+  return new GitError('Unreachable', `${where}: ${error.message}`, { cause: error });
 }
 
 function abortError(url: string, signal: AbortSignal): GitError {

@@ -1,12 +1,19 @@
 /**
  * @tide/git: the Git client sources are fetched with — isomorphic-git over node:http(s)
- * with a deadline, a byte budget, basic or bearer auth and a custom CA, or ssh2 over SSH
+ * with a deadline, a byte budget, basic or bearer auth, a custom CA, a TLS client
+ * certificate and an HTTP proxy, or ssh2 over SSH
  * with a key and known_hosts. Resolves a GitRepository `spec.ref` to a commit with one
  * ls-remote, fetches only that commit (shallow where the ref allows), and reads its tree
  * without a working copy. Verifies OpenPGP and SSH signatures of commits and annotated tags.
  */
 export { GitError, redactUrl, type GitErrorReason } from './errors.js';
-export { credentialsFromSecret, authorizationHeaders, type GitCredentials } from './auth.js';
+export {
+  credentialsFromSecret,
+  authorizationHeaders,
+  proxyFromSecret,
+  type GitCredentials,
+  type ProxySettings,
+} from './auth.js';
 export {
   checkUrl,
   defaultBranch,

@@ -1,5 +1,11 @@
 import git from 'isomorphic-git';
-import { authorizationHeaders, refuseCleartextCredentials, type GitCredentials } from './auth.js';
+import {
+  authorizationHeaders,
+  refuseClientCertificateOverHttp,
+  refuseCleartextCredentials,
+  type GitCredentials,
+  type ProxySettings,
+} from './auth.js';
 import { redactUrlsIn } from '@tide/artifact';
 import { GitError, redactUrl } from './errors.js';
 import { createTransport, type Transport } from './http-client.js';
@@ -23,6 +29,8 @@ export interface GitReference {
 export interface RemoteOptions {
   readonly url: string;
   readonly credentials?: GitCredentials;
+  /** The proxy of `proxySecretRef`, used for every request to the remote. */
+  readonly proxy?: ProxySettings;
   /** For ssh:// (and scp-like) URLs: the secret's key and known_hosts (required there). */
   readonly ssh?: SshCredentials;
   /** Bounds every operation against the remote (`spec.timeout`). */
@@ -87,6 +95,7 @@ async function withTransport<T>(
 ): Promise<T> {
   checkUrl(remote.url);
   refuseCleartextCredentials(remote.url, remote.credentials);
+  refuseClientCertificateOverHttp(remote.url, remote.credentials);
   const controller = new AbortController();
   const timer = setTimeout(() => {
     controller.abort(
@@ -98,6 +107,8 @@ async function withTransport<T>(
     signal: controller.signal,
     ...(remote.credentials?.caPem === undefined ? {} : { caPem: remote.credentials.caPem }),
     ...(remote.maxBytes === undefined ? {} : { maxBytes: remote.maxBytes }),
+    ...clientCertificate(remote.credentials),
+    ...(remote.proxy === undefined ? {} : { proxy: remote.proxy }),
   });
   try {
     return await operation(http);
@@ -106,6 +117,15 @@ async function withTransport<T>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+function clientCertificate(credentials: GitCredentials | undefined): {
+  clientCertificate?: { certPem: string; keyPem: string };
+} {
+  const { certPem, keyPem } = credentials ?? {};
+  return certPem === undefined || keyPem === undefined
+    ? {}
+    : { clientCertificate: { certPem, keyPem } };
 }
 
 /**

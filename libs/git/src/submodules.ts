@@ -318,10 +318,18 @@ class TreeWalk {
       }
     }
     const trusted = sameOrigin(url, remote.url) ? remote.credentials : undefined;
+    if (remote.proxy !== undefined && isSshUrl(url)) {
+      throw new GitError(
+        'Unsupported',
+        `submodule '${path}': ${redactUrl(url)} is an SSH URL, which cannot go through the proxySecretRef's http:// proxy`,
+      );
+    }
     const subRemote: RemoteOptions = {
       url,
       timeoutMs,
       ...(trusted === undefined ? {} : { credentials: trusted }),
+      // The proxy is the network path, not a credential of the origin: every submodule uses it.
+      ...(remote.proxy === undefined ? {} : { proxy: remote.proxy }),
       ...(this.bytesLeft === undefined ? {} : { maxBytes: this.bytesLeft }),
       packLimits: {
         ...remote.packLimits,

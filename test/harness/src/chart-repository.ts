@@ -1,9 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, normalize } from 'node:path';
 import { freePort } from './net.js';
 import { oracles } from './oracles.js';
+import { createServing, type HttpsServing } from './pki.js';
 import { run } from './process.js';
 import { makeTempDir } from './temp.js';
 
@@ -18,10 +19,14 @@ export interface ChartSpec {
 export interface ChartRepositoryOptions {
   readonly charts?: readonly ChartSpec[];
   readonly basicAuth?: { readonly username: string; readonly password: string };
+  /** Serve https (and require client certificates when `clientCaPem` is set). */
+  readonly tls?: HttpsServing;
+  /** Requests for paths this matches are held open and never answered (a stalled server). */
+  readonly stall?: (path: string) => boolean;
 }
 
 export interface ChartRepository {
-  /** `http://127.0.0.1:<port>`, the URL a HelmRepository points at. */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`), the URL a HelmRepository points at. */
   readonly url: string;
   /** Packages a chart with the real `helm package` and regenerates index.yaml. */
   addChart(chart: ChartSpec): Promise<void>;
@@ -54,7 +59,7 @@ export async function startChartRepository(
   const sources = join(temp.path, 'sources');
   await mkdir(served);
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
   const { helm } = await oracles();
   const helmEnv = {
     ...process.env,
@@ -63,9 +68,11 @@ export async function startChartRepository(
     HELM_DATA_HOME: join(temp.path, 'helm-data'),
   };
 
-  const server = createServer((req, res) => {
+  const server = createServing((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://charts.invalid').pathname;
+    if (options.stall?.(path) === true) return;
     serveStatic(req, res, served, options.basicAuth);
-  });
+  }, options.tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

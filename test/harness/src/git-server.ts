@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { freePort } from './net.js';
+import { createServing, type HttpsServing } from './pki.js';
 import { run } from './process.js';
 import { makeTempDir } from './temp.js';
 
@@ -11,6 +12,8 @@ export interface GitServerOptions {
   readonly basicAuth?: { readonly username: string; readonly password: string };
   /** Require `Authorization: Bearer <token>` (accepted beside basic auth when both are set). */
   readonly bearerToken?: string;
+  /** Serve https instead of http (see HttpsServing). */
+  readonly tls?: HttpsServing;
 }
 
 /** How to sign a commit or tag: `git -c` settings (gpg.format, user.signingkey) and env (GNUPGHOME). */
@@ -62,7 +65,7 @@ export interface GitRepositoryFixture {
 }
 
 export interface GitServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` with `tls`) */
   readonly url: string;
   readonly port: number;
   createRepository(name: string, options?: CreateRepositoryOptions): Promise<GitRepositoryFixture>;
@@ -99,7 +102,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   await mkdir(workDir);
   const env = gitEnv(temp.path);
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
   const counts = new Map<string, number>();
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -115,7 +118,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     serveCgi(req, res, reposDir, env, user);
   };
 
-  let server = await listen(createServer(handler), port);
+  let server = await listen(createServing(handler, options.tls), port);
   const git = (args: readonly string[], cwd?: string, sign?: GitSigning) =>
     sign === undefined
       ? run('git', args, { cwd: cwd ?? workDir, env })
@@ -152,7 +155,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       server.closeAllConnections();
     },
     async reopen() {
-      server = await listen(createServer(handler), port);
+      server = await listen(createServing(handler, options.tls), port);
     },
     requests: () => counts,
     async stop() {

@@ -46,6 +46,18 @@ export {
   type ChartSpec,
 } from './chart-repository.js';
 export { oracles, type Oracles } from './oracles.js';
+export { startHttpProxy, type HttpProxy, type HttpProxyOptions } from './http-proxy.js';
+export {
+  createCertificateAuthority,
+  createMutualTlsFixture,
+  issueClientCertificate,
+  issueServingCertificate,
+  readPem,
+  type HttpsServing,
+  type KeyPair,
+  type MutualTlsFixture,
+  type PemPair,
+} from './pki.js';
 export {
   controllerNames,
   startController,

@@ -1,4 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { run } from './process.js';
 
@@ -64,8 +66,12 @@ function subjectPart(value: string): string {
   return value.replace(/[\\/,+=]/g, (c) => `\\${c}`);
 }
 
-export async function createPki(dir: string): Promise<Pki> {
-  const ca: KeyPair = { certFile: join(dir, 'ca.crt'), keyFile: join(dir, 'ca.key') };
+/**
+ * A self-signed CA of its own (`<name>.crt`/`<name>.key` in `dir`): tests that need a second,
+ * unrelated CA (a client certificate the server must not trust) make one with this.
+ */
+export async function createCertificateAuthority(dir: string, name = 'ca'): Promise<KeyPair> {
+  const ca: KeyPair = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
   await ecKey(ca.keyFile);
   await run(openssl, [
     'req',
@@ -74,7 +80,7 @@ export async function createPki(dir: string): Promise<Pki> {
     '-key',
     ca.keyFile,
     '-subj',
-    '/CN=tide-test-ca',
+    `/CN=tide-test-${subjectPart(name)}`,
     '-days',
     days,
     '-sha256',
@@ -85,6 +91,11 @@ export async function createPki(dir: string): Promise<Pki> {
     '-out',
     ca.certFile,
   ]);
+  return ca;
+}
+
+export async function createPki(dir: string): Promise<Pki> {
+  const ca = await createCertificateAuthority(dir, 'ca');
   const serving = await signedCertificate(
     dir,
     'apiserver',
@@ -136,4 +147,69 @@ export function issueClientCertificate(
 
 export async function readPem(file: string): Promise<string> {
   return readFile(file, 'utf8');
+}
+
+/** TLS for a harness server: its certificate, and a CA whose client certificates it requires. */
+export interface HttpsServing {
+  readonly certPem: string;
+  readonly keyPem: string;
+  /** When set, every connection must present a client certificate signed by this CA. */
+  readonly clientCaPem?: string;
+}
+
+/** A node:http or node:https server for `handler`, as `tls` asks. */
+export function createServing(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  tls: HttpsServing | undefined,
+): Server {
+  if (tls === undefined) return createServer(handler);
+  return createHttpsServer(
+    {
+      cert: tls.certPem,
+      key: tls.keyPem,
+      ...(tls.clientCaPem === undefined
+        ? {}
+        : { ca: tls.clientCaPem, requestCert: true, rejectUnauthorized: true }),
+    },
+    handler,
+  );
+}
+
+/** PEM text of a certificate and its key. */
+export interface PemPair {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+/** What an mTLS test needs: one CA signing the server and a client, and an unrelated CA. */
+export interface MutualTlsFixture {
+  readonly caPem: string;
+  /** A server certificate for 127.0.0.1 that requires client certificates signed by `caPem`. */
+  readonly serving: HttpsServing;
+  /** A client certificate signed by `caPem`. */
+  readonly client: PemPair;
+  /** A client certificate signed by another CA, which the server must refuse. */
+  readonly foreignClient: PemPair;
+  readonly foreignCaPem: string;
+}
+
+async function readPair(pair: KeyPair): Promise<PemPair> {
+  return { certPem: await readPem(pair.certFile), keyPem: await readPem(pair.keyFile) };
+}
+
+/** Issues the certificates of a MutualTlsFixture into `dir`. */
+export async function createMutualTlsFixture(dir: string): Promise<MutualTlsFixture> {
+  const ca = await createCertificateAuthority(dir, 'mtls-ca');
+  const foreignCa = await createCertificateAuthority(dir, 'foreign-ca');
+  const server = await readPair(await issueServingCertificate(dir, ca, 'tide-test-server'));
+  const caPem = await readPem(ca.certFile);
+  return {
+    caPem,
+    serving: { ...server, clientCaPem: caPem },
+    client: await readPair(await issueClientCertificate(dir, ca, 'tide-test-client')),
+    foreignClient: await readPair(
+      await issueClientCertificate(dir, foreignCa, 'tide-test-foreign-client'),
+    ),
+    foreignCaPem: await readPem(foreignCa.certFile),
+  };
 }
