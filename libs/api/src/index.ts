@@ -97,6 +97,8 @@ export { kindDefinitions, servedKind, storageApiVersion } from './kinds.js';
 export {
   buildCrd,
   categories,
+  categoriesOf,
+  groupCategories,
   crdFileName,
   crdName,
   renderCrd,
@@ -112,3 +114,25 @@ export {
   type JsonValue,
 } from './openapi.js';
 export { durationPattern, timeoutPattern } from './schema.js';
+export {
+  hasFields,
+  leavesOf,
+  setFields,
+  specLeaves,
+  specSchema,
+  type SchemaNode,
+  type SetField,
+} from './fields.js';
+export {
+  UnservedKindError,
+  covers,
+  isRefused,
+  refusalMessage,
+  ruleBase,
+  supportMatrix,
+  supportOf,
+  unsupportedFields,
+  type FieldRefusal,
+  type Support,
+  type SupportRules,
+} from './support.js';
