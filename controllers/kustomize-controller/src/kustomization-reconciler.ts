@@ -1,7 +1,13 @@
-import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
+import {
+  ConditionReason,
+  ConditionType,
+  unsupportedFieldsMessage,
+  type Kustomization,
+} from '@tide/api';
 import {
   ReconcileError,
   Result,
+  refuseUnsupportedFields,
   runSteps,
   type ConditionPolicy,
   type ReconcileContext,
@@ -153,6 +159,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     let outcome: string = ConditionReason.ReconciliationSucceeded;
     try {
       return await runSteps(run, [
+        refuseUnsupportedFields(unsupportedFieldsMessage),
         reconcileSpec,
         reconcileDependencies,
         reconcileSource,

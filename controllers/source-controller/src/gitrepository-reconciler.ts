@@ -1,6 +1,7 @@
-import { ConditionType, type GitRepository } from '@tide/api';
+import { ConditionType, type GitRepository, unsupportedFieldsMessage } from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
+  refuseUnsupportedFields,
   runSteps,
   type ConditionPolicy,
   type ReconcileContext,
@@ -75,6 +76,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       includes: [],
     };
     return runSteps({ obj, context, state }, [
+      refuseUnsupportedFields(unsupportedFieldsMessage),
       reconcileStorage,
       reconcileSource,
       reconcileInclude,

@@ -1,6 +1,7 @@
-import { ConditionType, type HelmRepository } from '@tide/api';
+import { ConditionType, type HelmRepository, unsupportedFieldsMessage } from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
+  refuseUnsupportedFields,
   runSteps,
   type ConditionPolicy,
   type ReconcileContext,
@@ -56,6 +57,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       maxIndexSize: this.options.maxIndexSize,
     };
     return runSteps({ obj, context, state }, [
+      refuseUnsupportedFields(unsupportedFieldsMessage),
       reconcileStorage,
       reconcileSource,
       reconcileArtifact,

@@ -132,6 +132,7 @@ export {
   supportMatrix,
   supportOf,
   unsupportedFields,
+  unsupportedFieldsMessage,
   type FieldRefusal,
   type Support,
   type SupportRules,

@@ -163,8 +163,8 @@ export function isRefused(support: Support): support is `refused: ${string}` {
 }
 
 /**
- * The fields `object` sets in its spec that Tide refuses, each once, in the order the object
- * has them. A field the schema does not know is refused too (the API server prunes those, so
+ * The fields `object` sets in its spec that Tide refuses, each once, sorted by path (so a
+ * condition message does not change with the order of the object's keys). A field the schema does not know is refused too (the API server prunes those, so
  * only an object that never went through it can carry one).
  */
 export function unsupportedFields(
@@ -182,7 +182,9 @@ export function unsupportedFields(
     const reason = refusalOf(definition, apiVersion, field.path, field.value, field.known);
     if (reason !== undefined) refusals.set(field.path, reason);
   }
-  return [...refusals].map(([path, reason]) => ({ path, reason }));
+  return [...refusals]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([path, reason]) => ({ path, reason }));
 }
 
 function refusalOf(
@@ -212,6 +214,19 @@ export function refusalMessage(refusals: readonly FieldRefusal[]): string {
   const parts = [...byReason].map(([reason, paths]) => `${paths.join(', ')}: ${reason}`);
   const noun = refusals.length === 1 ? 'field' : 'fields';
   return `unsupported ${noun} set: ${parts.join('; ')}`;
+}
+
+/**
+ * What a controller asks before it reconciles: the message naming every refused field the
+ * object sets (read at the apiVersion it came in), or undefined when Tide honours all of them.
+ */
+export function unsupportedFieldsMessage(object: {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly spec?: unknown;
+}): string | undefined {
+  const refusals = unsupportedFields(object.kind ?? '', object.apiVersion ?? '', object);
+  return refusals.length === 0 ? undefined : refusalMessage(refusals);
 }
 
 function isScalar(value: JsonValue): value is string | number | boolean {
