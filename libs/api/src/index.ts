@@ -137,3 +137,10 @@ export {
   type Support,
   type SupportRules,
 } from './support.js';
+export {
+  readmeBegin,
+  readmeEnd,
+  readmeSection,
+  supportSection,
+  writeReadmeSection,
+} from './support-readme.js';

@@ -31,8 +31,10 @@ const workloadIdentity: Support =
 
 export const supportMatrix: Readonly<Record<string, SupportRules>> = {
   GitRepository: {
-    'spec.url': 'supported',
-    'spec.secretRef.name': 'supported',
+    'spec.url':
+      'supported: http:// and https://; ssh:// addresses stall with InvalidSourceConfig until the SSH transport lands',
+    'spec.secretRef.name':
+      'supported: username/password, bearerToken and ca.crt; tls.crt/tls.key (mTLS) are not read yet',
     'spec.provider':
       'refused: provider azure, github and aws (workload identity, GitHub App) are not supported; set provider generic (or remove it) and give credentials in spec.secretRef',
     'spec.provider=generic': 'supported',
@@ -60,12 +62,12 @@ export const supportMatrix: Readonly<Record<string, SupportRules>> = {
       "refused: HelmRepository type 'oci' is not supported yet; use an HTTP(S) chart repository",
     'spec.type=default': 'supported',
     'spec.secretRef.name': 'supported',
-    'spec.certSecretRef.name': 'supported',
+    'spec.certSecretRef.name': 'supported: ca.crt; tls.crt/tls.key (mTLS) are not read yet',
     'spec.passCredentials': 'supported',
     'spec.provider': 'supported: only used by OCI repositories, as in Flux',
     'spec.insecure': 'supported',
     'spec.interval': 'supported',
-    'spec.timeout': 'supported',
+    'spec.timeout': 'supported: bounds the index download; chart downloads use 60s',
     'spec.suspend': 'supported',
     'spec.accessFrom.*': 'supported: deprecated and ignored, as in Flux',
   },
