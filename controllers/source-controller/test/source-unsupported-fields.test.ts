@@ -2,15 +2,16 @@
 // UnsupportedField naming every refused field and what to do, nothing is fetched, and an
 // artifact published before stays exactly as it was until the field is removed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { GitRepository, HelmRepository } from '@tide/api';
+import type { GitRepository, HelmChart, HelmRepository } from '@tide/api';
 import { startGitServer, type GitRepositoryFixture, type GitServer } from '@tide/harness';
 import { PatchType } from '@tide/kube';
 import type { ReconcilableObject } from '@tide/runtime';
-import { gitRepositoryKind, helmRepositoryKind } from '../src/kinds.js';
+import { gitRepositoryKind, helmChartKind, helmRepositoryKind } from '../src/kinds.js';
 import { startSourceEnvironment, type SourceEnvironment } from './environment.js';
 
 type Repo = GitRepository & ReconcilableObject;
 type HelmRepo = HelmRepository & ReconcilableObject;
+type Chart = HelmChart & ReconcilableObject;
 
 const condition = (obj: ReconcilableObject, type: string) =>
   obj.status?.conditions?.find((c) => c.type === type);
@@ -122,6 +123,22 @@ describe('fields Tide refuses', () => {
       reason: 'UnsupportedField',
       message:
         "unsupported field set: spec.type: HelmRepository type 'oci' is not supported yet; use an HTTP(S) chart repository",
+    });
+    expect(obj.status?.artifact).toBeUndefined();
+  });
+
+  it('a HelmChart from a Bucket stalls naming spec.sourceRef.kind', async () => {
+    await env.apply(helmChartKind, {
+      apiVersion: 'source.toolkit.fluxcd.io/v1',
+      kind: 'HelmChart',
+      metadata: { name: 'from-bucket' },
+      spec: { chart: './charts/app', interval: '1h', sourceRef: { kind: 'Bucket', name: 'b' } },
+    } satisfies Chart);
+    const obj = await stalled<Chart>(helmChartKind, 'from-bucket');
+    expect(condition(obj, 'Ready')).toMatchObject({
+      reason: 'UnsupportedField',
+      message:
+        'unsupported field set: spec.sourceRef.kind: charts from a Bucket source are not supported yet; use a HelmRepository or a GitRepository',
     });
     expect(obj.status?.artifact).toBeUndefined();
   });
