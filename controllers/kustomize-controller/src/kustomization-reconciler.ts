@@ -1,7 +1,8 @@
 import {
   ConditionReason,
   ConditionType,
-  unsupportedFieldsMessage,
+  fieldSupportCheck,
+  KustomizationGVK,
   type Kustomization,
 } from '@tide/api';
 import {
@@ -159,7 +160,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     let outcome: string = ConditionReason.ReconciliationSucceeded;
     try {
       return await runSteps(run, [
-        refuseUnsupportedFields(unsupportedFieldsMessage),
+        refuseUnsupportedFields(fieldSupportCheck(KustomizationGVK)),
         reconcileSpec,
         reconcileDependencies,
         reconcileSource,

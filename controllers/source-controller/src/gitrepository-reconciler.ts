@@ -1,4 +1,4 @@
-import { ConditionType, type GitRepository, unsupportedFieldsMessage } from '@tide/api';
+import { ConditionType, fieldSupportCheck, GitRepositoryGVK, type GitRepository } from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
   refuseUnsupportedFields,
@@ -76,7 +76,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       includes: [],
     };
     return runSteps({ obj, context, state }, [
-      refuseUnsupportedFields(unsupportedFieldsMessage),
+      refuseUnsupportedFields(fieldSupportCheck(GitRepositoryGVK)),
       reconcileStorage,
       reconcileSource,
       reconcileInclude,

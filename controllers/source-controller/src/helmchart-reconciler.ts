@@ -1,4 +1,4 @@
-import { ConditionType, type HelmChart, unsupportedFieldsMessage } from '@tide/api';
+import { ConditionType, fieldSupportCheck, HelmChartGVK, type HelmChart } from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
   refuseUnsupportedFields,
@@ -79,7 +79,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
       requeueDependencyMs: this.options.requeueDependencyMs,
     };
     return runSteps({ obj, context, state }, [
-      refuseUnsupportedFields(unsupportedFieldsMessage),
+      refuseUnsupportedFields(fieldSupportCheck(HelmChartGVK)),
       reconcileStorage,
       reconcileSource,
       reconcileArtifact,

@@ -1,4 +1,9 @@
-import { ConditionType, type HelmRepository, unsupportedFieldsMessage } from '@tide/api';
+import {
+  ConditionType,
+  fieldSupportCheck,
+  HelmRepositoryGVK,
+  type HelmRepository,
+} from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
   refuseUnsupportedFields,
@@ -57,7 +62,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       maxIndexSize: this.options.maxIndexSize,
     };
     return runSteps({ obj, context, state }, [
-      refuseUnsupportedFields(unsupportedFieldsMessage),
+      refuseUnsupportedFields(fieldSupportCheck(HelmRepositoryGVK)),
       reconcileStorage,
       reconcileSource,
       reconcileArtifact,

@@ -126,6 +126,7 @@ export {
 export {
   UnservedKindError,
   covers,
+  fieldSupportCheck,
   isRefused,
   refusalMessage,
   ruleBase,

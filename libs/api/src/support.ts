@@ -231,6 +231,18 @@ export function unsupportedFieldsMessage(object: {
   return refusals.length === 0 ? undefined : refusalMessage(refusals);
 }
 
+/**
+ * The check a reconciler of one kind runs: objects are read at the storage version, so the
+ * kind and version come from the reconciler, not from the object.
+ */
+export function fieldSupportCheck(kind: {
+  readonly apiVersion: string;
+  readonly kind: string;
+}): (object: { readonly spec?: unknown }) => string | undefined {
+  return (object) =>
+    unsupportedFieldsMessage({ apiVersion: kind.apiVersion, kind: kind.kind, spec: object.spec });
+}
+
 function isScalar(value: JsonValue): value is string | number | boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }

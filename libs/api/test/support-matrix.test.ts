@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '@tide/harness';
 import {
+  GitRepositoryGVK,
   UnservedKindError,
   crdFileName,
+  fieldSupportCheck,
   isRefused,
   kindDefinitions,
   leavesOf,
@@ -174,6 +176,16 @@ describe('unsupportedFields', () => {
     expect(() =>
       unsupportedFields('OCIRepository', 'source.toolkit.fluxcd.io/v1beta1', {}),
     ).toThrow(UnservedKindError);
+  });
+});
+
+describe('fieldSupportCheck', () => {
+  it("checks at the reconciler's kind and storage version, whatever the object carries", () => {
+    const check = fieldSupportCheck(GitRepositoryGVK);
+    expect(check({ spec: { url: 'https://example.com/r.git', interval: '1m' } })).toBeUndefined();
+    expect(check({ spec: { url: 'https://example.com/r.git', serviceAccountName: 'sa' } })).toBe(
+      'unsupported field set: spec.serviceAccountName: cloud workload identity is not supported; remove it and give credentials in spec.secretRef',
+    );
   });
 });
 
