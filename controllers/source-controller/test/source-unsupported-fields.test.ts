@@ -77,17 +77,18 @@ describe('fields Tide refuses', () => {
     const artifact = good.status?.artifact;
     expect(artifact?.revision).toBe(`main@sha1:${await app.head()}`);
 
-    // A new commit, and in the same change two refused fields: neither may reach the artifact.
+    // A new commit, and in the same change refused fields (cloud identity, which stays refused
+    // here: no test can reach a cloud): the new commit may not reach the artifact.
     await app.commit({ 'deploy/app.yaml': 'kind: ConfigMap\nv: 2\n' }, 'second');
     await env.client.patch(
       gitRepositoryKind,
       { namespace: env.namespace, name: 'later' },
-      { spec: { verify: { mode: 'HEAD', secretRef: { name: 'keys' } }, recurseSubmodules: true } },
+      { spec: { provider: 'aws', serviceAccountName: 'codecommit-reader' } },
       { type: PatchType.Merge },
     );
     const refused = await stalled<Repo>(gitRepositoryKind, 'later');
     expect(condition(refused, 'Ready')?.message).toBe(
-      'unsupported fields set: spec.recurseSubmodules: submodules (spec.recurseSubmodules) are not checked out yet; remove it or vendor the submodules; spec.verify.mode, spec.verify.secretRef.name: commit and tag signature verification (spec.verify) is not implemented yet; remove spec.verify or the artifact would be published unverified',
+      'unsupported fields set: spec.provider: provider azure, github and aws (workload identity, GitHub App) are not supported; set provider generic (or remove it) and give credentials in spec.secretRef; spec.serviceAccountName: cloud workload identity is not supported; remove it and give credentials in spec.secretRef',
     );
     expect(refused.status?.artifact).toEqual(artifact);
     const response = await fetch(artifact?.url ?? '');
@@ -97,7 +98,7 @@ describe('fields Tide refuses', () => {
     await env.client.patch(
       gitRepositoryKind,
       { namespace: env.namespace, name: 'later' },
-      { spec: { verify: null, recurseSubmodules: false } },
+      { spec: { provider: 'generic', serviceAccountName: null } },
       { type: PatchType.Merge },
     );
     const head = await app.head();
