@@ -1,19 +1,16 @@
-import { randomBytes } from 'node:crypto';
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { build, buildAsync } from '@tide/kustomize';
+import { waitFor } from '@tide/harness';
 import {
-  apiRequest,
-  makeTempDir,
-  sharedControlPlane,
-  startController,
-  waitFor,
-  type ControllerProcess,
-  type SharedControlPlane,
-  type TempDir,
-} from '@tide/harness';
+  conditionOf,
+  listenHttp,
+  startSourceController,
+  type Conditioned,
+  type SourceControllerRun,
+  type TestHttpServer,
+} from './fixtures/source-controller.js';
 
 /**
  * Leaked credentials (M4, T8): a source URL with user info (`user:s3cr3t-token@`) fails in the
@@ -25,18 +22,13 @@ import {
  */
 
 const token = 's3cr3t-token';
-const sources = '/apis/source.toolkit.fluxcd.io/v1';
-
-interface Conditioned {
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
-}
 
 interface KubeEvent {
   reason?: string;
   message?: string;
 }
 
-const readyOf = (obj: Conditioned) => obj.status?.conditions?.find((c) => c.type === 'Ready');
+const readyOf = (obj: Conditioned) => conditionOf(obj, 'Ready');
 
 /** A chart repository whose index names its chart by a relative URL with a wrong digest. */
 function chartIndex(): string {
@@ -52,71 +44,15 @@ function chartIndex(): string {
   ].join('\n');
 }
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 describe('credentials in source URLs', () => {
-  let plane: SharedControlPlane;
-  let namespace: string;
-  let temp: TempDir;
-  let server: Server;
+  let run: SourceControllerRun;
+  let server: TestHttpServer;
   let base: string;
-  let controller: ControllerProcess | undefined;
-  const selector = { 'tide.test/creds-run': randomBytes(4).toString('hex') };
   /** The user info the server was sent as basic auth: proof the URL was used as written. */
   const receivedAuth: string[] = [];
 
-  const api = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const answer = await apiRequest(plane.connection, {
-      method,
-      path,
-      ...(body === undefined ? {} : { body }),
-    });
-    if (answer.status >= 300)
-      throw new Error(`${method} ${path}: HTTP ${answer.status}: ${answer.text}`);
-    return answer.body;
-  };
-  const create = (plural: string, kind: string, name: string, spec: object) =>
-    api('POST', `${sources}/namespaces/${namespace}/${plural}`, {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind,
-      metadata: { name, namespace, labels: selector },
-      spec,
-    });
-  const settled = async (plural: string, name: string, done: (obj: Conditioned) => boolean) => {
-    let last: Conditioned | undefined;
-    try {
-      return await waitFor(
-        async () => {
-          last = (await api(
-            'GET',
-            `${sources}/namespaces/${namespace}/${plural}/${name}`,
-          )) as Conditioned;
-          return done(last) ? last : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 250, what: `${plural}/${name} to settle` },
-      );
-    } catch (error) {
-      throw new Error(`${String(error)}; last status: ${JSON.stringify(last?.status)}`, {
-        cause: error,
-      });
-    }
-  };
-
   beforeAll(async () => {
-    plane = sharedControlPlane();
-    namespace = await plane.createNamespace('creds-url');
-    temp = await makeTempDir('creds-url');
-    server = createServer((req, res) => {
+    server = await listenHttp('127.0.0.1', (req, res) => {
       if (req.headers.authorization !== undefined) receivedAuth.push(req.headers.authorization);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (path === '/charts/index.yaml') {
@@ -127,62 +63,46 @@ describe('credentials in source URLs', () => {
         res.writeHead(404).end();
       }
     });
-    const port = await listen(server);
-    base = `http://user:${token}@127.0.0.1:${port}`;
-    controller = await startController('source-controller', {
-      kubeconfigPath: plane.kubeconfigPath,
-      workDir: temp.path,
-      extraArgs: [
-        '--watch-all-namespaces',
-        `--watch-label-selector=${Object.entries(selector)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(',')}`,
-      ],
-    });
+    base = `http://user:${token}@127.0.0.1:${server.port}`;
+    run = await startSourceController('creds-url');
   });
   afterAll(async () => {
-    await controller?.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-    });
-    await temp.remove();
+    await run.stop();
+    await server.close();
   });
 
   it('never shows the token of a HelmRepository, HelmChart or GitRepository URL', async () => {
-    await create('helmrepositories', 'HelmRepository', 'stored', {
+    await run.create('helmrepositories', 'HelmRepository', 'stored', {
       interval: '1h',
       url: `${base}/charts`,
     });
-    await create('helmrepositories', 'HelmRepository', 'missing', {
+    await run.create('helmrepositories', 'HelmRepository', 'missing', {
       interval: '1h',
       url: `${base}/nothing`,
     });
-    await create('helmcharts', 'HelmChart', 'podinfo', {
+    await run.create('helmcharts', 'HelmChart', 'podinfo', {
       interval: '1h',
       chart: 'podinfo',
       version: '1.0.0',
       sourceRef: { kind: 'HelmRepository', name: 'stored' },
     });
-    await create('gitrepositories', 'GitRepository', 'repo', {
+    await run.create('gitrepositories', 'GitRepository', 'repo', {
       interval: '1h',
       url: `${base}/missing.git`,
       ref: { branch: 'main' },
     });
 
     const objects = [
-      await settled('helmrepositories', 'stored', (o) => readyOf(o)?.status === 'True'),
-      await settled('helmrepositories', 'missing', (o) => readyOf(o)?.status === 'False'),
-      await settled('helmcharts', 'podinfo', (o) =>
+      await run.settled('helmrepositories', 'stored', (o) => readyOf(o)?.status === 'True'),
+      await run.settled('helmrepositories', 'missing', (o) => readyOf(o)?.status === 'False'),
+      await run.settled('helmcharts', 'podinfo', (o) =>
         (readyOf(o)?.message ?? '').includes('digest mismatch'),
       ),
-      await settled('gitrepositories', 'repo', (o) => readyOf(o)?.status === 'False'),
+      await run.settled('gitrepositories', 'repo', (o) => readyOf(o)?.status === 'False'),
     ];
     const events = await waitFor(
       async () => {
-        const list = (await api('GET', `/api/v1/namespaces/${namespace}/events`)) as {
+        const list = (await run.api('GET', `/api/v1/namespaces/${run.namespace}/events`)) as {
           items: KubeEvent[];
         };
         return list.items.some((e) => e.reason === 'NewArtifact') ? list.items : undefined;
@@ -191,7 +111,7 @@ describe('credentials in source URLs', () => {
     );
     // Let the log catch up with the last reconcile before reading it.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const log = await readFile(join(temp.path, 'source-controller', 'controller.log'), 'utf8');
+    const log = await readFile(join(run.temp.path, 'source-controller', 'controller.log'), 'utf8');
 
     // The URLs were used as written (the server got the user info), and every place a person
     // reads names the server, only without the token.
@@ -210,7 +130,7 @@ describe('credentials in source URLs', () => {
   });
 
   it('never shows the token of a kustomize remote base address', async () => {
-    const dir = join(temp.path, 'remote-kustomization');
+    const dir = join(run.temp.path, 'remote-kustomization');
     await mkdir(dir, { recursive: true });
     const cases = [
       `https://x-token:${token}@127.0.0.1:1/org/repo//base?ref=v1`,

@@ -1,17 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { httpRequest } from '@tide/harness';
 import {
-  apiRequest,
-  httpRequest,
-  makeTempDir,
-  sharedControlPlane,
-  startController,
-  waitFor,
-  type ControllerProcess,
-  type SharedControlPlane,
-  type TempDir,
-} from '@tide/harness';
+  conditionOf,
+  listenHttp,
+  startSourceController,
+  type SourceControllerRun,
+  type TestHttpServer,
+} from './fixtures/source-controller.js';
 
 /**
  * Credentials over plain http (M4): a GitRepository whose secretRef gives basic auth or a bearer
@@ -21,21 +16,6 @@ import {
  * machine's host name, not a loopback literal (127.0.0.0/8 and ::1 stay allowed: that traffic
  * never leaves the machine). A HelmRepository with `spec.insecure: true` opts in and is served.
  */
-
-const sources = '/apis/source.toolkit.fluxcd.io/v1';
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-interface Conditioned {
-  status?: { conditions?: Condition[] };
-}
-
-const conditionOf = (obj: Conditioned, type: string) =>
-  obj.status?.conditions?.find((c) => c.type === type);
 
 function index(chartUrl: string): string {
   return [
@@ -50,67 +30,19 @@ function index(chartUrl: string): string {
 }
 
 describe('credentials over plain http', () => {
-  let plane: SharedControlPlane;
-  let namespace: string;
-  let temp: TempDir;
-  let server: Server;
-  let controller: ControllerProcess | undefined;
+  let run: SourceControllerRun;
+  let server: TestHttpServer;
   /** Not a loopback literal: the name resolves to this machine, where the server listens. */
   let networkBase: string;
   let loopbackBase: string;
-  const selector = { 'tide.test/http-creds-run': randomBytes(4).toString('hex') };
   /** Every request the server received: path, and whether it carried credentials. */
   const received: { path: string; authorization: boolean }[] = [];
 
-  const api = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const answer = await apiRequest(plane.connection, {
-      method,
-      path,
-      ...(body === undefined ? {} : { body }),
-    });
-    if (answer.status >= 300)
-      throw new Error(`${method} ${path}: HTTP ${answer.status}: ${answer.text}`);
-    return answer.body;
-  };
-  const create = (plural: string, kind: string, name: string, spec: object) =>
-    api('POST', `${sources}/namespaces/${namespace}/${plural}`, {
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind,
-      metadata: { name, namespace, labels: selector },
-      spec,
-    });
-  const secret = (name: string, stringData: Record<string, string>) =>
-    api('POST', `/api/v1/namespaces/${namespace}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace },
-      stringData,
-    });
-  const readyOf = async (plural: string, name: string, status: 'True' | 'False') => {
-    let last: Conditioned | undefined;
-    try {
-      return await waitFor(
-        async () => {
-          last = (await api(
-            'GET',
-            `${sources}/namespaces/${namespace}/${plural}/${name}`,
-          )) as Conditioned;
-          return conditionOf(last, 'Ready')?.status === status ? last : undefined;
-        },
-        { timeoutMs: 60_000, intervalMs: 250, what: `${plural}/${name} Ready=${status}` },
-      );
-    } catch (error) {
-      throw new Error(`${String(error)}; last status: ${JSON.stringify(last?.status)}`, {
-        cause: error,
-      });
-    }
-  };
+  const readyOf = (plural: string, name: string, status: 'True' | 'False') =>
+    run.settled(plural, name, (obj) => conditionOf(obj, 'Ready')?.status === status);
 
   beforeAll(async () => {
-    plane = sharedControlPlane();
-    namespace = await plane.createNamespace('http-creds');
-    temp = await makeTempDir('http-creds');
-    server = createServer((req, res) => {
+    server = await listenHttp('0.0.0.0', (req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       received.push({ path, authorization: req.headers.authorization !== undefined });
       if (path === '/optin/index.yaml' || path === '/loop/index.yaml') {
@@ -121,43 +53,20 @@ describe('credentials over plain http', () => {
         res.writeHead(404).end();
       }
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '0.0.0.0', () => {
-        resolve();
-      });
-    });
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
     // A name, not a loopback IP literal: the controller must treat it as the network.
-    networkBase = `http://localhost:${address.port}`;
-    loopbackBase = `http://127.0.0.1:${address.port}`;
+    networkBase = `http://localhost:${server.port}`;
+    loopbackBase = `http://127.0.0.1:${server.port}`;
     // The test proves nothing unless the name reaches this server.
     expect((await httpRequest(`${networkBase}/probe`, { timeoutMs: 5000 })).status).toBe(404);
     expect(received.some((r) => r.path === '/probe')).toBe(true);
 
-    await secret('basic', { username: 'flux', password: 'over-the-wire' });
-    await secret('bearer', { bearerToken: 'over-the-wire' });
-    controller = await startController('source-controller', {
-      kubeconfigPath: plane.kubeconfigPath,
-      workDir: temp.path,
-      extraArgs: [
-        '--watch-all-namespaces',
-        `--watch-label-selector=${Object.entries(selector)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(',')}`,
-      ],
-    });
+    run = await startSourceController('http-creds');
+    await run.secret('basic', { username: 'flux', password: 'over-the-wire' });
+    await run.secret('bearer', { bearerToken: 'over-the-wire' });
   });
   afterAll(async () => {
-    await controller?.stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => {
-      server.close(() => {
-        resolve();
-      });
-    });
-    await temp.remove();
+    await run.stop();
+    await server.close();
   });
 
   it('refuses Git basic auth and bearer tokens on an http URL, naming what to do', async () => {
@@ -165,7 +74,7 @@ describe('credentials over plain http', () => {
       ['git-basic', 'basic'],
       ['git-bearer', 'bearer'],
     ] as const) {
-      await create('gitrepositories', 'GitRepository', name, {
+      await run.create('gitrepositories', 'GitRepository', name, {
         interval: '1h',
         url: `${networkBase}/${name}.git`,
         ref: { branch: 'main' },
@@ -189,29 +98,29 @@ describe('credentials over plain http', () => {
   });
 
   it('refuses Helm credentials on http unless spec.insecure, and HelmChart downloads too', async () => {
-    await create('helmrepositories', 'HelmRepository', 'helm-secret', {
+    await run.create('helmrepositories', 'HelmRepository', 'helm-secret', {
       interval: '1h',
       url: `${networkBase}/helm-secret`,
       secretRef: { name: 'basic' },
     });
-    await create('helmrepositories', 'HelmRepository', 'helm-userinfo', {
+    await run.create('helmrepositories', 'HelmRepository', 'helm-userinfo', {
       interval: '1h',
       url: `${networkBase.replace('//', '//flux:over-the-wire@')}/helm-userinfo`,
     });
     // On loopback the index is fetched with credentials; its chart lives on the network host.
-    await create('helmrepositories', 'HelmRepository', 'loop', {
+    await run.create('helmrepositories', 'HelmRepository', 'loop', {
       interval: '1h',
       url: `${loopbackBase}/loop`,
       secretRef: { name: 'basic' },
       passCredentials: true,
     });
-    await create('helmcharts', 'HelmChart', 'podinfo', {
+    await run.create('helmcharts', 'HelmChart', 'podinfo', {
       interval: '1h',
       chart: 'podinfo',
       version: '1.0.0',
       sourceRef: { kind: 'HelmRepository', name: 'loop' },
     });
-    await create('helmrepositories', 'HelmRepository', 'optin', {
+    await run.create('helmrepositories', 'HelmRepository', 'optin', {
       interval: '1h',
       url: `${networkBase}/optin`,
       secretRef: { name: 'basic' },
@@ -222,16 +131,11 @@ describe('credentials over plain http', () => {
       await readyOf('helmrepositories', 'helm-secret', 'False'),
       await readyOf('helmrepositories', 'helm-userinfo', 'False'),
     ];
-    const chart = await waitFor(
-      async () => {
-        const obj = (await api(
-          'GET',
-          `${sources}/namespaces/${namespace}/helmcharts/podinfo`,
-        )) as Conditioned;
-        // FetchFailed, not the Ready=False of waiting for the repository's artifact.
-        return conditionOf(obj, 'FetchFailed')?.status === 'True' ? obj : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 250, what: 'HelmChart podinfo to fail its download' },
+    // FetchFailed, not the Ready=False of waiting for the repository's artifact.
+    const chart = await run.settled(
+      'helmcharts',
+      'podinfo',
+      (obj) => conditionOf(obj, 'FetchFailed')?.status === 'True',
     );
     await readyOf('helmrepositories', 'optin', 'True');
 

@@ -7,7 +7,7 @@
  * Failures print `Error: ...` on stderr and exit 1.
  */
 import { Command } from 'commander';
-import { addClusterFlags } from './cluster-flags.js';
+import { addClusterFlags, kustomizationCommand } from './cluster-flags.js';
 import { reportFailure } from './command-error.js';
 import type { BuildKustomizationFlags } from './build-kustomization.js';
 
@@ -15,17 +15,9 @@ export function buildCommand(): Command {
   const command = new Command('build').description(
     'render Flux resources locally, as their controllers would',
   );
-  const kustomization = new Command('kustomization')
-    .alias('ks')
-    .description(
-      'print the objects kustomize-controller would apply for a Kustomization, built from a local directory',
-    )
-    .argument('<name>', 'the name of the Kustomization')
-    .option('--path <dir>', 'local directory that matches the Kustomization spec.path')
-    .option(
-      '--kustomization-file <file>',
-      'read the Kustomization from this YAML file instead of the cluster',
-    )
+  const kustomization = kustomizationCommand(
+    'print the objects kustomize-controller would apply for a Kustomization, built from a local directory',
+  )
     .option(
       '--dry-run',
       'do not connect to the cluster (needs --kustomization-file); substituteFrom is not read',

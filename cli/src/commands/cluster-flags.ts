@@ -3,7 +3,7 @@
  * `-n/--namespace`, `--kubeconfig`, `--context`). Kept apart from the connection so that
  * defining the commands loads no Kubernetes client.
  */
-import type { Command } from 'commander';
+import { Command } from 'commander';
 
 /** Where Flux's own objects live, and so the namespace flux's CLI assumes. */
 export const defaultNamespace = 'flux-system';
@@ -19,4 +19,20 @@ export function addClusterFlags(command: Command): Command {
     .option('-n, --namespace <namespace>', 'the namespace of the Kustomization', defaultNamespace)
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use (default: its current context)');
+}
+
+/**
+ * `<verb> kustomization|ks NAME` with the flags build and diff share: where the local tree is
+ * and where the Kustomization comes from.
+ */
+export function kustomizationCommand(description: string): Command {
+  return new Command('kustomization')
+    .alias('ks')
+    .description(description)
+    .argument('<name>', 'the name of the Kustomization')
+    .option('--path <dir>', 'local directory that matches the Kustomization spec.path')
+    .option(
+      '--kustomization-file <file>',
+      'read the Kustomization from this YAML file instead of the cluster',
+    );
 }

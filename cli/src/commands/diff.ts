@@ -8,7 +8,7 @@
  * 2 the diff failed (usage errors included, so a script never reads a typo as "changed").
  */
 import { Command, type CommanderError } from 'commander';
-import { addClusterFlags } from './cluster-flags.js';
+import { addClusterFlags, kustomizationCommand } from './cluster-flags.js';
 import { reportFailure } from './command-error.js';
 import type { DiffKustomizationFlags } from './diff-kustomization.js';
 
@@ -20,18 +20,10 @@ export function diffCommand(): Command {
   const command = new Command('diff').description(
     'compare Flux resources built locally with what the cluster has',
   );
-  const kustomization = new Command('kustomization')
-    .alias('ks')
-    .description(
-      'build a Kustomization from a local directory and show what applying it would change ' +
-        '(server-side dry run). Exit status: 0 no differences, 1 differences found, 2 failed',
-    )
-    .argument('<name>', 'the name of the Kustomization')
-    .option('--path <dir>', 'local directory that matches the Kustomization spec.path')
-    .option(
-      '--kustomization-file <file>',
-      'take the Kustomization spec from this YAML file instead of the cluster',
-    )
+  const kustomization = kustomizationCommand(
+    'build a Kustomization from a local directory and show what applying it would change ' +
+      '(server-side dry run). Exit status: 0 no differences, 1 differences found, 2 failed',
+  )
     .option('--strict-substitute', 'fail on a ${var} without a value or default', false)
     .exitOverride(exitWithFailedStatus);
   addClusterFlags(kustomization).action(async (name: string, flags: DiffKustomizationFlags) => {

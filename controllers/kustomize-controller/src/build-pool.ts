@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kustomization } from '@tide/api';
 import { formatDuration } from '@tide/kube';
+import { memoryWatchIntervalMs, residentMemoryMb, workerHeapMb } from './worker-memory.js';
 import {
   errorFromData,
   type BuildOutput,
@@ -33,7 +34,10 @@ export type { BuildOutput } from './build-task.js';
 export interface BuildPoolOptions {
   /** How many builds run at once (`--build-workers`). */
   readonly workers: number;
-  /** Each worker's V8 heap limit (`--max-old-space-size`) in MiB (`--build-memory-limit`). */
+  /**
+   * Each worker's whole memory in MiB (`--build-memory-limit`): its heap is smaller by the
+   * worker's own overhead, and a busy worker's resident memory is held under it.
+   */
   readonly memoryLimitMb: number;
   /** Wall-clock limit of one build in milliseconds (`--build-timeout`). */
   readonly timeoutMs: number;
@@ -79,6 +83,8 @@ interface Pending {
   readonly reject: (error: Error) => void;
   readonly onAbort: () => void;
   timer?: NodeJS.Timeout;
+  /** Reads the busy worker's resident memory. */
+  watch?: NodeJS.Timeout;
 }
 
 interface Slot {
@@ -186,7 +192,25 @@ export class BuildPool {
         ),
       );
     }, this.options.timeoutMs);
+    pending.watch = setInterval(() => {
+      this.checkMemory(slot);
+    }, memoryWatchIntervalMs);
     slot.worker.send(pending.task);
+  }
+
+  /** Stops a busy worker whose resident memory passed the limit. */
+  private checkMemory(slot: Slot): void {
+    const pid = slot.worker.pid;
+    const resident = pid === undefined ? undefined : residentMemoryMb(pid);
+    if (resident === undefined || resident <= this.options.memoryLimitMb) return;
+    this.fail(slot, this.memoryError());
+  }
+
+  private memoryError(): BuildLimitError {
+    return new BuildLimitError(
+      'memory',
+      `build ran out of memory: the build memory limit is ${this.options.memoryLimitMb} MiB (raise it with --build-memory-limit); its worker was stopped`,
+    );
   }
 
   /**
@@ -204,7 +228,10 @@ export class BuildPool {
     }
     const tmp = mkdtempSync(join(this.options.workDir ?? tmpdir(), 'tide-build-worker-'));
     const worker = fork(this.workerUrl, [], {
-      execArgv: ['--disable-proto=delete', `--max-old-space-size=${this.options.memoryLimitMb}`],
+      execArgv: [
+        '--disable-proto=delete',
+        `--max-old-space-size=${workerHeapMb(this.options.memoryLimitMb)}`,
+      ],
       env: { ...process.env, TMPDIR: tmp },
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -235,10 +262,7 @@ export class BuildPool {
     signal: NodeJS.Signals | null,
   ): BuildLimitError {
     if (signal === 'SIGABRT' || /heap out of memory|heap limit/i.test(slot.stderr))
-      return new BuildLimitError(
-        'memory',
-        `build ran out of memory: the build memory limit is ${this.options.memoryLimitMb} MiB (raise it with --build-memory-limit); its worker was stopped`,
-      );
+      return this.memoryError();
     const said = slot.stderr.trim().split('\n').pop() ?? '';
     return new BuildLimitError(
       'crashed',
@@ -308,6 +332,7 @@ export class BuildPool {
 
   private settle(pending: Pending, error: Error | undefined, output?: BuildOutput): void {
     clearTimeout(pending.timer);
+    clearInterval(pending.watch);
     pending.signal?.removeEventListener('abort', pending.onAbort);
     if (error === undefined && output !== undefined) pending.resolve(output);
     else pending.reject(error ?? new Error('build ended without a result'));

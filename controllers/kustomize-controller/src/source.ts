@@ -2,7 +2,7 @@ import { mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ConditionReason, type Kustomization } from '@tide/api';
-import { extractTarball, fetchArtifact } from '@tide/artifact';
+import { extractTarball, fetchArtifactToFile } from '@tide/artifact';
 import { GenericError, StallingError, WaitingError, type Informer } from '@tide/runtime';
 import { formatArtifactHost, isAllowedArtifactUrl, type ArtifactHost } from './artifact-hosts.js';
 import { sourceKinds } from './kinds.js';
@@ -119,15 +119,19 @@ export async function fetchSource(
       `artifact of ${source.display} has no digest to verify`,
     );
   const dir = await mkdtemp(join(options.workDir ?? tmpdir(), 'tide-kustomization-'));
+  // The archive goes to disk beside the tree, not into memory: --concurrent artifacts of up
+  // to 256 MiB each would not fit the controller's heap.
+  const archive = `${dir}.tar.gz`;
   try {
-    const bytes = await fetchArtifact({
+    await fetchArtifactToFile({
       url: artifact.url,
       digest: artifact.digest,
+      path: archive,
       retries: options.retries,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(typeof artifact.size === 'number' ? { maxSize: artifact.size } : {}),
     });
-    await extractTarball(bytes, dir);
+    await extractTarball({ file: archive }, dir);
     return dir;
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
@@ -137,6 +141,8 @@ export async function fetchSource(
       `fetching artifact of ${source.display} (revision '${artifact.revision}'): ${message}`,
       { cause: error },
     );
+  } finally {
+    await rm(archive, { force: true });
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kustomization } from '@tide/api';
@@ -35,10 +36,35 @@ function bigConfigMaps(sizes: readonly number[]): string {
     .join('---\n');
 }
 
-/** 2,000 aliases of one 100 KB scalar: within the alias budget, about 200 MB once built. */
-function memoryHog(): string {
-  const items = Array.from({ length: 2000 }, () => '    - *big').join('\n');
+/** `aliases` aliases of one 100 KB scalar: within the alias budget, 2,000 are about 200 MB once built. */
+function memoryHog(aliases = 2000): string {
+  const items = Array.from({ length: aliases }, () => '    - *big').join('\n');
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: hog\n  annotations:\n    big: &big ${'x'.repeat(100_000)}\ndata:\n  list:\n${items}\n`;
+}
+
+/** The processes this one started (Linux /proc). */
+function childProcesses(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        // The parent pid is the 4th field, after the name in parentheses.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(process.pid);
+      } catch {
+        return false;
+      }
+    });
+}
+
+function residentMb(pid: number): number {
+  try {
+    const kib = /^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Number(kib ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
 }
 
 describe('BuildPool', () => {
@@ -81,6 +107,7 @@ describe('BuildPool', () => {
       'remote/kustomization.yaml': 'resources:\n- https://git.invalid/org/repo//base?ref=v1\n',
       'slow/cm.yaml': bigConfigMaps([5000, 5000]),
       'hog/cm.yaml': memoryHog(),
+      'burst/cm.yaml': memoryHog(4000),
     };
     for (const [path, content] of Object.entries(files)) {
       await mkdir(join(temp.path, path, '..'), { recursive: true });
@@ -142,15 +169,35 @@ describe('BuildPool', () => {
   });
 
   it('stops a build past its memory limit and replaces the worker', async () => {
-    const builds = pool({ memoryLimitMb: 64 });
+    const builds = pool({ memoryLimitMb: 160 });
     const error = await failure(builds.build(request('hog')));
     expect(error).toBeInstanceOf(BuildLimitError);
     expect((error as BuildLimitError).limit).toBe('memory');
     expect(error.message).toBe(
-      'build ran out of memory: the build memory limit is 64 MiB (raise it with --build-memory-limit); its worker was stopped',
+      'build ran out of memory: the build memory limit is 160 MiB (raise it with --build-memory-limit); its worker was stopped',
     );
     expect(builds.replaced).toBe(1);
     expect((await builds.build(request('ok'))).objects).toHaveLength(1);
+  });
+
+  it('holds the whole worker, not only its heap, under the memory limit', async () => {
+    // Aliases of a large scalar allocate faster than V8 collects: under a heap limit alone
+    // such a worker grew to 414 MiB resident with --max-old-space-size=192.
+    const limitMb = 192;
+    const builds = pool({ memoryLimitMb: limitMb });
+    let peakMb = 0;
+    const sampler = setInterval(() => {
+      for (const pid of childProcesses()) peakMb = Math.max(peakMb, residentMb(pid));
+    }, 5);
+    try {
+      const error = await failure(builds.build(request('burst')));
+      expect((error as BuildLimitError).limit).toBe('memory');
+    } finally {
+      clearInterval(sampler);
+    }
+    process.stdout.write(`build-pool: burst worker peak ${Math.round(peakMb)} MiB of ${limitMb}\n`);
+    // The watch reads every 20 ms; what a worker allocates in between is the slack.
+    expect(peakMb).toBeLessThan(limitMb + 48);
   });
 
   it('ends a running build when its signal aborts, and a queued one before it starts', async () => {

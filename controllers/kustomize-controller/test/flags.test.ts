@@ -21,7 +21,7 @@ describe('kustomize-controller flags', () => {
       insecureKubeConfigExec: false,
       insecureKubeConfigTls: false,
       buildWorkers: 2,
-      buildMemoryLimitMb: 192,
+      buildMemoryLimitMb: 256,
       buildTimeoutMs: 300_000,
     });
   });
@@ -34,7 +34,7 @@ describe('kustomize-controller flags', () => {
 
   it.each([
     ['--build-workers=0'],
-    ['--build-memory-limit=8'],
+    ['--build-memory-limit=100'],
     ['--build-timeout=0s'],
     ['--build-timeout=soon'],
   ])('refuses %s', (arg) => {
@@ -61,7 +61,7 @@ describe('kustomize-controller flags', () => {
       defaultServiceAccount: 'deployer',
       artifactFetchRetries: 0,
       buildWorkers: 2,
-      buildMemoryLimitMb: 192,
+      buildMemoryLimitMb: 256,
       buildTimeoutMs: 300_000,
       strictSubstitutions: true,
       noRemoteBases: false,

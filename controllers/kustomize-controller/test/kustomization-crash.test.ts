@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitRepositoryGVK, KustomizationGVK } from '@tide/api';
-import { Storage, buildTarball, startArtifactServer, type ArtifactServer } from '@tide/artifact';
+import { Storage, startArtifactServer, type ArtifactServer } from '@tide/artifact';
 import {
   makeTempDir,
   sharedControlPlane,
@@ -14,7 +14,8 @@ import {
   type SharedControlPlane,
   type TempDir,
 } from '@tide/harness';
-import { KubeClient, PatchType, configMapKind, isApiError } from '@tide/kube';
+import { KubeClient, configMapKind, isApiError } from '@tide/kube';
+import { publishArtifact } from '@tide/test-support';
 import type { KustomizationObject } from './fixtures.js';
 
 /**
@@ -23,6 +24,8 @@ import type { KustomizationObject } from './fixtures.js';
  * later revision drops the object; the restarted controller must prune it, so it needs a
  * record of the object that survived the crash.
  */
+const fleet = { kind: GitRepositoryGVK, name: 'fleet' };
+
 describe('Kustomization apply interrupted by a crash', () => {
   let plane: SharedControlPlane;
   let namespace: string;
@@ -35,39 +38,8 @@ describe('Kustomization apply interrupted by a crash', () => {
   /** Only this test's objects: the controller runs on the shared control plane. */
   const selector = { 'tide.test/crash-run': randomBytes(4).toString('hex') };
 
-  const publish = async (files: Record<string, string>, revision: string) => {
-    const tarball = buildTarball(
-      Object.entries(files).map(([path, content]) => ({
-        path,
-        type: 'file' as const,
-        content: Buffer.from(content),
-      })),
-    );
-    const digest = createHash('sha256').update(tarball).digest('hex');
-    const owner = { kind: 'GitRepository', namespace, name: 'fleet' };
-    const artifact = await storage.store(owner, `${digest}.tar.gz`, tarball, { revision });
-    await client.patch(
-      GitRepositoryGVK,
-      { namespace, name: 'fleet' },
-      {
-        status: {
-          observedGeneration: 1,
-          artifact,
-          conditions: [
-            {
-              type: 'Ready',
-              status: 'True',
-              observedGeneration: 1,
-              lastTransitionTime: artifact.lastUpdateTime,
-              reason: 'Succeeded',
-              message: `stored artifact for revision '${revision}'`,
-            },
-          ],
-        },
-      },
-      { type: PatchType.Merge, subresource: 'status' },
-    );
-  };
+  const publish = (files: Record<string, string>, revision: string) =>
+    publishArtifact({ client, storage, namespace }, fleet, files, revision);
   const configMap = (name: string) =>
     `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n  k: v\n`;
   const configMapPath = (name: string) => `/api/v1/namespaces/${namespace}/configmaps/${name}`;

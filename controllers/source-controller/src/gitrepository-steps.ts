@@ -11,11 +11,16 @@ import {
 import {
   credentialsFromSecret,
   fetchCommit,
+  isSshUrl,
+  sshCredentialsFromSecret,
   resolveReference,
+  resolveSourceTree,
   type GitCredentials,
   type GitObjectStore,
+  type SourceTree,
   type RemoteOptions,
   type ResolvedReference,
+  type SshCredentials,
 } from '@tide/git';
 import {
   EventType,
@@ -63,6 +68,8 @@ export interface GitState extends SourceState {
   resolved?: ResolvedReference;
   /** The fetched commit's objects, once fetched (in memory; nothing is written to disk). */
   fetched?: GitObjectStore;
+  /** The fetched commit's files, submodules laid in and kept to spec.sparseCheckout. */
+  tree?: SourceTree;
   /** The included artifacts; set by reconcileInclude. */
   includes: IncludedArtifact[];
 }
@@ -71,7 +78,7 @@ export type GitRun = Run<GitRepository, GitState>;
 
 /**
  * Resolves `spec.ref` with one ls-remote, and fetches the commit only when the revision or
- * the ignore/include spec differs from the stored artifact's. Sets FetchFailed (with the
+ * the ignore/include/recurseSubmodules/sparseCheckout spec differs from the stored artifact's. Sets FetchFailed (with the
  * reason of the typed error it throws) when the Secret, the remote or the ref fails, and
  * removes it on success; while fetching a new revision it marks Reconciling, and
  * ArtifactOutdated when an artifact of another revision is in status.
@@ -85,11 +92,13 @@ export async function reconcileSource(run: GitRun): Promise<ReconcileResult> {
     throw fetchFailed(run, error);
   }
   const status = obj.status;
-  // The revision and the ignore/include spec are those of the artifact in status.
+  // The revision and the content spec are those of the artifact in status.
   const sameSource =
     status?.artifact?.revision === state.resolved.revision &&
     status.observedIgnore === obj.spec.ignore &&
-    isDeepStrictEqual(status.observedInclude ?? [], obj.spec.include ?? []);
+    isDeepStrictEqual(status.observedInclude ?? [], obj.spec.include ?? []) &&
+    (status.observedRecurseSubmodules ?? false) === (obj.spec.recurseSubmodules ?? false) &&
+    isDeepStrictEqual(status.observedSparseCheckout ?? [], obj.spec.sparseCheckout ?? []);
   if (!sameSource) await fetchOnce(run);
   deleteCondition(obj, ConditionType.FetchFailed);
   return Result.Success;
@@ -145,7 +154,8 @@ export async function reconcileArtifact(run: GitRun): Promise<ReconcileResult> {
     return Result.Success;
   }
   const store = state.fetched;
-  const entries = await treeEntries(obj, state.includes, store, resolved.commit);
+  const tree = state.tree ?? (await plainTree(obj, store, resolved.commit));
+  const entries = await treeEntries(obj, state.includes, tree);
   const previous = obj.status?.artifact;
   // Streamed: a large repository's tar and gzip are never held in memory whole.
   const artifact = await storeStreamedArtifact(
@@ -156,10 +166,17 @@ export async function reconcileArtifact(run: GitRun): Promise<ReconcileResult> {
     (sink) => writeTarball(entries, sink),
     { revision: resolved.revision },
   );
-  const { ignore, include } = obj.spec;
+  const { ignore, include, recurseSubmodules, sparseCheckout } = obj.spec;
   const status = (obj.status ??= {});
   setOrDelete(status, 'observedIgnore', ignore);
   setOrDelete(status, 'observedInclude', include);
+  // Flux omits both when unset (omitempty): false and [] are never written.
+  setOrDelete(status, 'observedRecurseSubmodules', recurseSubmodules === true ? true : undefined);
+  setOrDelete(
+    status,
+    'observedSparseCheckout',
+    sparseCheckout === undefined || sparseCheckout.length === 0 ? undefined : sparseCheckout,
+  );
   setOrDelete(
     status,
     'includedArtifacts',
@@ -212,10 +229,38 @@ async function fetchOnce(run: GitRun): Promise<void> {
   markTrue(obj, ConditionType.Reconciling, ConditionReason.Progressing, message);
   await context.patchStatus();
   try {
-    state.fetched = (await fetchCommit(remote, resolved)).store;
+    const fetched = await fetchCommit(remote, resolved);
+    // Submodules come through the same fetch entry, within the same limits and timeout.
+    state.tree = await resolveSourceTree({
+      remote,
+      fetched,
+      commit: resolved.commit,
+      fetch: fetchCommit,
+      ...(obj.spec.recurseSubmodules === undefined
+        ? {}
+        : { recurseSubmodules: obj.spec.recurseSubmodules }),
+      ...(obj.spec.sparseCheckout === undefined ? {} : { sparseCheckout: obj.spec.sparseCheckout }),
+    });
+    state.fetched = fetched.store;
   } catch (error) {
     throw fetchFailed(run, error);
   }
+}
+
+/**
+ * The commit's own files, for a store handed to this step without a tree (a step driven on
+ * its own); a spec that needs submodules or sparse paths must come through fetchOnce.
+ */
+async function plainTree(
+  obj: GitRepository,
+  store: GitObjectStore,
+  commit: string,
+): Promise<SourceTree> {
+  if (obj.spec.recurseSubmodules === true || (obj.spec.sparseCheckout ?? []).length > 0) {
+    throw new Error('recurseSubmodules and sparseCheckout need the tree fetchOnce builds');
+  }
+  const files = await store.listTree(commit);
+  return { files: files.map((file) => ({ ...file, store })), submodules: [] };
 }
 
 function markInStorage(obj: GitRepository): void {
@@ -234,6 +279,13 @@ async function remoteOptions({ obj, context, state }: GitRun): Promise<RemoteOpt
   const name = sourceName(state.kind, obj);
   const timeoutMs = spec.timeout === undefined ? defaultTimeoutMs : parseDuration(spec.timeout);
   let credentials: GitCredentials | undefined;
+  let ssh: SshCredentials | undefined;
+  if (spec.secretRef === undefined && isSshUrl(spec.url)) {
+    // As Flux: SSH needs a key and known_hosts, so no secret is an authentication failure.
+    const message = `${name}: an SSH URL needs spec.secretRef naming a Secret with 'identity' (private key) and 'known_hosts'`;
+    markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
+    throw new GenericError(ConditionReason.AuthenticationFailed, message);
+  }
   if (spec.secretRef !== undefined) {
     const namespace = obj.metadata.namespace ?? '';
     const data = await readSecretData(context.client, namespace, spec.secretRef.name, name).catch(
@@ -244,7 +296,10 @@ async function remoteOptions({ obj, context, state }: GitRun): Promise<RemoteOpt
       },
     );
     try {
-      credentials = credentialsFromSecret(data, `${namespace}/${spec.secretRef.name}`);
+      // Over SSH the secret holds identity/password/known_hosts (Flux reads only those there).
+      const secretName = `${namespace}/${spec.secretRef.name}`;
+      if (isSshUrl(spec.url)) ssh = sshCredentialsFromSecret(data, secretName);
+      else credentials = credentialsFromSecret(data, secretName);
     } catch (error) {
       const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
       markTrue(obj, ConditionType.FetchFailed, ConditionReason.AuthenticationFailed, message);
@@ -255,6 +310,7 @@ async function remoteOptions({ obj, context, state }: GitRun): Promise<RemoteOpt
     url: spec.url,
     timeoutMs,
     ...(credentials === undefined ? {} : { credentials }),
+    ...(ssh === undefined ? {} : { ssh }),
     ...(state.maxRepositorySize === undefined ? {} : { maxBytes: state.maxRepositorySize }),
   };
 }
@@ -268,19 +324,21 @@ function fetchFailed({ obj, state }: GitRun, error: unknown): ReconcileError {
   return failure;
 }
 
-/** The commit's files minus ignored paths, with included artifacts laid in at their toPath. */
+/**
+ * The commit's files (submodules laid in, kept to the sparse directories) minus ignored
+ * paths, with included artifacts laid in at their toPath.
+ */
 async function treeEntries(
   obj: GitRepository,
   includes: readonly IncludedArtifact[],
-  store: GitObjectStore,
-  commit: string,
+  tree: SourceTree,
 ): Promise<TarEntry[]> {
-  const files = await store.listTree(commit);
+  const files = tree.files;
   const sourceIgnoreFiles = new Map<string, string>();
   for (const file of files) {
     if (file.path === sourceIgnoreFile || file.path.endsWith(`/${sourceIgnoreFile}`)) {
       const dir = file.path.slice(0, Math.max(0, file.path.length - sourceIgnoreFile.length - 1));
-      sourceIgnoreFiles.set(dir, (await store.readBlob(file.oid)).toString('utf8'));
+      sourceIgnoreFiles.set(dir, (await file.store.readBlob(file.oid)).toString('utf8'));
     }
   }
   const matcher = new IgnoreMatcher({
@@ -290,7 +348,7 @@ async function treeEntries(
   const byPath = new Map<string, TarEntry>();
   for (const file of files) {
     if (matcher.excludes(file.path)) continue;
-    const content = await store.readBlob(file.oid);
+    const content = await file.store.readBlob(file.oid);
     byPath.set(
       file.path,
       file.type === 'symlink'

@@ -3,56 +3,34 @@
  * reconcilers. Exits 0 on SIGTERM/SIGINT after in-flight reconciles finish, 1 when start-up
  * fails or the leader Lease is lost, 70 on an unhandled rejection or uncaught exception.
  */
-import { Command } from 'commander';
 import { Storage, startArtifactServer } from '@tide/artifact';
-import {
-  ExitCode,
-  Manager,
-  addRuntimeFlags,
-  createLogger,
-  exitProcess,
-  guardProcess,
-  runManager,
-  runtimeOptionsFrom,
-} from '@tide/runtime';
-import { messageOf } from '@tide/kube';
+import { Manager, runControllerMain, runManager } from '@tide/runtime';
 import { addSourceFlags, sourceOptionsFrom } from './flags.js';
 import { registerSourceReconcilers } from './register.js';
 
-const program = addSourceFlags(
-  addRuntimeFlags(new Command('tide-source-controller'), { concurrent: 2 }),
-)
-  .description('Tide source-controller: GitRepository, HelmRepository and HelmChart artifacts')
-  .allowExcessArguments(false);
-program.parse(process.argv);
-const values = program.opts();
-const options = sourceOptionsFrom(values);
-const runtime = runtimeOptionsFrom(values);
-const logger = createLogger({ level: runtime.logLevel });
-guardProcess(logger);
-
-async function main(): Promise<void> {
-  const storage = new Storage({
-    basePath: options.storagePath,
-    advertisedAddress: options.storageAdvAddr,
-    retentionRecords: options.artifactRetentionRecords,
-  });
-  await storage.init();
-  const server = await startArtifactServer({
-    basePath: options.storagePath,
-    address: options.storageAddr,
-  });
-  const manager = new Manager({ name: 'source-controller', runtime, logger });
-  registerSourceReconcilers(manager, { storage, options });
-  logger.info(
-    { storage: options.storagePath, address: server.address, advertised: options.storageAdvAddr },
-    'artifact server listening',
-  );
-  const code = await runManager(manager);
-  await exitProcess(code, { logger, cleanup: () => server.close() });
-}
-
-main().catch(async (error: unknown) => {
-  logger.error({ err: error }, `source-controller failed: ${messageOf(error)}`);
-  await exitProcess(ExitCode.Failed, { logger });
+runControllerMain({
+  name: 'source-controller',
+  description: 'Tide source-controller: GitRepository, HelmRepository and HelmChart artifacts',
+  concurrent: 2,
+  addFlags: addSourceFlags,
+  optionsFrom: sourceOptionsFrom,
+  async run({ options, runtime, logger }) {
+    const storage = new Storage({
+      basePath: options.storagePath,
+      advertisedAddress: options.storageAdvAddr,
+      retentionRecords: options.artifactRetentionRecords,
+    });
+    await storage.init();
+    const server = await startArtifactServer({
+      basePath: options.storagePath,
+      address: options.storageAddr,
+    });
+    const manager = new Manager({ name: 'source-controller', runtime, logger });
+    registerSourceReconcilers(manager, { storage, options });
+    logger.info(
+      { storage: options.storagePath, address: server.address, advertised: options.storageAdvAddr },
+      'artifact server listening',
+    );
+    return { code: await runManager(manager), cleanup: () => server.close() };
+  },
 });

@@ -290,20 +290,21 @@ describe('GitRepository', () => {
     );
   });
 
-  it('stalls on an SSH URL with a message saying what to use instead', async () => {
+  it('fails an SSH URL without a secretRef, saying what the Secret must hold', async () => {
     await env.apply(
       gitRepositoryKind,
       gitRepository('over-ssh', { url: 'ssh://git@example.com/org/repo.git' }),
     );
-    const stalled = await env.waitFor<Repo, Repo>(
+    const failed = await env.waitFor<Repo, Repo>(
       gitRepositoryKind,
       'over-ssh',
-      (o) => (condition(o, ConditionType.Stalled)?.status === 'True' ? o : undefined),
-      'Stalled=True',
+      (o) => (condition(o, ConditionType.FetchFailed)?.status === 'True' ? o : undefined),
+      'FetchFailed=True',
     );
-    expect(ready(stalled)?.status).toBe('False');
-    expect(ready(stalled)?.message).toMatch(
-      /SSH Git URLs are not supported yet; use an https:\/\/ URL/,
+    expect(ready(failed)?.status).toBe('False');
+    expect(ready(failed)?.reason).toBe('AuthenticationFailed');
+    expect(ready(failed)?.message).toMatch(
+      /an SSH URL needs spec.secretRef naming a Secret with 'identity' \(private key\) and 'known_hosts'/,
     );
   });
 

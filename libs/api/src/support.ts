@@ -31,10 +31,9 @@ const workloadIdentity: Support =
 
 export const supportMatrix: Readonly<Record<string, SupportRules>> = {
   GitRepository: {
-    'spec.url':
-      'supported: http:// and https://; ssh:// addresses stall with InvalidSourceConfig until the SSH transport lands',
+    'spec.url': 'supported: http://, https:// and ssh://',
     'spec.secretRef.name':
-      'supported: username/password, bearerToken and ca.crt; tls.crt/tls.key (mTLS) are not read yet',
+      'supported: username/password, bearerToken, ca.crt; identity, password and known_hosts for SSH; tls.crt/tls.key (mTLS) are not read yet',
     'spec.provider':
       'refused: provider azure, github and aws (workload identity, GitHub App) are not supported; set provider generic (or remove it) and give credentials in spec.secretRef',
     'spec.provider=generic': 'supported',
@@ -47,12 +46,9 @@ export const supportMatrix: Readonly<Record<string, SupportRules>> = {
       'refused: fetching through a proxy (spec.proxySecretRef) is not implemented yet; remove it and reach the Git server directly',
     'spec.ignore': 'supported',
     'spec.suspend': 'supported',
-    'spec.recurseSubmodules':
-      'refused: submodules (spec.recurseSubmodules) are not checked out yet; remove it or vendor the submodules',
-    'spec.recurseSubmodules=false': 'supported',
+    'spec.recurseSubmodules': 'supported',
     'spec.include.*': 'supported',
-    'spec.sparseCheckout[]':
-      'refused: sparse checkout (spec.sparseCheckout) is not implemented yet; remove it (the whole tree is stored) or use spec.ignore',
+    'spec.sparseCheckout[]': 'supported',
     'spec.gitImplementation': 'supported: deprecated and ignored; Tide has one Git client',
     'spec.accessFrom.*': 'supported: deprecated and ignored, as in Flux',
   },

@@ -101,8 +101,8 @@ describe('supportOf', () => {
   it.each([
     ['GitRepository', 'spec.provider', 'azure', 'refused'],
     ['GitRepository', 'spec.provider', 'generic', 'supported'],
-    ['GitRepository', 'spec.recurseSubmodules', true, 'refused'],
-    ['GitRepository', 'spec.recurseSubmodules', false, 'supported'],
+    ['GitRepository', 'spec.recurseSubmodules', true, 'supported'],
+    ['GitRepository', 'spec.proxySecretRef.name', 'proxy', 'refused'],
     ['GitRepository', 'spec.include[].repository.name', 'other', 'supported'],
     ['GitRepository', 'spec.verify.secretRef.name', 'keys', 'refused'],
     ['Kustomization', 'spec.sourceRef.kind', 'GitRepository', 'supported'],
@@ -125,15 +125,16 @@ describe('unsupportedFields', () => {
         url: 'https://example.com/repo.git',
         interval: '1m',
         provider: 'azure',
-        recurseSubmodules: false,
+        recurseSubmodules: true,
         sparseCheckout: ['apps/', 'infra/'],
+        proxySecretRef: { name: 'proxy' },
         include: [{ repository: { name: 'a' } }, { repository: { name: 'b' } }],
         verify: { mode: 'HEAD', secretRef: { name: 'keys' } },
       },
     });
     expect(refusals.map((r) => r.path)).toEqual([
       'spec.provider',
-      'spec.sparseCheckout[]',
+      'spec.proxySecretRef.name',
       'spec.verify.mode',
       'spec.verify.secretRef.name',
     ]);

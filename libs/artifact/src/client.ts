@@ -5,12 +5,13 @@ import { isAbsolute, join, normalize, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Parser, Unpack, type ReadEntry } from 'tar';
 import { parseDigest } from './digest.js';
-import { ArtifactFetchError, download } from './download.js';
+import { ArtifactFetchError, download, downloadToFile, type DownloadOptions } from './download.js';
 import {
   UnsafeArchiveError,
   defaultArchiveLimits,
   entryCounter,
   gunzipInto,
+  type ArchiveInput,
   type ArchiveLimits,
 } from './read.js';
 import { isInsideRoot } from './paths.js';
@@ -45,37 +46,72 @@ const defaultMaxSize = 256 * 1024 * 1024;
  */
 export async function fetchArtifact(options: FetchArtifactOptions): Promise<Buffer> {
   const expected = parseDigest(options.digest);
+  return withRetries(options, async (downloadOptions) => {
+    const bytes = await download(options.url, downloadOptions);
+    checkDigest(options.url, expected.hex, createHash('sha256').update(bytes).digest('hex'));
+    return bytes;
+  });
+}
+
+/**
+ * `fetchArtifact` into the file `path` rather than memory: the artifact is hashed while it
+ * is written, so a large one costs one chunk of memory. The file is removed when the
+ * download or the digest fails.
+ */
+export async function fetchArtifactToFile(
+  options: FetchArtifactOptions & { readonly path: string },
+): Promise<void> {
+  const expected = parseDigest(options.digest);
+  await withRetries(options, async (downloadOptions) => {
+    const written = await downloadToFile(options.url, options.path, downloadOptions);
+    try {
+      checkDigest(options.url, expected.hex, written.sha256);
+    } catch (error) {
+      await rm(options.path, { force: true });
+      throw error;
+    }
+  });
+}
+
+/** One attempt after another, with backoff, while the failure is a network error or a 5xx. */
+async function withRetries<T>(
+  options: FetchArtifactOptions,
+  attempt: (downloadOptions: DownloadOptions) => Promise<T>,
+): Promise<T> {
   const retries = options.retries ?? 3;
   const { signal } = options;
-  for (let attempt = 0; ; attempt++) {
+  const downloadOptions: DownloadOptions = {
+    maxSize: options.maxSize ?? defaultMaxSize,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    ...(signal === undefined ? {} : { signal }),
+  };
+  for (let tries = 0; ; tries++) {
     signal?.throwIfAborted();
     try {
-      const bytes = await download(options.url, {
-        maxSize: options.maxSize ?? defaultMaxSize,
-        timeoutMs: options.timeoutMs ?? 60_000,
-        ...(signal === undefined ? {} : { signal }),
-      }).catch((error: unknown) => {
-        throw error instanceof ArtifactFetchError ? withArtifactPrefix(error) : error;
+      return await attempt(downloadOptions).catch((error: unknown) => {
+        throw error instanceof ArtifactFetchError && error.reason !== 'DigestMismatch'
+          ? withArtifactPrefix(error)
+          : error;
       });
-      const actual = createHash('sha256').update(bytes).digest('hex');
-      if (actual !== expected.hex) {
-        throw new ArtifactFetchError(
-          'DigestMismatch',
-          `artifact ${redactUrl(options.url)}: digest mismatch: want sha256:${expected.hex}, got sha256:${actual}`,
-        );
-      }
-      return bytes;
     } catch (error) {
       signal?.throwIfAborted();
       const retriable =
         error instanceof ArtifactFetchError &&
         (error.reason === 'Unreachable' || error.reason === 'HTTPError');
-      if (!retriable || attempt >= retries) throw error;
-      await sleep(Math.min(250 * 2 ** attempt, 4000), undefined, { signal }).catch(() => {
+      if (!retriable || tries >= retries) throw error;
+      await sleep(Math.min(250 * 2 ** tries, 4000), undefined, { signal }).catch(() => {
         signal?.throwIfAborted();
       });
     }
   }
+}
+
+function checkDigest(url: string, expectedHex: string, actualHex: string): void {
+  if (actualHex === expectedHex) return;
+  throw new ArtifactFetchError(
+    'DigestMismatch',
+    `artifact ${redactUrl(url)}: digest mismatch: want sha256:${expectedHex}, got sha256:${actualHex}`,
+  );
 }
 
 /** Consumers' messages say what the URL is: `artifact <url>: ...`. */
@@ -100,7 +136,7 @@ function causeOf(error: unknown): string {
  * one that leads outside removes what was extracted and fails.
  */
 export async function extractTarball(
-  archive: Buffer,
+  archive: ArchiveInput,
   dir: string,
   limits: ArchiveLimits = {},
 ): Promise<void> {
@@ -136,7 +172,7 @@ const allowedTypes = new Set([
 
 /** Reads every header first, so a bad entry late in the archive writes nothing. */
 async function scanArchive(
-  archive: Buffer,
+  archive: ArchiveInput,
   root: string,
   limits: Required<ArchiveLimits>,
 ): Promise<void> {

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { hasUserInfo, isCleartextToNetwork, redactUrl, redactUrlsIn } from './url.js';
@@ -47,6 +51,68 @@ export interface DownloadOptions {
  * typed errors. Redirects are not followed: sources name their final URLs.
  */
 export async function download(url: string, options: DownloadOptions): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await downloadChunks(url, options, (chunk) => {
+    chunks.push(chunk);
+  });
+  return Buffer.concat(chunks);
+}
+
+/** What `downloadToFile` wrote. */
+export interface DownloadedFile {
+  readonly size: number;
+  /** Hex SHA-256 of the bytes, computed while they were written. */
+  readonly sha256: string;
+}
+
+/**
+ * `download` into a file instead of memory: the body is hashed and written as it arrives
+ * (with the file's backpressure), so memory stays at one chunk whatever the size. The file
+ * is created (replacing one at `path`); on failure it is removed.
+ */
+export async function downloadToFile(
+  url: string,
+  path: string,
+  options: DownloadOptions,
+): Promise<DownloadedFile> {
+  const file = createWriteStream(path, { flags: 'w', mode: 0o600 });
+  const opened = once(file, 'open');
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    await opened;
+    await downloadChunks(url, options, async (chunk) => {
+      hash.update(chunk);
+      size += chunk.length;
+      if (!file.write(chunk)) await once(file, 'drain');
+    });
+    await new Promise<void>((resolve, reject) => {
+      file.end((error?: Error | null) => {
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  } catch (error) {
+    file.destroy();
+    await rm(path, { force: true });
+    if (error instanceof ArtifactFetchError) throw error;
+    throw new ArtifactFetchError(
+      'Unreachable',
+      `${redactUrl(options.displayUrl ?? url)}: ${messageOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** The GET, its status and size checks, and the body chunk by chunk to `onChunk`. */
+async function downloadChunks(
+  url: string,
+  options: DownloadOptions,
+  onChunk: (chunk: Buffer) => void | Promise<void>,
+): Promise<void> {
   const shown = redactUrl(options.displayUrl ?? url);
   refuseCleartextCredentials(url, options, shown);
   const response = await get(url, options, shown);
@@ -60,7 +126,6 @@ export async function download(url: string, options: DownloadOptions): Promise<B
     response.destroy();
     throw tooLarge(shown, options.maxSize);
   }
-  const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of response as AsyncIterable<Buffer>) {
@@ -69,13 +134,13 @@ export async function download(url: string, options: DownloadOptions): Promise<B
         response.destroy();
         throw tooLarge(shown, options.maxSize);
       }
-      chunks.push(chunk);
+      await onChunk(chunk);
     }
   } catch (error) {
+    response.destroy();
     if (error instanceof ArtifactFetchError) throw error;
     throw new ArtifactFetchError('Unreachable', `${shown}: ${messageOf(error)}`, { cause: error });
   }
-  return Buffer.concat(chunks);
 }
 
 function get(url: string, options: DownloadOptions, shown: string): Promise<IncomingMessage> {

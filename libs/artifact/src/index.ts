@@ -14,13 +14,14 @@ export {
 } from './tarball.js';
 export { sha256Digest, parseDigest } from './digest.js';
 export { IgnoreMatcher, defaultExclusions, sourceIgnoreFile, type IgnoreRules } from './ignore.js';
-export { collectDirectory, escapingLinks, LinkTable } from './tree.js';
+export { escapingLinks, LinkTable } from './tree.js';
 export { isInsideRoot, maxLinkHops, physicalPath } from './paths.js';
 export {
   readTarball,
   gunzipBounded,
   defaultArchiveLimits,
   ArchiveTooLargeError,
+  type ArchiveInput,
   type ArchiveLimits,
 } from './read.js';
 export {
@@ -37,13 +38,16 @@ export {
 export { startArtifactServer, type ArtifactServer, type ArtifactServerOptions } from './server.js';
 export {
   fetchArtifact,
+  fetchArtifactToFile,
   extractTarball,
   UnsafeArchiveError,
   type FetchArtifactOptions,
 } from './client.js';
 export {
   download,
+  downloadToFile,
   ArtifactFetchError,
+  type DownloadedFile,
   type ArtifactFetchReason,
   type DownloadOptions,
 } from './download.js';

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { normalizeEntryPath, type TarEntry } from './tarball.js';
@@ -64,13 +65,26 @@ interface TarSink {
   once(event: 'drain', listener: () => void): unknown;
 }
 
+/** A tar.gz in memory, or in a file (read as it is decompressed). */
+export type ArchiveInput = Buffer | { readonly file: string };
+
 /**
- * Streams a gzip buffer into `sink`, counting decompressed bytes: past `maxBytes` the stream
- * is stopped and ArchiveTooLargeError thrown. Memory stays at zlib's window plus one chunk.
+ * Streams a gzip archive into `sink`, counting decompressed bytes: past `maxBytes` the stream
+ * is stopped and ArchiveTooLargeError thrown. Memory stays at zlib's window plus one chunk
+ * (plus the archive itself when it is given in memory).
  */
-export async function gunzipInto(archive: Buffer, maxBytes: number, sink: TarSink): Promise<void> {
+export async function gunzipInto(
+  archive: ArchiveInput,
+  maxBytes: number,
+  sink: TarSink,
+): Promise<void> {
   const gunzip = createGunzip();
-  gunzip.end(archive);
+  const file = Buffer.isBuffer(archive) ? undefined : createReadStream(archive.file);
+  if (file === undefined) gunzip.end(archive);
+  else {
+    file.on('error', (error) => gunzip.destroy(error));
+    file.pipe(gunzip);
+  }
   let total = 0;
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
@@ -79,6 +93,7 @@ export async function gunzipInto(archive: Buffer, maxBytes: number, sink: TarSin
       if (!sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', resolve));
     }
   } finally {
+    file?.destroy();
     gunzip.destroy();
   }
   sink.end();

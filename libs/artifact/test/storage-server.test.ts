@@ -8,7 +8,9 @@ import {
   ArtifactFetchError,
   Storage,
   buildTarball,
+  extractTarball,
   fetchArtifact,
+  fetchArtifactToFile,
   sha256Digest,
   startArtifactServer,
   writeTarball,
@@ -101,6 +103,35 @@ describe('artifact storage, server and client', () => {
     await expect(
       fetchArtifact({ url: 'http://127.0.0.1:1/x.tar.gz', digest: artifact.digest, retries: 1 }),
     ).rejects.toMatchObject({ reason: 'Unreachable' });
+  });
+
+  it('fetches into a file, hashing while it writes, and extracts from the file', async () => {
+    const bytes = tarOf('to disk');
+    const artifact = await storage.store(owner, 'file.tar.gz', bytes, { revision: 'r' });
+    const path = join(temp.path, 'fetched.tar.gz');
+    await fetchArtifactToFile({ url: artifact.url, digest: artifact.digest, path });
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    const out = join(temp.path, 'fetched');
+    await extractTarball({ file: path }, out);
+    expect(await readFile(join(out, 'f.txt'), 'utf8')).toBe('to disk');
+  });
+
+  it('removes the file of a fetch that fails its digest or its size', async () => {
+    const artifact = await storage.store(owner, 'file2.tar.gz', tarOf('two'), { revision: 'r' });
+    const path = join(temp.path, 'refused.tar.gz');
+    const wrong = sha256Digest(Buffer.from('something else'));
+    await expect(
+      fetchArtifactToFile({ url: artifact.url, digest: wrong, path, retries: 0 }),
+    ).rejects.toMatchObject({ reason: 'DigestMismatch' });
+    expect(existsSync(path)).toBe(false);
+    await expect(
+      fetchArtifactToFile({ url: artifact.url, digest: artifact.digest, path, maxSize: 10 }),
+    ).rejects.toMatchObject({ reason: 'TooLarge' });
+    expect(existsSync(path)).toBe(false);
+    await expect(
+      fetchArtifactToFile({ url: `${artifact.url}.nope`, digest: artifact.digest, path }),
+    ).rejects.toThrow(/^artifact http:\/\/127\.0\.0\.1:\d+\/.*: not found \(HTTP 404\)$/);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('retries a server error and succeeds when the server recovers', async () => {

@@ -5,7 +5,10 @@ import { GitError, redactUrl } from './errors.js';
 import { createTransport, type Transport } from './http-client.js';
 import { PackTooLargeError, type PackLimits } from './pack.js';
 import { GitObjectStore } from './tree.js';
-import { fetchPackfile } from './upload-pack.js';
+import { fetchPackfile, type PackRequest } from './upload-pack.js';
+import type { SshCredentials } from './ssh-auth.js';
+import { fetchPackOverSsh, listRefsOverSsh } from './ssh-transport.js';
+import { isSshUrl, parseSshUrl } from './ssh-url.js';
 import { highestMatchingTag } from './semver.js';
 
 /** The `spec.ref` of a GitRepository. Precedence: commit, name, semver, tag, branch. */
@@ -20,6 +23,8 @@ export interface GitReference {
 export interface RemoteOptions {
   readonly url: string;
   readonly credentials?: GitCredentials;
+  /** For ssh:// (and scp-like) URLs: the secret's key and known_hosts (required there). */
+  readonly ssh?: SshCredentials;
   /** Bounds every operation against the remote (`spec.timeout`). */
   readonly timeoutMs: number;
   /** Refuse repositories whose download exceeds this many bytes. */
@@ -45,13 +50,11 @@ export const defaultBranch = 'master';
 
 const shaPattern = /^[0-9a-f]{40}$/;
 
-/** Checks the URL is one this client can fetch; SSH is refused with a clear message. */
+/** Checks the URL is one this client can fetch: http(s), ssh:// or scp-like `user@host:path`. */
 export function checkUrl(url: string): void {
-  if (/^(ssh:\/\/|[\w.-]+@[\w.-]+:)/.test(url)) {
-    throw new GitError(
-      'Unsupported',
-      `${redactUrl(url)}: SSH Git URLs are not supported yet; use an https:// URL with a secretRef holding username/password or bearerToken`,
-    );
+  if (isSshUrl(url)) {
+    parseSshUrl(url);
+    return;
   }
   let parsed: URL;
   try {
@@ -165,6 +168,7 @@ interface RemoteRef {
 
 /** `git ls-remote`: every ref of the remote with tags peeled to their commits. */
 export function listRemoteRefs(remote: RemoteOptions): Promise<readonly RemoteRef[]> {
+  if (isSshUrl(remote.url)) return listRefsOverSsh(remote);
   return withTransport(remote, async (http) =>
     git.listServerRefs({ http, url: remote.url, peelTags: true, protocolVersion: 1 }),
   );
@@ -249,38 +253,70 @@ export async function fetchCommit(
   remote: RemoteOptions,
   resolved: ResolvedReference,
 ): Promise<FetchResult> {
+  if (isSshUrl(remote.url)) {
+    // Over a stateful connection only advertised objects may be wanted: a tag's own object.
+    const { pack, bytes } = await fetchPackOverSsh(remote, (refs) =>
+      resolved.pinned
+        ? { wants: wantedHeads(refs, remote.url, resolved) }
+        : { wants: [advertisedTip(refs, resolved)], depth: 1 },
+    );
+    return { store: storeFromPack(remote, resolved, pack), bytes };
+  }
   return withTransport(remote, async (http) => {
     const wants = resolved.pinned
       ? await pinnedWants(http, remote.url, resolved)
       : [resolved.commit];
-    const pack = await fetchPackfile(http, remote.url, {
-      wants,
-      ...(resolved.pinned ? {} : { depth: 1 }),
-    });
-    let store: GitObjectStore;
-    try {
-      store = GitObjectStore.fromPack(pack, remote.packLimits);
-    } catch (error) {
-      if (error instanceof PackTooLargeError) {
-        throw new GitError('TooLarge', `${redactUrl(remote.url)}: ${error.message}`, {
-          cause: error,
-        });
-      }
-      throw new GitError(
-        'OperationFailed',
-        `${redactUrl(remote.url)}: unreadable packfile: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-    if (!store.has(resolved.commit)) {
-      const where = resolved.refName === undefined ? '' : ` on ${resolved.refName}`;
-      throw new GitError(
-        'NotFound',
-        `commit ${resolved.commit} not found${where} in ${redactUrl(remote.url)}`,
-      );
-    }
-    return { store, bytes: http.bytesReceived() };
+    const pack = await fetchPackfile(
+      http,
+      remote.url,
+      packRequest(resolved, () => wants),
+    );
+    return { store: storeFromPack(remote, resolved, pack), bytes: http.bytesReceived() };
   });
+}
+
+/** The advertised object whose commit is the resolved one (an annotated tag's own oid). */
+function advertisedTip(refs: readonly RemoteRef[], resolved: ResolvedReference): string {
+  const tip = refs.find((r) => r.ref === resolved.refName);
+  return tip !== undefined && (tip.peeled ?? tip.oid) === resolved.commit
+    ? tip.oid
+    : resolved.commit;
+}
+
+/** Depth 1 for a ref's tip; a pinned commit is reached through branch history. */
+function packRequest(resolved: ResolvedReference, pinnedWants: () => string[]): PackRequest {
+  return resolved.pinned ? { wants: pinnedWants() } : { wants: [resolved.commit], depth: 1 };
+}
+
+/** Reads the pack in memory and checks it holds the resolved commit. */
+function storeFromPack(
+  remote: RemoteOptions,
+  resolved: ResolvedReference,
+  pack: Buffer,
+): GitObjectStore {
+  let store: GitObjectStore;
+  try {
+    store = GitObjectStore.fromPack(pack, remote.packLimits);
+  } catch (error) {
+    if (error instanceof PackTooLargeError) {
+      throw new GitError('TooLarge', `${redactUrl(remote.url)}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw new GitError(
+      'OperationFailed',
+      `${redactUrl(remote.url)}: unreadable packfile: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  if (!store.has(resolved.commit)) {
+    const where = resolved.refName === undefined ? '' : ` on ${resolved.refName}`;
+    throw new GitError(
+      'NotFound',
+      `commit ${resolved.commit} not found${where} in ${redactUrl(remote.url)}`,
+    );
+  }
+  return store;
 }
 
 /** A pinned commit is reached through the tip of its branch, or of every branch. */
@@ -289,7 +325,14 @@ async function pinnedWants(
   url: string,
   resolved: ResolvedReference,
 ): Promise<string[]> {
-  const refs = await git.listServerRefs({ http, url, protocolVersion: 1 });
+  return wantedHeads(await git.listServerRefs({ http, url, protocolVersion: 1 }), url, resolved);
+}
+
+function wantedHeads(
+  refs: readonly RemoteRef[],
+  url: string,
+  resolved: ResolvedReference,
+): string[] {
   const heads = refs.filter((r) =>
     resolved.refName === undefined ? r.ref.startsWith('refs/heads/') : r.ref === resolved.refName,
   );

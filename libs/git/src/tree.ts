@@ -8,6 +8,13 @@ export interface TreeFile {
   readonly oid: string;
 }
 
+/** A submodule entry (mode 160000) of a commit's tree: where it sits and the commit it pins. */
+export interface Gitlink {
+  /** Relative, `/`-separated. */
+  readonly path: string;
+  readonly commit: string;
+}
+
 /** The objects of a fetch, in memory: what a commit's tree holds, read without a checkout. */
 export class GitObjectStore {
   constructor(private readonly pack: PackReader) {}
@@ -39,18 +46,32 @@ export class GitObjectStore {
 
   /** Every file of a commit's tree (submodule entries are left out), depth first. */
   async listTree(commit: string): Promise<TreeFile[]> {
+    return (await this.walkTree(commit)).files;
+  }
+
+  /** Every file and every submodule entry of a commit's tree, depth first. */
+  async walkTree(commit: string): Promise<{ files: TreeFile[]; gitlinks: Gitlink[] }> {
     const files: TreeFile[] = [];
+    const gitlinks: Gitlink[] = [];
     const visit = async (oid: string, prefix: string): Promise<void> => {
       for (const entry of parseTree((await this.expect(oid, 'tree')).data, oid)) {
         const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
         if (entry.mode === '40000') await visit(entry.oid, path);
+        else if (entry.mode === '160000') gitlinks.push({ path, commit: entry.oid });
         else if (entry.mode === '120000') files.push({ path, type: 'symlink', oid: entry.oid });
         else if (entry.mode === '100755') files.push({ path, type: 'executable', oid: entry.oid });
         else if (entry.mode.startsWith('100')) files.push({ path, type: 'file', oid: entry.oid });
       }
     };
     await visit(await this.treeOf(commit), '');
-    return files;
+    return { files, gitlinks };
+  }
+
+  /** Bytes of every object held, inflated: what this fetch costs in memory. */
+  inflatedBytes(): number {
+    let total = 0;
+    for (const oid of this.pack.oids()) total += this.pack.read(oid)?.data.length ?? 0;
+    return total;
   }
 
   /** The bytes of a blob. */
@@ -138,7 +159,7 @@ function checkEntryName(oid: string, name: string, bytes: Buffer): void {
  * `.git` as Windows or macOS would read it: any case, trailing dots or spaces (NTFS), the
  * 8.3 short name `git~1`, a `:stream` suffix, or HFS+-ignored code points anywhere.
  */
-function isDotGit(name: string): boolean {
+export function isDotGit(name: string): boolean {
   // HFS+ ignores these zero-width and direction characters when comparing names.
   const hfs = name.replace(/[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g, '');
   const lower = hfs.toLowerCase();

@@ -19,14 +19,7 @@ export async function fetchPackfile(
   url: string,
   request: PackRequest,
 ): Promise<Buffer> {
-  if (request.wants.length === 0)
-    throw new GitError('InvalidReference', `${redactUrl(url)}: nothing to fetch`);
-  const lines: (string | null)[] = request.wants.map(
-    (oid, i) => `want ${oid}${i === 0 ? ` ${capabilities}` : ''}\n`,
-  );
-  if (request.depth !== undefined) lines.push(`deepen ${request.depth}\n`);
-  lines.push(null, 'done\n');
-  const body = Buffer.concat(lines.map(pktLine));
+  const body = uploadPackRequest(url, request);
   const service = `${url.replace(/\/+$/, '')}/git-upload-pack`;
   const response = await http.request({
     url: service,
@@ -55,19 +48,34 @@ export async function fetchPackfile(
   return packFromResponse(answer, redactUrl(url), request.depth !== undefined);
 }
 
+/**
+ * The request half of a protocol v0/v1 `git-upload-pack` exchange, the same over smart HTTP
+ * and SSH: the wants (capabilities on the first), `deepen` for a shallow fetch, flush, done.
+ */
+export function uploadPackRequest(url: string, request: PackRequest): Buffer {
+  if (request.wants.length === 0)
+    throw new GitError('InvalidReference', `${redactUrl(url)}: nothing to fetch`);
+  const lines: (string | null)[] = request.wants.map(
+    (oid, i) => `want ${oid}${i === 0 ? ` ${capabilities}` : ''}\n`,
+  );
+  if (request.depth !== undefined) lines.push(`deepen ${request.depth}\n`);
+  lines.push(null, 'done\n');
+  return Buffer.concat(lines.map(pktLine));
+}
+
 /** isomorphic-git's transport interface takes request bodies as async iterators. */
 async function* singleChunk(chunk: Buffer): AsyncIterableIterator<Uint8Array> {
   yield await Promise.resolve(chunk);
 }
 
-function pktLine(line: string | null): Buffer {
+export function pktLine(line: string | null): Buffer {
   if (line === null) return Buffer.from('0000');
   const payload = Buffer.from(line);
   return Buffer.concat([Buffer.from((payload.length + 4).toString(16).padStart(4, '0')), payload]);
 }
 
 /** Walks the response's pkt-lines: shallow section, NAK/ACK, then side-band packets. */
-function packFromResponse(answer: Buffer, url: string, shallow: boolean): Buffer {
+export function packFromResponse(answer: Buffer, url: string, shallow: boolean): Buffer {
   let pos = 0;
   const next = (): Buffer | null => {
     if (pos + 4 > answer.length)

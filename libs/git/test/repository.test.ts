@@ -164,12 +164,12 @@ describe('resolve and fetch against git http-backend', () => {
     await expect(failure).rejects.toThrow(/larger than the limit of 10000 bytes/);
   });
 
-  it('refuses SSH URLs with a message saying what to use instead', async () => {
+  it('takes SSH URLs to the SSH transport, which needs a key and known_hosts', async () => {
     for (const url of ['ssh://git@example.com/org/repo.git', 'git@example.com:org/repo.git']) {
       const failure = resolveReference({ url, timeoutMs: 1000 }, {});
-      await expect(failure).rejects.toMatchObject({ reason: 'Unsupported' });
+      await expect(failure).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
       await expect(failure).rejects.toThrow(
-        /SSH Git URLs are not supported yet; use an https:\/\/ URL/,
+        /SSH Git URLs need a secretRef with 'identity' \(private key\) and 'known_hosts'/,
       );
     }
   });

@@ -1,4 +1,7 @@
-import { KubeConfig } from '@kubernetes/client-node';
+// Only the type: the copy is made with the class of the KubeConfig given. Loading client-node
+// costs about 70 MiB of memory, which processes that never talk to an API server (the build
+// workers) must not pay for importing @tide/kube.
+import type { KubeConfig } from '@kubernetes/client-node';
 
 /** A ServiceAccount to act as. */
 export interface ServiceAccountRef {
@@ -24,7 +27,8 @@ export function impersonatingKubeConfig(
   const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
   if (context === null) throw new Error('the kubeconfig has no current context');
   const impersonateUser = serviceAccountUser(serviceAccount.namespace, serviceAccount.name);
-  const copy = new KubeConfig();
+  const KubeConfigClass = kubeConfig.constructor as new () => KubeConfig;
+  const copy = new KubeConfigClass();
   copy.loadFromOptions({
     clusters: kubeConfig.clusters,
     users: kubeConfig.users.map((user) =>

@@ -74,10 +74,6 @@ export function deleteCondition(obj: ReconcilableObject, type: string): void {
   if (index >= 0) conditions.splice(index, 1);
 }
 
-export function isTrue(obj: ReconcilableObject, type: string): boolean {
-  return getCondition(obj, type)?.status === ConditionStatus.True;
-}
-
 export interface Summary {
   readonly status: ConditionStatus;
   readonly reason: string;

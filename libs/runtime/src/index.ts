@@ -39,7 +39,6 @@ export {
   markTrue,
   markFalse,
   deleteCondition,
-  isTrue,
   summarize,
   sortConditions,
   formatTime,
@@ -90,6 +89,12 @@ export {
   type ExitOptions,
   type ProcessGuardOptions,
 } from './process.js';
+export {
+  runControllerMain,
+  type ControllerMain,
+  type ControllerContext,
+  type ControllerRun,
+} from './main.js';
 export { createLogger, LogLevel, isLogLevel, type Logger, type LoggerOptions } from './logger.js';
 export {
   addRuntimeFlags,

@@ -6,7 +6,6 @@
  */
 export {
   compareVersions,
-  formatVersion,
   mustParseVersion,
   parseVersion,
   InvalidVersionError,

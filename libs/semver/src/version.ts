@@ -83,10 +83,3 @@ function compareIdentifier(x: string, y: string): number {
   if (yNumeric) return 1;
   return x < y ? -1 : x > y ? 1 : 0;
 }
-
-/** `major.minor.patch[-prerelease][+metadata]`, without a `v`. */
-export function formatVersion(version: Version): string {
-  const pre = version.prerelease === '' ? '' : `-${version.prerelease}`;
-  const meta = version.metadata === '' ? '' : `+${version.metadata}`;
-  return `${version.major}.${version.minor}.${version.patch}${pre}${meta}`;
-}

@@ -28,8 +28,16 @@ export interface GitRepositoryFixture {
   readonly url: string;
   /** The bare repository on disk. */
   readonly bareDir: string;
-  /** Writes/deletes files on `branch`, commits and pushes; returns the new commit SHA. */
-  commit(files: FileChanges, message: string, options?: { branch?: string }): Promise<string>;
+  /**
+   * Writes/deletes files on `branch`, commits and pushes; returns the new commit SHA.
+   * `gitlinks` sets submodule entries (path → pinned commit) as `git submodule` records
+   * them; the `.gitmodules` file is the caller's to write, so tests can write hostile ones.
+   */
+  commit(
+    files: FileChanges,
+    message: string,
+    options?: { branch?: string; gitlinks?: Readonly<Record<string, string>> },
+  ): Promise<string>;
   /** Creates a branch at the head of another one and pushes it. */
   createBranch(name: string, from?: string): Promise<string>;
   /** Tags a commit (head of the default branch unless `ref` is given) and pushes the tag. */
@@ -181,6 +189,11 @@ function repositoryFixture(
         }
       }
       await inCheckout(['add', '--all']);
+      for (const [path, pinned] of Object.entries(commitOptions.gitlinks ?? {})) {
+        // An empty directory stands for the submodule not checked out, so `add --all` keeps it.
+        await mkdir(join(checkout, path), { recursive: true });
+        await inCheckout(['update-index', '--add', '--cacheinfo', `160000,${pinned},${path}`]);
+      }
       await inCheckout(['commit', '--quiet', '--allow-empty', '-m', message]);
       await inCheckout(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
       return head(branch);

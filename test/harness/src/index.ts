@@ -23,6 +23,15 @@ export {
   type CreateRepositoryOptions,
 } from './git-server.js';
 export {
+  startSshGitServer,
+  type SshClientKey,
+  type SshClientKeyOptions,
+  type SshGitServer,
+  type SshGitServerOptions,
+  type SshHostKey,
+  type SshKeyType,
+} from './ssh-git-server.js';
+export {
   startRegistry,
   type Registry,
   type RegistryOptions,

@@ -13,6 +13,7 @@ export {
   publishArtifact,
   publishGitRepository,
   type PublishedGitRepository,
+  type PublishTarget,
   type SourceRef,
 } from './publish.js';
 export {

@@ -11,14 +11,21 @@ export interface SourceRef {
 }
 
 /**
+ * Where artifacts are published: a storage its artifact server serves, and the namespace and
+ * API client of the source objects. A ControllerEnvironment is one; a test that runs a
+ * controller as its own process builds one from its own storage.
+ */
+export type PublishTarget = Pick<ControllerEnvironment, 'client' | 'storage' | 'namespace'>;
+
+/**
  * Publishes `files` as the artifact of `source`: writes a deterministic tarball with
- * @tide/artifact into the environment's storage (served by its artifact server) and patches
+ * @tide/artifact into the target's storage (served by its artifact server) and patches
  * the source's `status.artifact` and `Ready` condition as source-controller does. No
  * source-controller runs: consumers' tests see exactly what they would see from it (Flux's
  * own controller tests do the same).
  */
 export async function publishArtifact(
-  env: ControllerEnvironment,
+  env: PublishTarget,
   source: SourceRef,
   files: Readonly<Record<string, string>>,
   revision: string,

@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GitRepositoryGVK, KustomizationGVK, type Kustomization } from '@tide/api';
-import { Storage, buildTarball, startArtifactServer, type ArtifactServer } from '@tide/artifact';
+import { Storage, startArtifactServer, type ArtifactServer } from '@tide/artifact';
 import {
   httpRequest,
   makeTempDir,
@@ -13,7 +13,8 @@ import {
   type SharedControlPlane,
   type TempDir,
 } from '@tide/harness';
-import { KubeClient, PatchType, type Condition } from '@tide/kube';
+import { KubeClient, type Condition } from '@tide/kube';
+import { publishArtifact } from '@tide/test-support';
 
 /**
  * One tenant's hostile or merely huge build must not stall kustomize-controller for the
@@ -27,7 +28,7 @@ import { KubeClient, PatchType, type Condition } from '@tide/kube';
  * nothing bounds a build's memory or time.
  */
 
-const memoryLimitMb = 96;
+const memoryLimitMb = 160;
 
 /** Nine anchored lists of ten aliases each: 10^9 scalars once expanded, in about 450 bytes. */
 function billionLaughs(): string {
@@ -116,43 +117,17 @@ describe('an alias bomb and oversized builds against the kustomize-controller pr
       'hog/hog.yaml': memoryHog(),
       ...Object.fromEntries([...normal, 'late'].map((n) => [`${n}/cm.yaml`, configMap(n)])),
     };
-    const tarball = buildTarball(
-      Object.entries(files).map(([path, content]) => ({
-        path,
-        type: 'file' as const,
-        content: Buffer.from(content),
-      })),
-    );
-    const digest = createHash('sha256').update(tarball).digest('hex');
-    const owner = { kind: 'GitRepository', namespace, name: 'fleet' };
-    const revision = 'main@sha1:1';
-    const artifact = await storage.store(owner, `${digest}.tar.gz`, tarball, { revision });
     await client.create(GitRepositoryGVK, {
       apiVersion: GitRepositoryGVK.apiVersion,
       kind: GitRepositoryGVK.kind,
       metadata: { name: 'fleet', namespace, labels: selector },
       spec: { interval: '1h', url: 'https://git.invalid/fleet', ref: { branch: 'main' } },
     });
-    await client.patch(
-      GitRepositoryGVK,
-      { namespace, name: 'fleet' },
-      {
-        status: {
-          observedGeneration: 1,
-          artifact,
-          conditions: [
-            {
-              type: 'Ready',
-              status: 'True',
-              observedGeneration: 1,
-              lastTransitionTime: artifact.lastUpdateTime,
-              reason: 'Succeeded',
-              message: `stored artifact for revision '${revision}'`,
-            },
-          ],
-        },
-      },
-      { type: PatchType.Merge, subresource: 'status' },
+    await publishArtifact(
+      { client, storage, namespace },
+      { kind: GitRepositoryGVK, name: 'fleet' },
+      files,
+      'main@sha1:1',
     );
   });
   afterAll(async () => {
@@ -220,7 +195,7 @@ describe('an alias bomb and oversized builds against the kustomize-controller pr
 
       const worst = Math.max(...latencies);
       process.stdout.write(
-        `alias-bomb-controller: bomb BuildFailed after ${bombMs} ms; ${latencies.length} /healthz probes, slowest ${worst} ms\n`,
+        `build-resource-exhaustion: bomb BuildFailed after ${bombMs} ms; ${latencies.length} /healthz probes, slowest ${worst} ms\n`,
       );
       expect(latencies.length).toBeGreaterThan(10);
       // On main the huge build runs on the event loop: with 4,000 keys per ConfigMap it
