@@ -374,7 +374,7 @@ describe('tide build kustomization', () => {
       // The controller refuses spec.decryption for now; the build says so.
       expect(run.stderr).toBe(
         `warning: Kustomization ${namespace}/app sets spec.decryption: kustomize-controller does ` +
-          'not decrypt SOPS yet and would not apply it (Ready=False, reason DecryptionFailed)\n',
+          'not decrypt SOPS yet and would not apply it (Ready=False, reason UnsupportedField)\n',
       );
     });
   });

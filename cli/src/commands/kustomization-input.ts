@@ -187,7 +187,7 @@ export function buildNotices(kustomization: Kustomization): string[] {
   if (kustomization.spec.decryption === undefined) return [];
   return [
     `warning: ${subjectOf(kustomization)} sets spec.decryption: kustomize-controller does not ` +
-      'decrypt SOPS yet and would not apply it (Ready=False, reason DecryptionFailed)',
+      'decrypt SOPS yet and would not apply it (Ready=False, reason UnsupportedField)',
   ];
 }
 

@@ -1,7 +1,14 @@
-import { ConditionReason, ConditionType, type Kustomization } from '@tide/api';
+import {
+  ConditionReason,
+  ConditionType,
+  fieldSupportCheck,
+  KustomizationGVK,
+  type Kustomization,
+} from '@tide/api';
 import {
   ReconcileError,
   Result,
+  refuseUnsupportedFields,
   runSteps,
   type ConditionPolicy,
   type ReconcileContext,
@@ -153,6 +160,7 @@ export class KustomizationReconciler implements Reconciler<Kustomization> {
     let outcome: string = ConditionReason.ReconciliationSucceeded;
     try {
       return await runSteps(run, [
+        refuseUnsupportedFields(fieldSupportCheck(KustomizationGVK)),
         reconcileSpec,
         reconcileDependencies,
         reconcileSource,

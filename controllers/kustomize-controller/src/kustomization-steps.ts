@@ -90,16 +90,12 @@ export function kustomizationState(env: KustomizationEnvironment): Kustomization
 }
 
 /**
- * Refuses SOPS decryption (DecryptionFailed) and compiles the CEL health expressions and the
- * drift-ignore rules once; a spec that cannot work stalls, naming the field.
+ * Compiles the CEL health expressions and the drift-ignore rules once; a spec that cannot
+ * work stalls, naming the field. Fields Tide refuses (SOPS decryption, ...) were refused
+ * before, by the support matrix step.
  */
 export function reconcileSpec(run: KustomizationRun): Promise<ReconcileResult> {
   const spec = run.obj.spec;
-  if (spec.decryption !== undefined)
-    throw new StallingError(
-      ConditionReason.DecryptionFailed,
-      'SOPS decryption is not supported yet',
-    );
   try {
     run.state.customHealth = compileHealthCheckExprs(spec);
     run.state.ignoreRules = compileDriftIgnoreRules(spec);

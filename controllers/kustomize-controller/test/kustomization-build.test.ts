@@ -101,13 +101,19 @@ describe('Kustomization build failures and refusals', () => {
     expect(await getOrUndefined(env, configMapKind, 'b-good')).toBeDefined();
   });
 
-  it('decryption is refused: DecryptionFailed, SOPS not supported yet', async () => {
+  it('decryption is refused by the support matrix: UnsupportedField naming the fields', async () => {
     await env.apply(
       KustomizationGVK,
-      kustomization('sops', 'app', { path: './app', decryption: { provider: 'sops' } }),
+      kustomization('sops', 'app', {
+        path: './app',
+        decryption: { provider: 'sops', secretRef: { name: 'sops-age' } },
+      }),
     );
-    const stalled = await waitNotReady(env, 'sops', 'DecryptionFailed');
-    expect(conditionOf(stalled, 'Ready')?.message).toBe('SOPS decryption is not supported yet');
+    const stalled = await waitNotReady(env, 'sops', 'UnsupportedField');
+    expect(conditionOf(stalled, 'Ready')?.message).toMatch(
+      /^unsupported fields set: spec\.decryption\.provider, spec\.decryption\.secretRef\.name: SOPS decryption \(spec\.decryption\) is not supported yet/,
+    );
     expect(conditionOf(stalled, 'Stalled')?.status).toBe('True');
+    expect(stalled.status?.lastAttemptedRevision).toBeUndefined();
   });
 });

@@ -127,12 +127,6 @@ describe('reconcileSpec', () => {
       { health: true, ignore: true },
     ],
     [
-      'SOPS decryption',
-      { decryption: { provider: 'sops' } },
-      'StallingError(DecryptionFailed)',
-      undefined,
-    ],
-    [
       'a healthCheckExpr that does not compile',
       { healthCheckExprs: [{ apiVersion: 'v1', kind: 'Pod', current: 'status.phase ==' }] },
       'StallingError(InvalidCELExpression)',

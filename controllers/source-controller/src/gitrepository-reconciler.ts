@@ -1,6 +1,7 @@
-import { ConditionType, type GitRepository } from '@tide/api';
+import { ConditionType, fieldSupportCheck, GitRepositoryGVK, type GitRepository } from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
+  refuseUnsupportedFields,
   runSteps,
   type ConditionPolicy,
   type ReconcileContext,
@@ -77,6 +78,7 @@ export class GitRepositoryReconciler implements Reconciler<GitRepository> {
       includes: [],
     };
     return runSteps({ obj, context, state }, [
+      refuseUnsupportedFields(fieldSupportCheck(GitRepositoryGVK)),
       reconcileStorage,
       reconcileSource,
       reconcileInclude,

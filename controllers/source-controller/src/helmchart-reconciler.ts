@@ -1,6 +1,7 @@
-import { ConditionType, type HelmChart } from '@tide/api';
+import { ConditionType, fieldSupportCheck, HelmChartGVK, type HelmChart } from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
+  refuseUnsupportedFields,
   runSteps,
   type ConditionPolicy,
   type ReconcileContext,
@@ -78,6 +79,7 @@ export class HelmChartReconciler implements Reconciler<HelmChart> {
       requeueDependencyMs: this.options.requeueDependencyMs,
     };
     return runSteps({ obj, context, state }, [
+      refuseUnsupportedFields(fieldSupportCheck(HelmChartGVK)),
       reconcileStorage,
       reconcileSource,
       reconcileArtifact,

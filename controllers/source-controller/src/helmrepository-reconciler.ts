@@ -1,6 +1,12 @@
-import { ConditionType, type HelmRepository } from '@tide/api';
+import {
+  ConditionType,
+  fieldSupportCheck,
+  HelmRepositoryGVK,
+  type HelmRepository,
+} from '@tide/api';
 import type { Storage } from '@tide/artifact';
 import {
+  refuseUnsupportedFields,
   runSteps,
   type ConditionPolicy,
   type ReconcileContext,
@@ -56,6 +62,7 @@ export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
       maxIndexSize: this.options.maxIndexSize,
     };
     return runSteps({ obj, context, state }, [
+      refuseUnsupportedFields(fieldSupportCheck(HelmRepositoryGVK)),
       reconcileStorage,
       reconcileSource,
       reconcileArtifact,

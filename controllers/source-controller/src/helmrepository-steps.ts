@@ -36,20 +36,15 @@ export function storedIndexMessage(obj: HelmRepository): string {
  * Downloads `<url>/index.yaml` with the credentials and CA of `secretRef`/`certSecretRef`
  * and checks that it parses as a repository index. A failed download, Secret or parse sets
  * FetchFailed with the thrown error's reason (AuthenticationFailed, IndexationFailed);
- * success removes it. Type `oci` stalls with InvalidSourceConfig.
+ * success removes it. (Type `oci` is refused before, by the support matrix step.)
  */
 export async function reconcileSource({
   obj,
   context,
   state,
 }: HelmRepositoryRun): Promise<ReconcileResult> {
+  // type 'oci' never gets here: the support matrix step refuses it first.
   const name = sourceName(state.kind, obj);
-  if (obj.spec.type === 'oci') {
-    throw new StallingError(
-      ConditionReason.InvalidSourceConfig,
-      `${name}: HelmRepository type 'oci' is not supported yet; use an HTTP(S) chart repository`,
-    );
-  }
   const timeoutMs =
     obj.spec.timeout === undefined ? defaultTimeoutMs : parseDuration(obj.spec.timeout);
   const indexUrl = `${obj.spec.url.replace(/\/+$/, '')}/index.yaml`;

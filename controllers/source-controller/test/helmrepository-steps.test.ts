@@ -142,13 +142,6 @@ describe('HelmRepository steps', () => {
       index: false,
     },
     {
-      name: 'type oci stalls',
-      spec: () => ({ type: 'oci', url: 'oci://registry.test/charts' }),
-      want: 'StallingError(InvalidSourceConfig)',
-      conditions: [],
-      index: false,
-    },
-    {
       name: 'an index larger than --helm-index-max-size',
       spec: () => ({ secretRef: { name: 'auth' } }),
       maxIndexSize: 16,

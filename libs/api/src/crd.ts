@@ -5,7 +5,28 @@ import Type, { type TSchema } from 'typebox';
 import { stringify } from 'yaml';
 import { toStructural, type JsonObject } from './openapi.js';
 
-export const categories = ['tide', 'flux'] as const;
+/**
+ * The categories every kind is in, as Flux 2.9 has them: `all` (so `kubectl get all` lists
+ * it), `fluxcd` (`kubectl get fluxcd` lists every Flux object) and one per role, plus Tide's
+ * own `tide`.
+ */
+export const categories = ['all', 'fluxcd', 'tide'] as const;
+
+/** The role category of each Flux API group (`kubectl get fluxcd-sources`, ...). */
+export const groupCategories: Readonly<Record<string, string>> = {
+  'source.toolkit.fluxcd.io': 'fluxcd-sources',
+  'kustomize.toolkit.fluxcd.io': 'fluxcd-appliers',
+  'helm.toolkit.fluxcd.io': 'fluxcd-appliers',
+  'image.toolkit.fluxcd.io': 'fluxcd-images',
+  'notification.toolkit.fluxcd.io': 'fluxcd-notifications',
+};
+
+/** `all`, `fluxcd`, the group's role category and `tide`, in Flux's order. */
+export function categoriesOf(definition: KindDefinition): string[] {
+  const role = groupCategories[definition.group];
+  if (role === undefined) throw new Error(`no category for API group ${definition.group}`);
+  return ['all', 'fluxcd', role, 'tide'];
+}
 
 /** One `additionalPrinterColumns` entry. */
 export interface PrinterColumn {
@@ -103,7 +124,7 @@ export function buildCrd(definition: KindDefinition): JsonObject {
         plural: definition.plural,
         singular: definition.singular,
         shortNames: [...definition.shortNames],
-        categories: [...categories],
+        categories: categoriesOf(definition),
       },
       scope: 'Namespaced',
       // Versions share one stored shape; see libs/api/README.md for why no webhook.

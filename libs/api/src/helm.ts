@@ -73,6 +73,18 @@ const ValuesReferenceSchema = Type.Object({
     Str({ maxLength: 250, pattern: '^([a-zA-Z0-9_\\-.\\\\\\/]|\\[[0-9]{1,5}\\])+$' }),
   ),
   optional: optional(Bool()),
+  literal: optional(
+    Bool({ description: 'Use the value at targetPath as a literal string, not parsed.' }),
+  ),
+});
+
+/** A CEL health check over the release's objects; without kind it covers the whole group. */
+const HelmHealthCheckExpressionSchema = Type.Object({
+  apiVersion: Str(),
+  kind: optional(Str()),
+  current: Str({ description: 'CEL expression true when the object is healthy.' }),
+  inProgress: optional(Str()),
+  failed: optional(Str()),
 });
 
 /** `install.remediation` and `upgrade.remediation` share these; upgrade adds a strategy. */
@@ -97,6 +109,13 @@ const actionFlags = {
   disableSchemaValidation: optional(Bool()),
 };
 
+/** How upgrade and rollback apply objects (Helm 4 `--server-side`); auto follows the release. */
+const serverSideApplyMode = () => optional(StringEnum(['enabled', 'disabled', 'auto']));
+
+/** Flux 2.5: leave objects another owner holds alone instead of adopting them. */
+const disableTakeOwnership = () =>
+  optional(Bool({ description: 'Do not adopt existing objects that the release does not own.' }));
+
 const InstallSchema = Type.Object({
   timeout: optional(helmTimeout()),
   remediation: optional(Type.Object(remediationFields)),
@@ -106,6 +125,8 @@ const InstallSchema = Type.Object({
   skipCRDs: optional(Bool()),
   crds: crdsPolicy(),
   createNamespace: optional(Bool()),
+  serverSideApply: optional(Bool({ description: 'Apply the objects with server-side apply.' })),
+  disableTakeOwnership: disableTakeOwnership(),
 });
 
 const UpgradeSchema = Type.Object({
@@ -122,6 +143,13 @@ const UpgradeSchema = Type.Object({
   preserveValues: optional(Bool()),
   cleanupOnFail: optional(Bool()),
   crds: crdsPolicy(),
+  serverSideApply: serverSideApplyMode(),
+  disableTakeOwnership: disableTakeOwnership(),
+  chartNameChangeStrategy: optional(
+    StringEnum(['InPlaceUpdate', 'Reinstall'], {
+      description: 'What a new chart name does: upgrade in place, or uninstall and install.',
+    }),
+  ),
 });
 
 const TestSchema = Type.Object({
@@ -141,6 +169,7 @@ const RollbackSchema = Type.Object({
   recreate: optional(Bool()),
   force: optional(Bool()),
   cleanupOnFail: optional(Bool()),
+  serverSideApply: serverSideApplyMode(),
 });
 
 const UninstallSchema = Type.Object({
@@ -214,6 +243,20 @@ const helmReleaseV2Fields = {
   postRenderers: optional(Type.Array(PostRendererSchema)),
   commonMetadata: optional(
     Type.Object({ labels: optional(StringMap()), annotations: optional(StringMap()) }),
+  ),
+  postRenderStrategy: optional(
+    StringEnum(['nohooks', 'combined', 'separate'], {
+      description: 'Which rendered manifests go through postRenderers: hooks too or not.',
+    }),
+  ),
+  healthCheckExprs: optional(Type.Array(HelmHealthCheckExpressionSchema)),
+  waitStrategy: optional(
+    Type.Object(
+      { name: StringEnum(['poller', 'legacy']) },
+      {
+        description: 'How Helm waits for the objects to become ready.',
+      },
+    ),
   ),
 };
 

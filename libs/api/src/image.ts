@@ -249,7 +249,14 @@ const GitSpecSchema = Type.Object({
   checkout: optional(Type.Object({ ref: GitCheckoutRefSchema })),
   commit: Type.Object({
     author: Type.Object({ name: optional(Str()), email: Str({ minLength: 1 }) }),
-    signingKey: optional(Type.Object({ secretRef: LocalObjectReferenceSchema })),
+    signingKey: optional(
+      Type.Object({
+        secretRef: LocalObjectReferenceSchema,
+        type: optional(
+          StringEnum(['gpg', 'ssh'], { description: 'Kind of key in the Secret; gpg when unset.' }),
+        ),
+      }),
+    ),
     messageTemplate: optional(Str()),
     messageTemplateValues: optional(StringMap()),
   }),

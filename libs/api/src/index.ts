@@ -97,6 +97,8 @@ export { kindDefinitions, servedKind, storageApiVersion } from './kinds.js';
 export {
   buildCrd,
   categories,
+  categoriesOf,
+  groupCategories,
   crdFileName,
   crdName,
   renderCrd,
@@ -112,3 +114,34 @@ export {
   type JsonValue,
 } from './openapi.js';
 export { durationPattern, timeoutPattern } from './schema.js';
+export {
+  hasFields,
+  leavesOf,
+  setFields,
+  specLeaves,
+  specSchema,
+  type SchemaNode,
+  type SetField,
+} from './fields.js';
+export {
+  UnservedKindError,
+  covers,
+  fieldSupportCheck,
+  isRefused,
+  refusalMessage,
+  ruleBase,
+  supportMatrix,
+  supportOf,
+  unsupportedFields,
+  unsupportedFieldsMessage,
+  type FieldRefusal,
+  type Support,
+  type SupportRules,
+} from './support.js';
+export {
+  readmeBegin,
+  readmeEnd,
+  readmeSection,
+  supportSection,
+  writeReadmeSection,
+} from './support-readme.js';

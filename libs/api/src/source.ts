@@ -362,6 +362,17 @@ const OCILayerSelectorSchema = Type.Object({
   operation: optional(StringEnum(['extract', 'copy'])),
 });
 
+/** OCIRepository's `verify`: the shared policy, plus a Sigstore trusted root (Flux 2.9). */
+const OCIRepositoryVerificationSchema = Type.Object({
+  ...OciVerificationSchema.properties,
+  trustedRootSecretRef: optional(
+    described(
+      LocalObjectReferenceSchema,
+      'Secret with a Sigstore trusted_root.json, for self-hosted Fulcio and Rekor.',
+    ),
+  ),
+});
+
 const OCIRepositorySpecSchema = Type.Object({
   url: Str({ pattern: '^oci://.*$', description: 'Artifact address: oci://<host>/<path>.' }),
   ref: optional(described(OCIRepositoryRefSchema, 'Which tag or digest; latest when unset.')),
@@ -370,7 +381,7 @@ const OCIRepositorySpecSchema = Type.Object({
   ),
   provider: optional(StringEnum(['generic', 'aws', 'azure', 'gcp'], { default: 'generic' })),
   secretRef: credentialsSecretRef(),
-  verify: optional(described(OciVerificationSchema, 'Check the signature before use.')),
+  verify: optional(described(OCIRepositoryVerificationSchema, 'Check the signature before use.')),
   serviceAccountName: optional(Str({ description: 'ServiceAccount whose identity is used.' })),
   certSecretRef: certSecretRef(),
   proxySecretRef: proxySecretRef(),

@@ -9,6 +9,7 @@ import {
   asKustomization,
   buildCrd,
   categories,
+  categoriesOf,
   crdDrift,
   isGitRepository,
   kindDefinitions,
@@ -60,9 +61,10 @@ describe.each(kindDefinitions.map((d) => [d.kind, d] as const))(
       }
     });
 
-    it('has short names, the tide and flux categories and the common printer columns', () => {
+    it("has short names, Flux 2.9's categories plus tide, and the common printer columns", () => {
       expect(crd.spec.names.shortNames.length).toBeGreaterThan(0);
-      expect(crd.spec.names.categories).toEqual([...categories]);
+      expect(crd.spec.names.categories).toEqual(categoriesOf(definition));
+      expect(crd.spec.names.categories).toEqual(expect.arrayContaining([...categories]));
       for (const version of crd.spec.versions) {
         const names = version.additionalPrinterColumns.map((c) => c.name);
         expect(names).toEqual(expect.arrayContaining(['Ready', 'Status', 'Age']));

@@ -13,6 +13,7 @@ import {
   ConditionReason,
   ConditionType,
   ImagePolicyGVK,
+  categoriesOf,
   crdName,
   isBucket,
   isGitRepository,
@@ -204,5 +205,44 @@ describe('ImagePolicy status across versions', () => {
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'LATEST IMAGE', 'READY', 'STATUS', 'AGE']);
     expect(row).toContain('ghcr.io/stefanprodan/podinfo:6.5.0');
     expect(row).toContain(ready.message);
+  });
+});
+
+describe('categories, as Flux 2.9 has them', () => {
+  it.each(kindDefinitions.map((d) => [d.kind, d] as const))(
+    'discovery lists %s under all, fluxcd, its role and tide',
+    async (_kind, definition) => {
+      const response = await apiRequest(controlPlane.connection, {
+        method: 'GET',
+        path: `/apis/${definition.group}/${definition.versions[0].name}`,
+      });
+      const list = response.body as { resources: { name: string; categories?: string[] }[] };
+      const resource = list.resources.find((r) => r.name === definition.plural);
+      expect(resource?.categories).toEqual(categoriesOf(definition));
+      expect(resource?.categories?.slice(0, 2)).toEqual(['all', 'fluxcd']);
+    },
+  );
+
+  it('kubectl get fluxcd lists every kind; fluxcd-sources and fluxcd-images only theirs', async () => {
+    const kindsIn = async (category: string): Promise<string[]> => {
+      const out = await kubectlRun(['get', category, '-n', namespace, '-o', 'name']);
+      const kinds = out
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.slice(0, line.indexOf('.')));
+      return [...new Set(kinds)].sort();
+    };
+    const plurals = (group?: string) =>
+      kindDefinitions
+        .filter((d) => group === undefined || d.group === group)
+        .map((d) => d.singular)
+        .sort();
+    // The example manifests above left objects of every kind in the namespace.
+    expect(await kindsIn('fluxcd')).toEqual(plurals());
+    expect(await kindsIn('fluxcd-sources')).toEqual(plurals('source.toolkit.fluxcd.io'));
+    expect(await kindsIn('fluxcd-images')).toEqual(plurals('image.toolkit.fluxcd.io'));
+    expect(await kindsIn('fluxcd-appliers')).toEqual(
+      [...plurals('kustomize.toolkit.fluxcd.io'), ...plurals('helm.toolkit.fluxcd.io')].sort(),
+    );
   });
 });

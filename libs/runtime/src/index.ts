@@ -26,6 +26,11 @@ export {
   type Run,
   type Step,
 } from './result.js';
+export {
+  refuseUnsupportedFields,
+  unsupportedFieldReason,
+  type FieldSupportCheck,
+} from './field-support.js';
 export { decideOutcome, describe, type Outcome, type Requeue, type Verdict } from './outcome.js';
 export {
   conditionsOf,
