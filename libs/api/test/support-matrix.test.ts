@@ -102,9 +102,10 @@ describe('supportOf', () => {
     ['GitRepository', 'spec.provider', 'azure', 'refused'],
     ['GitRepository', 'spec.provider', 'generic', 'supported'],
     ['GitRepository', 'spec.recurseSubmodules', true, 'supported'],
-    ['GitRepository', 'spec.proxySecretRef.name', 'proxy', 'refused'],
+    ['GitRepository', 'spec.proxySecretRef.name', 'proxy', 'supported'],
+    ['GitRepository', 'spec.serviceAccountName', 'sa', 'refused'],
     ['GitRepository', 'spec.include[].repository.name', 'other', 'supported'],
-    ['GitRepository', 'spec.verify.secretRef.name', 'keys', 'refused'],
+    ['GitRepository', 'spec.verify.secretRef.name', 'keys', 'supported'],
     ['Kustomization', 'spec.sourceRef.kind', 'GitRepository', 'supported'],
     ['Kustomization', 'spec.sourceRef.kind', 'ExternalArtifact', 'refused'],
     ['Kustomization', 'spec.decryption.provider', 'sops', 'refused'],
@@ -128,15 +129,26 @@ describe('unsupportedFields', () => {
         recurseSubmodules: true,
         sparseCheckout: ['apps/', 'infra/'],
         proxySecretRef: { name: 'proxy' },
+        serviceAccountName: 'fetcher',
         include: [{ repository: { name: 'a' } }, { repository: { name: 'b' } }],
         verify: { mode: 'HEAD', secretRef: { name: 'keys' } },
       },
     });
-    expect(refusals.map((r) => r.path)).toEqual([
-      'spec.provider',
-      'spec.proxySecretRef.name',
-      'spec.verify.mode',
-      'spec.verify.secretRef.name',
+    expect(refusals.map((r) => r.path)).toEqual(['spec.provider', 'spec.serviceAccountName']);
+    const release = unsupportedFields('HelmRelease', 'helm.toolkit.fluxcd.io/v2', {
+      spec: {
+        interval: '1m',
+        valuesFrom: [
+          { kind: 'ConfigMap', name: 'a' },
+          { kind: 'Secret', name: 'b', valuesKey: 'v' },
+        ],
+      },
+    });
+    expect(release.map((r) => r.path)).toEqual([
+      'spec.interval',
+      'spec.valuesFrom[].kind',
+      'spec.valuesFrom[].name',
+      'spec.valuesFrom[].valuesKey',
     ]);
   });
 
