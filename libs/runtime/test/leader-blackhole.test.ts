@@ -122,6 +122,14 @@ describe('leader election against a black-holed Lease', () => {
     });
     expect(standby.reconciler.calls).toHaveLength(0);
 
+    // The test measures from the last renew that reached the server: have some first.
+    const leaseRenews = (proxy: ApiProxy) =>
+      proxy.writes.filter((w) => isLease(w.path) && w.status === 200);
+    await waitFor(() => Promise.resolve(leaseRenews(leader.proxy).length >= 2 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'the leader to renew its Lease',
+    });
+
     // From now on the leader's Lease calls are accepted and never answered.
     const blackHole = leader.proxy.blackHole((request) => isLease(request.path));
     const blackHoledAt = Date.now();
@@ -151,8 +159,7 @@ describe('leader election against a black-holed Lease', () => {
     expect(blackHole.matched).toBeGreaterThan(0);
 
     // The old leader's last renew that reached the server, and its writes.
-    const renews = leader.proxy.writes.filter((w) => isLease(w.path) && w.status === 200);
-    const lastRenew = renews.at(-1);
+    const lastRenew = leaseRenews(leader.proxy).at(-1);
     if (lastRenew === undefined) throw new Error('the leader never renewed its Lease');
     const oldWrites = beats(leader.proxy);
     const lastOldWrite = Math.max(...oldWrites.map((w) => w.endedAt ?? Number.POSITIVE_INFINITY));
