@@ -10,7 +10,7 @@ import {
   type TempDir,
 } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { gitRepositoryKind, secretKind } from '../src/kinds.js';
+import { gitRepositoryKind } from '../src/kinds.js';
 import { startSourceEnvironment, type SourceEnvironment } from './environment.js';
 
 type Repo = GitRepository & ReconcilableObject;
@@ -49,28 +49,11 @@ describe('GitRepository mTLS (secretRef tls.crt/tls.key/ca.crt)', () => {
     await pkiDir.remove();
   });
 
-  const secret = (name: string, stringData: Record<string, string>) =>
-    env.client.create(secretKind, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace: env.namespace },
-      stringData,
-    } as never);
-
   const settled = (name: string, status: 'True' | 'False') =>
-    env.waitFor<Repo, Repo>(
-      gitRepositoryKind,
-      name,
-      (o) =>
-        ready(o)?.status === status &&
-        (status === 'False' || o.status?.observedGeneration === o.metadata.generation)
-          ? o
-          : undefined,
-      `Ready=${status}`,
-    );
+    env.readyIs<Repo>(gitRepositoryKind, name, status);
 
   it('fetches over https with the client certificate and CA of the secretRef', async () => {
-    await secret('client-tls', {
+    await env.secret('client-tls', {
       'tls.crt': tls.client.certPem,
       'tls.key': tls.client.keyPem,
       'ca.crt': tls.caPem,
@@ -84,7 +67,7 @@ describe('GitRepository mTLS (secretRef tls.crt/tls.key/ca.crt)', () => {
   });
 
   it('without a client certificate, fails naming the object and the missing keys', async () => {
-    await secret('ca-only', { 'ca.crt': tls.caPem });
+    await env.secret('ca-only', { 'ca.crt': tls.caPem });
     await env.apply(gitRepositoryKind, gitRepository('no-cert', app.url, 'ca-only'));
     const obj = await settled('no-cert', 'False');
     const message = ready(obj)?.message ?? '';
@@ -96,7 +79,7 @@ describe('GitRepository mTLS (secretRef tls.crt/tls.key/ca.crt)', () => {
   });
 
   it('with a client certificate of another CA, fails saying the server refused it', async () => {
-    await secret('foreign-tls', {
+    await env.secret('foreign-tls', {
       'tls.crt': tls.foreignClient.certPem,
       'tls.key': tls.foreignClient.keyPem,
       'ca.crt': tls.caPem,
@@ -111,7 +94,7 @@ describe('GitRepository mTLS (secretRef tls.crt/tls.key/ca.crt)', () => {
   });
 
   it('without ca.crt, fails saying the server certificate is not trusted', async () => {
-    await secret('cert-no-ca', { 'tls.crt': tls.client.certPem, 'tls.key': tls.client.keyPem });
+    await env.secret('cert-no-ca', { 'tls.crt': tls.client.certPem, 'tls.key': tls.client.keyPem });
     await env.apply(gitRepositoryKind, gitRepository('no-ca', app.url, 'cert-no-ca'));
     const obj = await settled('no-ca', 'False');
     expect(ready(obj)?.message).toContain(
@@ -120,7 +103,7 @@ describe('GitRepository mTLS (secretRef tls.crt/tls.key/ca.crt)', () => {
   });
 
   it('refuses tls.crt without tls.key, naming the Secret and the field', async () => {
-    await secret('half-pair', { 'tls.crt': tls.client.certPem, 'ca.crt': tls.caPem });
+    await env.secret('half-pair', { 'tls.crt': tls.client.certPem, 'ca.crt': tls.caPem });
     await env.apply(gitRepositoryKind, gitRepository('half-pair', app.url, 'half-pair'));
     const obj = await settled('half-pair', 'False');
     expect(ready(obj)?.reason).toBe('AuthenticationFailed');

@@ -13,7 +13,7 @@ import {
   type TempDir,
 } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { gitRepositoryKind, secretKind } from '../src/kinds.js';
+import { gitRepositoryKind } from '../src/kinds.js';
 import { startSourceEnvironment, type SourceEnvironment } from './environment.js';
 
 type Repo = GitRepository & ReconcilableObject;
@@ -54,17 +54,10 @@ describe('GitRepository spec.proxySecretRef', () => {
     httpGit = await startGitServer();
     secure = await httpsGit.createRepository('secure', { files: { 'a.yaml': 'a: 1\n' } });
     plain = await httpGit.createRepository('plain', { files: { 'b.yaml': 'b: 1\n' } });
-    const secret = (name: string, stringData: Record<string, string>) =>
-      env.client.create(secretKind, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name, namespace: env.namespace },
-        stringData,
-      } as never);
-    await secret('proxy', { address: proxy.url, username: 'mando', password: 'gr0gu-pr0xy' });
-    await secret('proxy-wrong', { address: proxy.url, username: 'mando', password: 'n0t-it' });
-    await secret('proxy-socks', { address: 'socks5://127.0.0.1:1080' });
-    await secret('client-tls', {
+    await env.secret('proxy', { address: proxy.url, username: 'mando', password: 'gr0gu-pr0xy' });
+    await env.secret('proxy-wrong', { address: proxy.url, username: 'mando', password: 'n0t-it' });
+    await env.secret('proxy-socks', { address: 'socks5://127.0.0.1:1080' });
+    await env.secret('client-tls', {
       'tls.crt': tls.client.certPem,
       'tls.key': tls.client.keyPem,
       'ca.crt': tls.caPem,
@@ -79,16 +72,7 @@ describe('GitRepository spec.proxySecretRef', () => {
   });
 
   const settled = (name: string, status: 'True' | 'False') =>
-    env.waitFor<Repo, Repo>(
-      gitRepositoryKind,
-      name,
-      (o) =>
-        ready(o)?.status === status &&
-        (status === 'False' || o.status?.observedGeneration === o.metadata.generation)
-          ? o
-          : undefined,
-      `Ready=${status}`,
-    );
+    env.readyIs<Repo>(gitRepositoryKind, name, status);
 
   it('fetches an https remote through a CONNECT tunnel, with mTLS inside it', async () => {
     const before = proxy.tunnels().get(`127.0.0.1:${httpsGit.port}`) ?? 0;

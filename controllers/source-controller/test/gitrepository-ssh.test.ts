@@ -11,7 +11,7 @@ import {
   type SshGitServer,
 } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { gitRepositoryKind, helmChartKind, secretKind } from '../src/kinds.js';
+import { gitRepositoryKind, helmChartKind } from '../src/kinds.js';
 import { startSourceEnvironment, type SourceEnvironment } from './environment.js';
 
 type Repo = GitRepository & ReconcilableObject;
@@ -46,7 +46,7 @@ describe('GitRepository over SSH', () => {
     await app.tag('v1.1.0');
     sshd = await startSshGitServer({ root: dirname(app.bareDir) });
     key = await sshd.createClientKey({ passphrase: 'deploy-key-pass' });
-    await secret('ssh-auth', {
+    await env.secret('ssh-auth', {
       identity: key.privateKey,
       'identity.pub': key.publicKey,
       password: key.passphrase ?? '',
@@ -59,13 +59,6 @@ describe('GitRepository over SSH', () => {
     await git.stop();
   });
 
-  const secret = (name: string, stringData: Record<string, string>) =>
-    env.client.create(secretKind, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace: env.namespace },
-      stringData,
-    } as never);
   const apply = (name: string, spec: Partial<GitRepository['spec']>) =>
     env.apply(gitRepositoryKind, {
       apiVersion: 'source.toolkit.fluxcd.io/v1',
@@ -123,7 +116,7 @@ describe('GitRepository over SSH', () => {
   it('refuses a host key known_hosts does not list, naming the host and the offered key', async () => {
     const other = await startSshGitServer({ root: dirname(app.bareDir) });
     try {
-      await secret('wrong-host', {
+      await env.secret('wrong-host', {
         identity: key.privateKey,
         password: key.passphrase ?? '',
         known_hosts: other.knownHosts().replaceAll(`:${other.port} `, `:${sshd.port} `),
@@ -144,7 +137,7 @@ describe('GitRepository over SSH', () => {
 
   it('refuses an identity the server does not know', async () => {
     const stranger = await sshd.createClientKey({ authorize: false });
-    await secret('stranger', { identity: stranger.privateKey, known_hosts: sshd.knownHosts() });
+    await env.secret('stranger', { identity: stranger.privateKey, known_hosts: sshd.knownHosts() });
     await apply('stranger', { secretRef: { name: 'stranger' } });
     const obj = await failedRepo('stranger');
     expect(ready(obj)?.message).toMatch(
@@ -164,7 +157,7 @@ describe('GitRepository over SSH', () => {
     const objName = `secret-${name.replace(/[\W_]+/g, '-')}`;
     const withIdentity = name === 'no identity' ? {} : { identity: key.privateKey };
     const knownHosts = data.known_hosts === undefined ? {} : { known_hosts: sshd.knownHosts() };
-    await secret(objName, { ...withIdentity, ...data, ...knownHosts });
+    await env.secret(objName, { ...withIdentity, ...data, ...knownHosts });
     await apply(objName, { secretRef: { name: objName } });
     const obj = await failedRepo(objName);
     expect(condition(obj, ConditionType.FetchFailed)?.reason).toBe('AuthenticationFailed');

@@ -63,18 +63,7 @@ describe('GitRepository recurseSubmodules and sparseCheckout', () => {
   });
 
   const settled = (name: string, status: 'True' | 'False', timeoutMs?: number) =>
-    env.waitFor<Repo, Repo>(
-      gitRepositoryKind,
-      name,
-      // A failure leaves observedGeneration behind; only a success records it.
-      (o) =>
-        ready(o)?.status === status &&
-        (status === 'False' || o.status?.observedGeneration === o.metadata.generation)
-          ? o
-          : undefined,
-      `Ready=${status}`,
-      timeoutMs,
-    );
+    env.readyIs<Repo>(gitRepositoryKind, name, status, timeoutMs);
 
   /** The artifact's files and their text, by path. */
   const filesOf = async (obj: Repo): Promise<Record<string, string>> => {

@@ -9,7 +9,7 @@ import {
   type TempDir,
 } from '@tide/harness';
 import type { ReconcilableObject } from '@tide/runtime';
-import { helmChartKind, helmRepositoryKind, secretKind } from '../src/kinds.js';
+import { helmChartKind, helmRepositoryKind } from '../src/kinds.js';
 import { startSourceEnvironment, type SourceEnvironment } from './environment.js';
 
 type Source = ReconcilableObject & {
@@ -70,28 +70,11 @@ describe('HelmRepository mTLS and spec.timeout', () => {
     await pkiDir.remove();
   });
 
-  const secret = (name: string, stringData: Record<string, string>) =>
-    env.client.create(secretKind, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name, namespace: env.namespace },
-      stringData,
-    } as never);
-
   const settled = (kind: typeof helmChartKind, name: string, status: 'True' | 'False') =>
-    env.waitFor<Source, Source>(
-      kind,
-      name,
-      (o) =>
-        ready(o)?.status === status &&
-        (status === 'False' || o.status?.observedGeneration === o.metadata.generation)
-          ? o
-          : undefined,
-      `Ready=${status}`,
-    );
+    env.readyIs<Source>(kind, name, status);
 
   it('fetches the index and downloads the chart with the certSecretRef client certificate', async () => {
-    await secret('repo-tls', {
+    await env.secret('repo-tls', {
       'tls.crt': tls.client.certPem,
       'tls.key': tls.client.keyPem,
       'ca.crt': tls.caPem,
@@ -108,7 +91,7 @@ describe('HelmRepository mTLS and spec.timeout', () => {
   });
 
   it("accepts Flux's deprecated secretRef certFile/keyFile/caFile keys when certSecretRef is unset", async () => {
-    await secret('legacy-tls', {
+    await env.secret('legacy-tls', {
       certFile: tls.client.certPem,
       keyFile: tls.client.keyPem,
       caFile: tls.caPem,
@@ -124,7 +107,7 @@ describe('HelmRepository mTLS and spec.timeout', () => {
   });
 
   it('without a client certificate, fails naming the repository and spec.certSecretRef', async () => {
-    await secret('repo-ca-only', { 'ca.crt': tls.caPem });
+    await env.secret('repo-ca-only', { 'ca.crt': tls.caPem });
     await env.apply(
       helmRepositoryKind,
       helmRepository('no-cert', { url: charts.url, certSecretRef: { name: 'repo-ca-only' } }),
@@ -139,7 +122,7 @@ describe('HelmRepository mTLS and spec.timeout', () => {
   });
 
   it('with a client certificate of another CA, fails naming spec.certSecretRef', async () => {
-    await secret('repo-foreign', {
+    await env.secret('repo-foreign', {
       'tls.crt': tls.foreignClient.certPem,
       'tls.key': tls.foreignClient.keyPem,
       'ca.crt': tls.caPem,
@@ -156,7 +139,7 @@ describe('HelmRepository mTLS and spec.timeout', () => {
   });
 
   it('refuses tls.crt without tls.key in certSecretRef by name, and stalls', async () => {
-    await secret('repo-half', { 'tls.crt': tls.client.certPem });
+    await env.secret('repo-half', { 'tls.crt': tls.client.certPem });
     await env.apply(
       helmRepositoryKind,
       helmRepository('half', { url: charts.url, certSecretRef: { name: 'repo-half' } }),

@@ -7,7 +7,7 @@ import {
   type SharedControlPlane,
   type TempDir,
 } from '@tide/harness';
-import { KubeClient, type KindRef } from '@tide/kube';
+import { KubeClient, secretKind, type KindRef } from '@tide/kube';
 import { Manager, createLogger, type ReconcilableObject } from '@tide/runtime';
 
 /**
@@ -33,6 +33,18 @@ export interface ControllerEnvironment {
     what: string,
     timeoutMs?: number,
   ): Promise<R>;
+  /** Creates Secret `name` in the namespace with `stringData`. */
+  secret(name: string, stringData: Readonly<Record<string, string>>): Promise<unknown>;
+  /**
+   * Waits until the object's Ready condition is `status`; for True also until its
+   * observedGeneration is current (a failure leaves observedGeneration behind).
+   */
+  readyIs<T extends ReconcilableObject>(
+    kind: KindRef,
+    name: string,
+    status: 'True' | 'False',
+    timeoutMs?: number,
+  ): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +101,29 @@ export async function startControllerEnvironment(
           return value === undefined || value === false ? undefined : value;
         },
         { timeoutMs, intervalMs: 100, what: `${kind.kind} ${namespace}/${name}: ${what}` },
+      ),
+    secret: (name, stringData) =>
+      client.create(secretKind, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace },
+        stringData,
+      } as never),
+    readyIs: <T extends ReconcilableObject>(
+      kind: KindRef,
+      name: string,
+      status: 'True' | 'False',
+      timeoutMs = 30_000,
+    ) =>
+      waitFor(
+        async () => {
+          const obj = await client.get<T>(kind, namespace, name);
+          const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+          const current =
+            status === 'False' || obj.status?.observedGeneration === obj.metadata.generation;
+          return ready?.status === status && current ? obj : undefined;
+        },
+        { timeoutMs, intervalMs: 100, what: `${kind.kind} ${namespace}/${name}: Ready=${status}` },
       ),
     async stop() {
       await manager.stop();
