@@ -4,11 +4,11 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kustomization } from '@tide/api';
 import { formatDuration } from '@tide/kube';
 import { memoryWatchIntervalMs, residentMemoryMb, workerHeapMb } from './worker-memory.js';
 import {
   errorFromData,
+  type BuildInput,
   type BuildOutput,
   type BuildReply,
   type BuildTask,
@@ -19,7 +19,7 @@ export type { BuildOutput } from './build-task.js';
 
 /**
  * Kustomize builds and post-build substitution of tenant input, off the event loop: a few
- * worker processes, each with a V8 heap limit, render one Kustomization at a time under a
+ * worker processes, each under a memory limit, render one Kustomization at a time under a
  * wall-clock limit. A build past its memory or its time, or one whose reconcile is aborted,
  * ends its worker (a fresh one replaces it), so one tenant's build can never stall health
  * probes, Lease renewals or the other tenants' reconciles.
@@ -51,13 +51,7 @@ export interface BuildPoolOptions {
   readonly workerUrl?: URL;
 }
 
-export interface BuildRequest {
-  readonly obj: Kustomization;
-  readonly dir: string;
-  readonly confinementRoot: string;
-  readonly variables: ReadonlyMap<string, string> | undefined;
-  readonly strictSubstitutions: boolean;
-  readonly remoteBases: boolean;
+export interface BuildRequest extends BuildInput {
   /** Ends the build (queued or running) with the signal's reason, e.g. the reconcile's deadline. */
   readonly signal?: AbortSignal;
 }
@@ -122,19 +116,12 @@ export class BuildPool {
    */
   build(request: BuildRequest): Promise<BuildOutput> {
     if (this.closed) return Promise.reject(new Error('the build pool is closed'));
-    const { signal } = request;
+    // The signal stays here: only the build input crosses to the worker.
+    const { signal, ...input } = request;
     if (signal?.aborted === true) return Promise.reject(abortedError(signal));
     return new Promise<BuildOutput>((resolve, reject) => {
       const pending: Pending = {
-        task: {
-          id: this.nextId++,
-          obj: request.obj,
-          dir: request.dir,
-          confinementRoot: request.confinementRoot,
-          variables: request.variables,
-          strictSubstitutions: request.strictSubstitutions,
-          remoteBases: request.remoteBases,
-        },
+        task: { id: this.nextId++, ...input },
         signal,
         resolve,
         reject,

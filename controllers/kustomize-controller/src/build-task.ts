@@ -10,8 +10,8 @@ import { KustomizeError, RemoteResourcesOff } from '@tide/kustomize';
  * tagged record and is made again on the main thread.
  */
 
-export interface BuildTask {
-  readonly id: number;
+/** What one build renders: the same for the pool's callers and, with an id, for a worker. */
+export interface BuildInput {
   readonly obj: Kustomization;
   /** The Kustomization's directory inside the extracted artifact. */
   readonly dir: string;
@@ -21,6 +21,10 @@ export interface BuildTask {
   readonly variables: ReadonlyMap<string, string> | undefined;
   readonly strictSubstitutions: boolean;
   readonly remoteBases: boolean;
+}
+
+export interface BuildTask extends BuildInput {
+  readonly id: number;
 }
 
 /** A build's objects and the digest of their JSON (computed in the worker, off the event loop). */
