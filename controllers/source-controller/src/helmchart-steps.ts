@@ -159,25 +159,15 @@ async function resolveChart(run: HelmChartRun): Promise<ResolvedChart | undefine
   const { obj, context, state } = run;
   const { kind, name } = obj.spec.sourceRef;
   const namespace = obj.metadata.namespace ?? '';
+  // The referenced source from the informer cache, once it has an artifact.
+  const where = [kind, namespace, name, state.requeueDependencyMs] as const;
   if (kind === 'HelmRepository') {
-    const repository = sourceWithArtifact(
-      context.cache<HelmRepository>(helmRepositoryKind),
-      kind,
-      namespace,
-      name,
-      state.requeueDependencyMs,
-    );
-    return fromRepository(run, repository);
+    const cache = context.cache<HelmRepository>(helmRepositoryKind);
+    return fromRepository(run, sourceWithArtifact(cache, ...where));
   }
   if (kind === 'GitRepository') {
-    const repository = sourceWithArtifact(
-      context.cache<GitRepository>(gitRepositoryKind),
-      kind,
-      namespace,
-      name,
-      state.requeueDependencyMs,
-    );
-    return fromGit(run, repository);
+    const cache = context.cache<GitRepository>(gitRepositoryKind);
+    return fromGit(run, sourceWithArtifact(cache, ...where));
   }
   throw new StallingError(
     ConditionReason.InvalidSourceConfig,
