@@ -221,7 +221,7 @@ describe('hostile and malformed input', () => {
     ['no armor at all', 'just text'],
     ['an empty body', '-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----'],
     ['characters outside base64', sshArmor('U1NI!!SIG')],
-    ['the wrong magic', sshArmor(Buffer.from('NOTSIGxxxxxxxxxxxxxx'))],
+    ['the wrong magic', sshArmor(Buffer.concat([Buffer.from('NOTSIG'), u32(1)]))],
     ['version 2', sshArmor(Buffer.concat([Buffer.from('SSHSIG'), u32(2)]))],
     [
       'a length past the end',
