@@ -1,14 +1,6 @@
-import { ConditionType, fieldSupportCheck, GitRepositoryGVK, type GitRepository } from '@tide/api';
+import { ConditionType, GitRepositoryGVK, type GitRepository } from '@tide/api';
 import type { Storage } from '@tide/artifact';
-import {
-  refuseUnsupportedFields,
-  runSteps,
-  type ConditionPolicy,
-  type ReconcileContext,
-  type ReconcileResult,
-  type Reconciler,
-  type Watch,
-} from '@tide/runtime';
+import type { Step, Watch } from '@tide/runtime';
 import {
   reconcileArtifact,
   reconcileInclude,
@@ -17,7 +9,7 @@ import {
 } from './gitrepository-steps.js';
 import { reconcileVerification } from './gitrepository-verify.js';
 import { gitRepositoryKind } from './kinds.js';
-import { reconcileStorage, removeArtifacts } from './storage-step.js';
+import { consumersOf, SourceReconciler } from './source-reconciler.js';
 
 export interface GitRepositoryReconcilerOptions {
   readonly storage: Storage;
@@ -31,63 +23,39 @@ export interface GitRepositoryReconcilerOptions {
  * `spec.verify` asks, and store the tree — minus ignored paths,
  * plus included artifacts — as a deterministic tarball.
  */
-export class GitRepositoryReconciler implements Reconciler<GitRepository> {
-  readonly kind = gitRepositoryKind;
-  readonly conditions: ConditionPolicy = {
-    owned: [
-      ConditionType.StorageOperationFailed,
-      ConditionType.FetchFailed,
-      ConditionType.IncludeUnavailable,
-      ConditionType.ArtifactOutdated,
-      ConditionType.ArtifactInStorage,
-      ConditionType.SourceVerified,
-    ],
-    negativePolarity: [
-      ConditionType.StorageOperationFailed,
-      ConditionType.FetchFailed,
-      ConditionType.IncludeUnavailable,
-      ConditionType.ArtifactOutdated,
-    ],
-  };
+export class GitRepositoryReconciler extends SourceReconciler<GitRepository, GitState> {
   /** An included repository's new artifact rebuilds every repository that includes it. */
   readonly watches: readonly Watch[] = [
-    {
-      kind: gitRepositoryKind,
-      map: (changed, context) =>
-        context
-          .cache<GitRepository>(gitRepositoryKind)
-          .list(changed.metadata.namespace)
-          .filter((repo) =>
-            (repo.spec.include ?? []).some((i) => i.repository.name === changed.metadata.name),
-          )
-          .map((repo) => `${repo.metadata.namespace ?? ''}/${repo.metadata.name ?? ''}`),
-    },
+    consumersOf<GitRepository>(gitRepositoryKind, gitRepositoryKind, (repo, name) =>
+      (repo.spec.include ?? []).some((include) => include.repository.name === name),
+    ),
+  ];
+  protected readonly steps: readonly Step<GitRepository, GitState>[] = [
+    reconcileSource,
+    reconcileInclude,
+    reconcileVerification,
+    reconcileArtifact,
   ];
 
-  constructor(private readonly options: GitRepositoryReconcilerOptions) {}
+  constructor(private readonly options: GitRepositoryReconcilerOptions) {
+    super(
+      GitRepositoryGVK,
+      options.storage,
+      [ConditionType.FetchFailed, ConditionType.IncludeUnavailable],
+      [ConditionType.SourceVerified],
+    );
+  }
 
   successMessage(obj: GitRepository): string {
     return `stored artifact for revision '${obj.status?.artifact?.revision ?? ''}'`;
   }
 
-  reconcile(obj: GitRepository, context: ReconcileContext): Promise<ReconcileResult> {
-    const state: GitState = {
+  protected state(): GitState {
+    return {
       kind: this.kind,
-      storage: this.options.storage,
+      storage: this.storage,
       maxRepositorySize: this.options.maxRepositorySize,
       includes: [],
     };
-    return runSteps({ obj, context, state }, [
-      refuseUnsupportedFields(fieldSupportCheck(GitRepositoryGVK)),
-      reconcileStorage,
-      reconcileSource,
-      reconcileInclude,
-      reconcileVerification,
-      reconcileArtifact,
-    ]);
-  }
-
-  finalize(obj: GitRepository): Promise<ReconcileResult> {
-    return removeArtifacts(this.kind, obj, this.options.storage);
   }
 }

@@ -1,14 +1,6 @@
-import { ConditionType, fieldSupportCheck, HelmChartGVK, type HelmChart } from '@tide/api';
+import { ConditionType, HelmChartGVK, type HelmChart } from '@tide/api';
 import type { Storage } from '@tide/artifact';
-import {
-  refuseUnsupportedFields,
-  runSteps,
-  type ConditionPolicy,
-  type ReconcileContext,
-  type ReconcileResult,
-  type Reconciler,
-  type Watch,
-} from '@tide/runtime';
+import type { Step, Watch } from '@tide/runtime';
 import {
   packagedMessage,
   reconcileArtifact,
@@ -16,7 +8,7 @@ import {
   type HelmChartState,
 } from './helmchart-steps.js';
 import { gitRepositoryKind, helmChartKind, helmRepositoryKind } from './kinds.js';
-import { reconcileStorage, removeArtifacts } from './storage-step.js';
+import { consumersOf, SourceReconciler } from './source-reconciler.js';
 
 export interface HelmChartReconcilerOptions {
   readonly storage: Storage;
@@ -33,60 +25,35 @@ export interface HelmChartReconcilerOptions {
  * chart version as revision. Nothing is downloaded or stored again while the version,
  * the source revision and the values files stay the same.
  */
-export class HelmChartReconciler implements Reconciler<HelmChart> {
-  readonly kind = helmChartKind;
-  readonly conditions: ConditionPolicy = {
-    owned: [
-      ConditionType.StorageOperationFailed,
-      ConditionType.FetchFailed,
-      ConditionType.BuildFailed,
-      ConditionType.ArtifactOutdated,
-      ConditionType.ArtifactInStorage,
-    ],
-    negativePolarity: [
-      ConditionType.StorageOperationFailed,
-      ConditionType.FetchFailed,
-      ConditionType.BuildFailed,
-      ConditionType.ArtifactOutdated,
-    ],
-  };
+export class HelmChartReconciler extends SourceReconciler<HelmChart, HelmChartState> {
   /** A source's new artifact rebuilds the charts that use it. */
-  readonly watches: readonly Watch[] = [helmRepositoryKind, gitRepositoryKind].map((kind) => ({
-    kind,
-    map: (changed, context) =>
-      context
-        .cache<HelmChart>(helmChartKind)
-        .list(changed.metadata.namespace)
-        .filter(
-          (chart) =>
-            chart.spec.sourceRef.kind === kind.kind &&
-            chart.spec.sourceRef.name === changed.metadata.name,
-        )
-        .map((chart) => `${chart.metadata.namespace ?? ''}/${chart.metadata.name ?? ''}`),
-  }));
+  readonly watches: readonly Watch[] = [helmRepositoryKind, gitRepositoryKind].map((source) =>
+    consumersOf<HelmChart>(
+      source,
+      helmChartKind,
+      (chart, name) =>
+        chart.spec.sourceRef.kind === source.kind && chart.spec.sourceRef.name === name,
+    ),
+  );
+  protected readonly steps: readonly Step<HelmChart, HelmChartState>[] = [
+    reconcileSource,
+    reconcileArtifact,
+  ];
 
-  constructor(private readonly options: HelmChartReconcilerOptions) {}
+  constructor(private readonly options: HelmChartReconcilerOptions) {
+    super(HelmChartGVK, options.storage, [ConditionType.FetchFailed, ConditionType.BuildFailed]);
+  }
 
   successMessage(obj: HelmChart): string {
     return packagedMessage(obj);
   }
 
-  reconcile(obj: HelmChart, context: ReconcileContext): Promise<ReconcileResult> {
-    const state: HelmChartState = {
+  protected state(): HelmChartState {
+    return {
       kind: this.kind,
-      storage: this.options.storage,
+      storage: this.storage,
       maxChartSize: this.options.maxChartSize,
       requeueDependencyMs: this.options.requeueDependencyMs,
     };
-    return runSteps({ obj, context, state }, [
-      refuseUnsupportedFields(fieldSupportCheck(HelmChartGVK)),
-      reconcileStorage,
-      reconcileSource,
-      reconcileArtifact,
-    ]);
-  }
-
-  finalize(obj: HelmChart): Promise<ReconcileResult> {
-    return removeArtifacts(this.kind, obj, this.options.storage);
   }
 }

@@ -1,26 +1,13 @@
-import {
-  ConditionType,
-  fieldSupportCheck,
-  HelmRepositoryGVK,
-  type HelmRepository,
-} from '@tide/api';
+import { ConditionType, HelmRepositoryGVK, type HelmRepository } from '@tide/api';
 import type { Storage } from '@tide/artifact';
-import {
-  refuseUnsupportedFields,
-  runSteps,
-  type ConditionPolicy,
-  type ReconcileContext,
-  type ReconcileResult,
-  type Reconciler,
-} from '@tide/runtime';
+import type { Step } from '@tide/runtime';
 import {
   reconcileArtifact,
   reconcileSource,
   storedIndexMessage,
   type HelmRepositoryState,
 } from './helmrepository-steps.js';
-import { helmRepositoryKind } from './kinds.js';
-import { reconcileStorage, removeArtifacts } from './storage-step.js';
+import { SourceReconciler } from './source-reconciler.js';
 
 export interface HelmRepositoryReconcilerOptions {
   readonly storage: Storage;
@@ -33,43 +20,24 @@ export interface HelmRepositoryReconcilerOptions {
  * and stores it as `index-<sha256>.yaml` with revision `sha256:<hex>`. An unchanged index
  * is not stored again.
  */
-export class HelmRepositoryReconciler implements Reconciler<HelmRepository> {
-  readonly kind = helmRepositoryKind;
-  readonly conditions: ConditionPolicy = {
-    owned: [
-      ConditionType.StorageOperationFailed,
-      ConditionType.FetchFailed,
-      ConditionType.ArtifactOutdated,
-      ConditionType.ArtifactInStorage,
-    ],
-    negativePolarity: [
-      ConditionType.StorageOperationFailed,
-      ConditionType.FetchFailed,
-      ConditionType.ArtifactOutdated,
-    ],
-  };
+export class HelmRepositoryReconciler extends SourceReconciler<
+  HelmRepository,
+  HelmRepositoryState
+> {
+  protected readonly steps: readonly Step<HelmRepository, HelmRepositoryState>[] = [
+    reconcileSource,
+    reconcileArtifact,
+  ];
 
-  constructor(private readonly options: HelmRepositoryReconcilerOptions) {}
+  constructor(private readonly options: HelmRepositoryReconcilerOptions) {
+    super(HelmRepositoryGVK, options.storage, [ConditionType.FetchFailed]);
+  }
 
   successMessage(obj: HelmRepository): string {
     return storedIndexMessage(obj);
   }
 
-  reconcile(obj: HelmRepository, context: ReconcileContext): Promise<ReconcileResult> {
-    const state: HelmRepositoryState = {
-      kind: this.kind,
-      storage: this.options.storage,
-      maxIndexSize: this.options.maxIndexSize,
-    };
-    return runSteps({ obj, context, state }, [
-      refuseUnsupportedFields(fieldSupportCheck(HelmRepositoryGVK)),
-      reconcileStorage,
-      reconcileSource,
-      reconcileArtifact,
-    ]);
-  }
-
-  finalize(obj: HelmRepository): Promise<ReconcileResult> {
-    return removeArtifacts(this.kind, obj, this.options.storage);
+  protected state(): HelmRepositoryState {
+    return { kind: this.kind, storage: this.storage, maxIndexSize: this.options.maxIndexSize };
   }
 }

@@ -59,6 +59,36 @@ export interface KindDefinition {
   readonly versions: readonly [VersionDefinition, ...VersionDefinition[]];
 }
 
+/** An older served version: its name, and its own spec schema or columns where they differ. */
+export type OlderVersion =
+  | string
+  | {
+      readonly name: string;
+      readonly spec?: TSchema;
+      readonly columns?: readonly PrinterColumn[];
+    };
+
+/**
+ * A kind's versions: `storage` with `shape`, then each older one served with the same shape
+ * (or its own spec or columns) and a deprecation warning that names the version to upgrade to.
+ */
+export function servedVersions(
+  kind: string,
+  storage: string,
+  shape: Omit<VersionDefinition, 'name' | 'deprecationWarning'>,
+  older: readonly OlderVersion[],
+): KindDefinition['versions'] {
+  const served = older.map((version): VersionDefinition => {
+    const own = typeof version === 'string' ? { name: version } : version;
+    return {
+      ...shape,
+      ...own,
+      deprecationWarning: `${own.name} ${kind} is deprecated, upgrade to ${storage}`,
+    };
+  });
+  return [{ name: storage, ...shape }, ...served];
+}
+
 /** The columns every kind shows after its key fields (kstatus Ready, its message, age). */
 export const commonColumns: readonly PrinterColumn[] = [
   { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },

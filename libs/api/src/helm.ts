@@ -2,14 +2,13 @@
 // is pruned by the v2 schema, so v2 also carries what v2 removed (valuesFile, post-renderer
 // patchesStrategicMerge/patchesJson6902) and a v2beta1 manifest applies and keeps its fields.
 import Type, { type Static } from 'typebox';
-import type { KindDefinition, PrinterColumn } from './crd.js';
+import { servedVersions, type KindDefinition, type PrinterColumn } from './crd.js';
 import {
   DependencyReferenceSchema,
   KubeConfigReferenceSchema,
   OciVerificationSchema,
   ResourceInventorySchema,
-  commonStatusFields,
-  statusDefault,
+  statusSchema,
 } from './meta.js';
 import { DriftIgnoreRuleSchema, ImageSchema, PatchSchema } from './kustomize.js';
 import {
@@ -296,33 +295,27 @@ const SnapshotSchema = Type.Object({
   ociDigest: optional(Str()),
 });
 
-const HelmReleaseStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    observedPostRenderersDigest: optional(Str()),
-    observedCommonMetadataDigest: optional(Str()),
-    lastAttemptedGeneration: optional(Int64()),
-    helmChart: optional(
-      Str({ description: 'namespace/name of the HelmChart made for spec.chart.' }),
-    ),
-    storageNamespace: optional(Str()),
-    history: optional(Type.Array(SnapshotSchema)),
-    lastAttemptedReleaseAction: optional(StringEnum(['install', 'upgrade'])),
-    failures: optional(Int64()),
-    installFailures: optional(Int64()),
-    upgradeFailures: optional(Int64()),
-    lastAttemptedRevision: optional(Str()),
-    lastAttemptedRevisionDigest: optional(Str()),
-    lastAttemptedValuesChecksum: optional(Str()),
-    lastAttemptedConfigDigest: optional(Str()),
-    lastHandledForceAt: optional(Str()),
-    lastHandledResetAt: optional(Str()),
-    inventory: optional(ResourceInventorySchema),
-    lastAppliedRevision: optional(Str({ description: 'Deprecated (v2beta1).' })),
-    lastReleaseRevision: optional(Int64({ description: 'Deprecated (v2beta1).' })),
-  },
-  { default: statusDefault },
-);
+const HelmReleaseStatusSchema = statusSchema({
+  observedPostRenderersDigest: optional(Str()),
+  observedCommonMetadataDigest: optional(Str()),
+  lastAttemptedGeneration: optional(Int64()),
+  helmChart: optional(Str({ description: 'namespace/name of the HelmChart made for spec.chart.' })),
+  storageNamespace: optional(Str()),
+  history: optional(Type.Array(SnapshotSchema)),
+  lastAttemptedReleaseAction: optional(StringEnum(['install', 'upgrade'])),
+  failures: optional(Int64()),
+  installFailures: optional(Int64()),
+  upgradeFailures: optional(Int64()),
+  lastAttemptedRevision: optional(Str()),
+  lastAttemptedRevisionDigest: optional(Str()),
+  lastAttemptedValuesChecksum: optional(Str()),
+  lastAttemptedConfigDigest: optional(Str()),
+  lastHandledForceAt: optional(Str()),
+  lastHandledResetAt: optional(Str()),
+  inventory: optional(ResourceInventorySchema),
+  lastAppliedRevision: optional(Str({ description: 'Deprecated (v2beta1).' })),
+  lastReleaseRevision: optional(Int64({ description: 'Deprecated (v2beta1).' })),
+});
 export type HelmReleaseStatus = Static<typeof HelmReleaseStatusSchema>;
 
 const helmReleaseColumns: readonly PrinterColumn[] = [
@@ -336,26 +329,10 @@ export const helmReleaseDefinition: KindDefinition = {
   singular: 'helmrelease',
   shortNames: ['hr'],
   description: 'A Helm release installed from a chart and kept in sync.',
-  versions: [
-    {
-      name: 'v2',
-      spec: HelmReleaseSpecSchema,
-      status: HelmReleaseStatusSchema,
-      columns: helmReleaseColumns,
-    },
-    {
-      name: 'v2beta2',
-      spec: HelmReleaseSpecSchema,
-      status: HelmReleaseStatusSchema,
-      columns: helmReleaseColumns,
-      deprecationWarning: 'v2beta2 HelmRelease is deprecated, upgrade to v2',
-    },
-    {
-      name: 'v2beta1',
-      spec: HelmReleaseSpecSchema,
-      status: HelmReleaseStatusSchema,
-      columns: helmReleaseColumns,
-      deprecationWarning: 'v2beta1 HelmRelease is deprecated, upgrade to v2',
-    },
-  ],
+  versions: servedVersions(
+    'HelmRelease',
+    'v2',
+    { spec: HelmReleaseSpecSchema, status: HelmReleaseStatusSchema, columns: helmReleaseColumns },
+    ['v2beta2', 'v2beta1'],
+  ),
 };

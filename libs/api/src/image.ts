@@ -2,14 +2,13 @@
 // v1beta2 and v1beta1 accept the v1 fields plus their own. Status is one shape for every
 // version: ImagePolicy keeps `latestImage` beside `latestRef` so v1beta readers still work.
 import Type, { type Static } from 'typebox';
-import type { KindDefinition, PrinterColumn } from './crd.js';
+import { servedVersions, type KindDefinition, type PrinterColumn } from './crd.js';
 import {
   AccessFromSchema,
   LabelSelectorSchema,
   LocalObjectReferenceSchema,
   NamespacedObjectReferenceSchema,
-  commonStatusFields,
-  statusDefault,
+  statusSchema,
   credentialsSecretRef,
   certSecretRef,
   proxySecretRef,
@@ -75,15 +74,11 @@ const ScanResultSchema = Type.Object({
   latestTags: optional(Type.Array(Str())),
 });
 
-const ImageRepositoryStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    canonicalImageName: optional(Str()),
-    lastScanResult: optional(ScanResultSchema),
-    observedExclusionList: optional(Type.Array(Str())),
-  },
-  { default: statusDefault },
-);
+const ImageRepositoryStatusSchema = statusSchema({
+  canonicalImageName: optional(Str()),
+  lastScanResult: optional(ScanResultSchema),
+  observedExclusionList: optional(Type.Array(Str())),
+});
 export type ImageRepositoryStatus = Static<typeof ImageRepositoryStatusSchema>;
 
 const imageRepositoryColumns: readonly PrinterColumn[] = [
@@ -99,28 +94,19 @@ export const imageRepositoryDefinition: KindDefinition = {
   singular: 'imagerepository',
   shortNames: ['imgrepo', 'imagerepo'],
   description: 'A container image repository whose tags are scanned.',
-  versions: [
+  versions: servedVersions(
+    'ImageRepository',
+    'v1',
     {
-      name: 'v1',
       spec: ImageRepositorySpecSchema,
       status: ImageRepositoryStatusSchema,
       columns: imageRepositoryColumns,
     },
-    {
-      name: 'v1beta2',
-      spec: ImageRepositoryBetaSpecSchema,
-      status: ImageRepositoryStatusSchema,
-      columns: imageRepositoryColumns,
-      deprecationWarning: 'v1beta2 ImageRepository is deprecated, upgrade to v1',
-    },
-    {
-      name: 'v1beta1',
-      spec: ImageRepositoryBetaSpecSchema,
-      status: ImageRepositoryStatusSchema,
-      columns: imageRepositoryColumns,
-      deprecationWarning: 'v1beta1 ImageRepository is deprecated, upgrade to v1',
-    },
-  ],
+    [
+      { name: 'v1beta2', spec: ImageRepositoryBetaSpecSchema },
+      { name: 'v1beta1', spec: ImageRepositoryBetaSpecSchema },
+    ],
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -179,20 +165,16 @@ const ImageRefSchema = Type.Object({
 });
 export type ImageRef = Static<typeof ImageRefSchema>;
 
-const ImagePolicyStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    latestRef: optional(ImageRefSchema),
-    observedPreviousRef: optional(ImageRefSchema),
-    latestImage: optional(
-      Str({ description: 'name:tag of latestRef, written for v1beta1/v1beta2 readers.' }),
-    ),
-    observedPreviousImage: optional(
-      Str({ description: 'name:tag of observedPreviousRef, written for v1beta readers.' }),
-    ),
-  },
-  { default: statusDefault },
-);
+const ImagePolicyStatusSchema = statusSchema({
+  latestRef: optional(ImageRefSchema),
+  observedPreviousRef: optional(ImageRefSchema),
+  latestImage: optional(
+    Str({ description: 'name:tag of latestRef, written for v1beta1/v1beta2 readers.' }),
+  ),
+  observedPreviousImage: optional(
+    Str({ description: 'name:tag of observedPreviousRef, written for v1beta readers.' }),
+  ),
+});
 export type ImagePolicyStatus = Static<typeof ImagePolicyStatusSchema>;
 
 const imagePolicyColumns: readonly PrinterColumn[] = [
@@ -210,28 +192,15 @@ export const imagePolicyDefinition: KindDefinition = {
   singular: 'imagepolicy',
   shortNames: ['imgpol', 'imagepol'],
   description: 'How to choose the latest tag of an ImageRepository.',
-  versions: [
-    {
-      name: 'v1',
-      spec: ImagePolicySpecSchema,
-      status: ImagePolicyStatusSchema,
-      columns: imagePolicyColumns,
-    },
-    {
-      name: 'v1beta2',
-      spec: ImagePolicySpecSchema,
-      status: ImagePolicyStatusSchema,
-      columns: imagePolicyBetaColumns,
-      deprecationWarning: 'v1beta2 ImagePolicy is deprecated, upgrade to v1',
-    },
-    {
-      name: 'v1beta1',
-      spec: ImagePolicySpecSchema,
-      status: ImagePolicyStatusSchema,
-      columns: imagePolicyBetaColumns,
-      deprecationWarning: 'v1beta1 ImagePolicy is deprecated, upgrade to v1',
-    },
-  ],
+  versions: servedVersions(
+    'ImagePolicy',
+    'v1',
+    { spec: ImagePolicySpecSchema, status: ImagePolicyStatusSchema, columns: imagePolicyColumns },
+    [
+      { name: 'v1beta2', columns: imagePolicyBetaColumns },
+      { name: 'v1beta1', columns: imagePolicyBetaColumns },
+    ],
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -302,17 +271,13 @@ const ObservedPolicySchema = Type.Object({
   digest: optional(Str()),
 });
 
-const ImageUpdateAutomationStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    lastAutomationRunTime: optional(Time()),
-    lastPushCommit: optional(Str()),
-    lastPushTime: optional(Time()),
-    observedPolicies: optional(ObjectMap(ObservedPolicySchema)),
-    observedSourceRevision: optional(Str()),
-  },
-  { default: statusDefault },
-);
+const ImageUpdateAutomationStatusSchema = statusSchema({
+  lastAutomationRunTime: optional(Time()),
+  lastPushCommit: optional(Str()),
+  lastPushTime: optional(Time()),
+  observedPolicies: optional(ObjectMap(ObservedPolicySchema)),
+  observedSourceRevision: optional(Str()),
+});
 export type ImageUpdateAutomationStatus = Static<typeof ImageUpdateAutomationStatusSchema>;
 
 const imageUpdateAutomationColumns: readonly PrinterColumn[] = [
@@ -327,26 +292,14 @@ export const imageUpdateAutomationDefinition: KindDefinition = {
   singular: 'imageupdateautomation',
   shortNames: ['iua', 'imgupd', 'imgauto'],
   description: 'Commits and pushes image updates chosen by ImagePolicies to a Git repository.',
-  versions: [
+  versions: servedVersions(
+    'ImageUpdateAutomation',
+    'v1',
     {
-      name: 'v1',
       spec: ImageUpdateAutomationSpecSchema,
       status: ImageUpdateAutomationStatusSchema,
       columns: imageUpdateAutomationColumns,
     },
-    {
-      name: 'v1beta2',
-      spec: ImageUpdateAutomationSpecSchema,
-      status: ImageUpdateAutomationStatusSchema,
-      columns: imageUpdateAutomationColumns,
-      deprecationWarning: 'v1beta2 ImageUpdateAutomation is deprecated, upgrade to v1',
-    },
-    {
-      name: 'v1beta1',
-      spec: ImageUpdateAutomationSpecSchema,
-      status: ImageUpdateAutomationStatusSchema,
-      columns: imageUpdateAutomationColumns,
-      deprecationWarning: 'v1beta1 ImageUpdateAutomation is deprecated, upgrade to v1',
-    },
-  ],
+    ['v1beta2', 'v1beta1'],
+  ),
 };

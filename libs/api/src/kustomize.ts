@@ -2,14 +2,13 @@
 // object is pruned by the v1 schema, so v1 also carries the fields v1 removed (validation,
 // patchesStrategicMerge, patchesJson6902) and every version shares one schema.
 import Type, { type Static } from 'typebox';
-import type { KindDefinition, PrinterColumn } from './crd.js';
+import { servedVersions, type KindDefinition, type PrinterColumn } from './crd.js';
 import {
   DependencyReferenceSchema,
   KubeConfigReferenceSchema,
   NamespacedObjectKindReferenceSchema,
   ResourceInventorySchema,
-  commonStatusFields,
-  statusDefault,
+  statusSchema,
   credentialsSecretRef,
 } from './meta.js';
 import {
@@ -197,17 +196,13 @@ const SnapshotSchema = Type.Object({
   metadata: optional(StringMap()),
 });
 
-const KustomizationStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    lastAppliedRevision: optional(Str()),
-    lastAppliedOriginRevision: optional(Str()),
-    lastAttemptedRevision: optional(Str()),
-    inventory: optional(ResourceInventorySchema),
-    history: optional(Type.Array(SnapshotSchema)),
-  },
-  { default: statusDefault },
-);
+const KustomizationStatusSchema = statusSchema({
+  lastAppliedRevision: optional(Str()),
+  lastAppliedOriginRevision: optional(Str()),
+  lastAttemptedRevision: optional(Str()),
+  inventory: optional(ResourceInventorySchema),
+  history: optional(Type.Array(SnapshotSchema)),
+});
 export type KustomizationStatus = Static<typeof KustomizationStatusSchema>;
 
 const kustomizationColumns: readonly PrinterColumn[] = [
@@ -221,26 +216,14 @@ export const kustomizationDefinition: KindDefinition = {
   singular: 'kustomization',
   shortNames: ['ks'],
   description: 'A kustomize overlay from a source artifact, applied and kept in sync.',
-  versions: [
+  versions: servedVersions(
+    'Kustomization',
+    'v1',
     {
-      name: 'v1',
       spec: KustomizationSpecSchema,
       status: KustomizationStatusSchema,
       columns: kustomizationColumns,
     },
-    {
-      name: 'v1beta2',
-      spec: KustomizationSpecSchema,
-      status: KustomizationStatusSchema,
-      columns: kustomizationColumns,
-      deprecationWarning: 'v1beta2 Kustomization is deprecated, upgrade to v1',
-    },
-    {
-      name: 'v1beta1',
-      spec: KustomizationSpecSchema,
-      status: KustomizationStatusSchema,
-      columns: kustomizationColumns,
-      deprecationWarning: 'v1beta1 Kustomization is deprecated, upgrade to v1',
-    },
-  ],
+    ['v1beta2', 'v1beta1'],
+  ),
 };

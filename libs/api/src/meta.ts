@@ -1,6 +1,6 @@
 // Shapes shared by several kinds: object references, conditions (metav1.Condition), source
 // artifacts, cross-namespace access and kubeconfig references.
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TProperties } from 'typebox';
 import {
   Int64,
   Str,
@@ -124,14 +124,19 @@ export const ArtifactSchema = Type.Object({
 });
 
 /** The status fields every Tide kind has. */
-export const commonStatusFields = {
+const commonStatusFields = {
   observedGeneration: Type.Optional(Int64()),
   conditions: Type.Optional(Type.Array(ConditionSchema)),
   lastHandledReconcileAt: Type.Optional(Str()),
 };
 
-/** kstatus: an object starts as not yet observed. */
-export const statusDefault = { observedGeneration: -1 };
+/**
+ * A kind's status: the fields every kind has, then its own. Per kstatus an object starts as
+ * not yet observed (`observedGeneration: -1`).
+ */
+export function statusSchema<Fields extends TProperties>(fields: Fields) {
+  return Type.Object({ ...commonStatusFields, ...fields }, { default: { observedGeneration: -1 } });
+}
 
 /** A dependency on another object of the same kind, which must be Ready first. */
 export const DependencyReferenceSchema = Type.Object({

@@ -57,26 +57,14 @@ function gvk<const G extends string, const V extends string, const K extends str
   return { group, version, kind, apiVersion: `${group}/${version}`, plural, namespaced: true };
 }
 
-export const GitRepositoryGVK = gvk(
-  'source.toolkit.fluxcd.io',
-  'v1',
-  'GitRepository',
-  'gitrepositories',
-);
-export const HelmRepositoryGVK = gvk(
-  'source.toolkit.fluxcd.io',
-  'v1',
-  'HelmRepository',
-  'helmrepositories',
-);
-export const HelmChartGVK = gvk('source.toolkit.fluxcd.io', 'v1', 'HelmChart', 'helmcharts');
-export const OCIRepositoryGVK = gvk(
-  'source.toolkit.fluxcd.io',
-  'v1',
-  'OCIRepository',
-  'ocirepositories',
-);
-export const BucketGVK = gvk('source.toolkit.fluxcd.io', 'v1', 'Bucket', 'buckets');
+const sourceGroup = 'source.toolkit.fluxcd.io';
+const imageGroup = 'image.toolkit.fluxcd.io';
+
+export const GitRepositoryGVK = gvk(sourceGroup, 'v1', 'GitRepository', 'gitrepositories');
+export const HelmRepositoryGVK = gvk(sourceGroup, 'v1', 'HelmRepository', 'helmrepositories');
+export const HelmChartGVK = gvk(sourceGroup, 'v1', 'HelmChart', 'helmcharts');
+export const OCIRepositoryGVK = gvk(sourceGroup, 'v1', 'OCIRepository', 'ocirepositories');
+export const BucketGVK = gvk(sourceGroup, 'v1', 'Bucket', 'buckets');
 export const KustomizationGVK = gvk(
   'kustomize.toolkit.fluxcd.io',
   'v1',
@@ -84,15 +72,10 @@ export const KustomizationGVK = gvk(
   'kustomizations',
 );
 export const HelmReleaseGVK = gvk('helm.toolkit.fluxcd.io', 'v2', 'HelmRelease', 'helmreleases');
-export const ImageRepositoryGVK = gvk(
-  'image.toolkit.fluxcd.io',
-  'v1',
-  'ImageRepository',
-  'imagerepositories',
-);
-export const ImagePolicyGVK = gvk('image.toolkit.fluxcd.io', 'v1', 'ImagePolicy', 'imagepolicies');
+export const ImageRepositoryGVK = gvk(imageGroup, 'v1', 'ImageRepository', 'imagerepositories');
+export const ImagePolicyGVK = gvk(imageGroup, 'v1', 'ImagePolicy', 'imagepolicies');
 export const ImageUpdateAutomationGVK = gvk(
-  'image.toolkit.fluxcd.io',
+  imageGroup,
   'v1',
   'ImageUpdateAutomation',
   'imageupdateautomations',

@@ -4,14 +4,13 @@
 // deprecated): a v1beta2 manifest keeps all of its fields. Older versions differ only where
 // they were laxer.
 import Type, { type Static } from 'typebox';
-import type { KindDefinition, PrinterColumn } from './crd.js';
+import { servedVersions, type KindDefinition, type PrinterColumn } from './crd.js';
 import {
   AccessFromSchema,
   ArtifactSchema,
   LocalObjectReferenceSchema,
   OciVerificationSchema,
-  commonStatusFields,
-  statusDefault,
+  statusSchema,
   credentialsSecretRef,
   certSecretRef,
   proxySecretRef,
@@ -134,21 +133,17 @@ const GitRepositoryV1beta1SpecSchema = Type.Object(
   serviceAccountNeedsCloudProvider,
 );
 
-const GitRepositoryStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    artifact: optional(ArtifactSchema),
-    includedArtifacts: optional(Type.Array(ArtifactSchema)),
-    observedIgnore: optional(Str()),
-    observedRecurseSubmodules: optional(Bool()),
-    observedInclude: optional(Type.Array(GitRepositoryIncludeSchema)),
-    observedSparseCheckout: optional(Type.Array(Str())),
-    sourceVerificationMode: optional(Str()),
-    url: optional(Str({ description: 'Deprecated: the artifact URL, kept for v1beta readers.' })),
-    contentConfigChecksum: optional(Str({ description: 'Deprecated (v1beta2).' })),
-  },
-  { default: statusDefault },
-);
+const GitRepositoryStatusSchema = statusSchema({
+  artifact: optional(ArtifactSchema),
+  includedArtifacts: optional(Type.Array(ArtifactSchema)),
+  observedIgnore: optional(Str()),
+  observedRecurseSubmodules: optional(Bool()),
+  observedInclude: optional(Type.Array(GitRepositoryIncludeSchema)),
+  observedSparseCheckout: optional(Type.Array(Str())),
+  sourceVerificationMode: optional(Str()),
+  url: optional(Str({ description: 'Deprecated: the artifact URL, kept for v1beta readers.' })),
+  contentConfigChecksum: optional(Str({ description: 'Deprecated (v1beta2).' })),
+});
 export type GitRepositoryStatus = Static<typeof GitRepositoryStatusSchema>;
 
 export const gitRepositoryDefinition: KindDefinition = {
@@ -158,28 +153,16 @@ export const gitRepositoryDefinition: KindDefinition = {
   singular: 'gitrepository',
   shortNames: ['gitrepo'],
   description: 'A Git repository that source-controller fetches and publishes as an artifact.',
-  versions: [
+  versions: servedVersions(
+    'GitRepository',
+    'v1',
     {
-      name: 'v1',
       spec: GitRepositorySpecSchema,
       status: GitRepositoryStatusSchema,
       columns: [urlColumn, revisionColumn],
     },
-    {
-      name: 'v1beta2',
-      spec: GitRepositorySpecSchema,
-      status: GitRepositoryStatusSchema,
-      columns: [urlColumn, revisionColumn],
-      deprecationWarning: 'v1beta2 GitRepository is deprecated, upgrade to v1',
-    },
-    {
-      name: 'v1beta1',
-      spec: GitRepositoryV1beta1SpecSchema,
-      status: GitRepositoryStatusSchema,
-      columns: [urlColumn, revisionColumn],
-      deprecationWarning: 'v1beta1 GitRepository is deprecated, upgrade to v1',
-    },
-  ],
+    ['v1beta2', { name: 'v1beta1', spec: GitRepositoryV1beta1SpecSchema }],
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -222,14 +205,10 @@ const HelmRepositorySpecSchema = Type.Object(helmRepositoryV1Fields, {
 });
 export type HelmRepositorySpec = Static<typeof HelmRepositorySpecSchema>;
 
-const HelmRepositoryStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    url: optional(Str({ description: 'Address of the repository index in storage.' })),
-    artifact: optional(ArtifactSchema),
-  },
-  { default: statusDefault },
-);
+const HelmRepositoryStatusSchema = statusSchema({
+  url: optional(Str({ description: 'Address of the repository index in storage.' })),
+  artifact: optional(ArtifactSchema),
+});
 export type HelmRepositoryStatus = Static<typeof HelmRepositoryStatusSchema>;
 
 export const helmRepositoryDefinition: KindDefinition = {
@@ -239,28 +218,16 @@ export const helmRepositoryDefinition: KindDefinition = {
   singular: 'helmrepository',
   shortNames: ['helmrepo'],
   description: 'A Helm chart repository (HTTP index or OCI registry).',
-  versions: [
+  versions: servedVersions(
+    'HelmRepository',
+    'v1',
     {
-      name: 'v1',
       spec: HelmRepositorySpecSchema,
       status: HelmRepositoryStatusSchema,
       columns: [urlColumn, revisionColumn],
     },
-    {
-      name: 'v1beta2',
-      spec: HelmRepositorySpecSchema,
-      status: HelmRepositoryStatusSchema,
-      columns: [urlColumn, revisionColumn],
-      deprecationWarning: 'v1beta2 HelmRepository is deprecated, upgrade to v1',
-    },
-    {
-      name: 'v1beta1',
-      spec: HelmRepositorySpecSchema,
-      status: HelmRepositoryStatusSchema,
-      columns: [urlColumn, revisionColumn],
-      deprecationWarning: 'v1beta1 HelmRepository is deprecated, upgrade to v1',
-    },
-  ],
+    ['v1beta2', 'v1beta1'],
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -295,17 +262,13 @@ const helmChartV1Fields = {
 const HelmChartSpecSchema = Type.Object(helmChartV1Fields);
 export type HelmChartSpec = Static<typeof HelmChartSpecSchema>;
 
-const HelmChartStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    observedSourceArtifactRevision: optional(Str()),
-    observedChartName: optional(Str()),
-    observedValuesFiles: optional(Type.Array(Str())),
-    url: optional(Str()),
-    artifact: optional(ArtifactSchema),
-  },
-  { default: statusDefault },
-);
+const HelmChartStatusSchema = statusSchema({
+  observedSourceArtifactRevision: optional(Str()),
+  observedChartName: optional(Str()),
+  observedValuesFiles: optional(Type.Array(Str())),
+  url: optional(Str()),
+  artifact: optional(ArtifactSchema),
+});
 export type HelmChartStatus = Static<typeof HelmChartStatusSchema>;
 
 const helmChartColumns: readonly PrinterColumn[] = [
@@ -323,28 +286,12 @@ export const helmChartDefinition: KindDefinition = {
   singular: 'helmchart',
   shortNames: ['hc'],
   description: 'A Helm chart fetched from a HelmRepository, GitRepository or Bucket.',
-  versions: [
-    {
-      name: 'v1',
-      spec: HelmChartSpecSchema,
-      status: HelmChartStatusSchema,
-      columns: helmChartColumns,
-    },
-    {
-      name: 'v1beta2',
-      spec: HelmChartSpecSchema,
-      status: HelmChartStatusSchema,
-      columns: helmChartColumns,
-      deprecationWarning: 'v1beta2 HelmChart is deprecated, upgrade to v1',
-    },
-    {
-      name: 'v1beta1',
-      spec: HelmChartSpecSchema,
-      status: HelmChartStatusSchema,
-      columns: helmChartColumns,
-      deprecationWarning: 'v1beta1 HelmChart is deprecated, upgrade to v1',
-    },
-  ],
+  versions: servedVersions(
+    'HelmChart',
+    'v1',
+    { spec: HelmChartSpecSchema, status: HelmChartStatusSchema, columns: helmChartColumns },
+    ['v1beta2', 'v1beta1'],
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -393,17 +340,13 @@ const OCIRepositorySpecSchema = Type.Object({
 });
 export type OCIRepositorySpec = Static<typeof OCIRepositorySpecSchema>;
 
-const OCIRepositoryStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    url: optional(Str()),
-    artifact: optional(ArtifactSchema),
-    contentConfigChecksum: optional(Str({ description: 'Deprecated (v1beta2).' })),
-    observedIgnore: optional(Str()),
-    observedLayerSelector: optional(OCILayerSelectorSchema),
-  },
-  { default: statusDefault },
-);
+const OCIRepositoryStatusSchema = statusSchema({
+  url: optional(Str()),
+  artifact: optional(ArtifactSchema),
+  contentConfigChecksum: optional(Str({ description: 'Deprecated (v1beta2).' })),
+  observedIgnore: optional(Str()),
+  observedLayerSelector: optional(OCILayerSelectorSchema),
+});
 export type OCIRepositoryStatus = Static<typeof OCIRepositoryStatusSchema>;
 
 export const ociRepositoryDefinition: KindDefinition = {
@@ -413,21 +356,16 @@ export const ociRepositoryDefinition: KindDefinition = {
   singular: 'ocirepository',
   shortNames: ['ocirepo'],
   description: 'An OCI artifact in a container registry.',
-  versions: [
+  versions: servedVersions(
+    'OCIRepository',
+    'v1',
     {
-      name: 'v1',
       spec: OCIRepositorySpecSchema,
       status: OCIRepositoryStatusSchema,
       columns: [urlColumn, revisionColumn],
     },
-    {
-      name: 'v1beta2',
-      spec: OCIRepositorySpecSchema,
-      status: OCIRepositoryStatusSchema,
-      columns: [urlColumn, revisionColumn],
-      deprecationWarning: 'v1beta2 OCIRepository is deprecated, upgrade to v1',
-    },
-  ],
+    ['v1beta2'],
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -502,15 +440,11 @@ const BucketSpecSchema = Type.Object(
 );
 export type BucketSpec = Static<typeof BucketSpecSchema>;
 
-const BucketStatusSchema = Type.Object(
-  {
-    ...commonStatusFields,
-    url: optional(Str()),
-    artifact: optional(ArtifactSchema),
-    observedIgnore: optional(Str()),
-  },
-  { default: statusDefault },
-);
+const BucketStatusSchema = statusSchema({
+  url: optional(Str()),
+  artifact: optional(ArtifactSchema),
+  observedIgnore: optional(Str()),
+});
 export type BucketStatus = Static<typeof BucketStatusSchema>;
 
 const bucketColumns: readonly PrinterColumn[] = [
@@ -526,21 +460,10 @@ export const bucketDefinition: KindDefinition = {
   // Flux defines no short name for Bucket; `bkt` is Tide's.
   shortNames: ['bkt'],
   description: 'An S3-compatible (or GCS, Azure Blob) bucket.',
-  versions: [
-    { name: 'v1', spec: BucketSpecSchema, status: BucketStatusSchema, columns: bucketColumns },
-    {
-      name: 'v1beta2',
-      spec: BucketSpecSchema,
-      status: BucketStatusSchema,
-      columns: bucketColumns,
-      deprecationWarning: 'v1beta2 Bucket is deprecated, upgrade to v1',
-    },
-    {
-      name: 'v1beta1',
-      spec: BucketSpecSchema,
-      status: BucketStatusSchema,
-      columns: bucketColumns,
-      deprecationWarning: 'v1beta1 Bucket is deprecated, upgrade to v1',
-    },
-  ],
+  versions: servedVersions(
+    'Bucket',
+    'v1',
+    { spec: BucketSpecSchema, status: BucketStatusSchema, columns: bucketColumns },
+    ['v1beta2', 'v1beta1'],
+  ),
 };

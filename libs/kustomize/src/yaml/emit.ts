@@ -119,72 +119,56 @@ class Emitter {
   }
 
   private plain(chars: readonly string[], indent: number, allowBreaks: boolean): void {
-    let spaces = false;
-    for (let i = 0; i < chars.length; i++) {
-      const c = chars[i] ?? '';
-      if (c === ' ') {
-        if (allowBreaks && !spaces && this.column > bestWidth && chars[i + 1] !== ' ') {
-          this.breakLine(indent);
-        } else {
-          this.write(c);
-        }
-        spaces = true;
-      } else {
-        this.write(c);
-        spaces = false;
-      }
-    }
+    this.folded(chars, indent, allowBreaks, plainQuoting);
   }
 
   private singleQuoted(chars: readonly string[], indent: number, allowBreaks: boolean): void {
     this.write("'");
-    let spaces = false;
-    const last = chars.length - 1;
-    for (let i = 0; i < chars.length; i++) {
-      const c = chars[i] ?? '';
-      if (c === ' ') {
-        const fold =
-          allowBreaks &&
-          !spaces &&
-          this.column > bestWidth &&
-          i !== 0 &&
-          i !== last &&
-          chars[i + 1] !== ' ';
-        if (fold) this.breakLine(indent);
-        else this.write(c);
-        spaces = true;
-      } else {
-        this.write(c === "'" ? "''" : c);
-        spaces = false;
-      }
-    }
+    this.folded(chars, indent, allowBreaks, singleQuoting);
     this.write("'");
   }
 
   private doubleQuoted(chars: readonly string[], indent: number, allowBreaks: boolean): void {
     this.write('"');
+    this.folded(chars, indent, allowBreaks, doubleQuoting);
+    this.write('"');
+  }
+
+  /**
+   * A flow scalar's body as go-yaml writes it: each char through the style's escaping; a
+   * single space past the best width may become a line break where the style allows one
+   * (a double-quoted scalar folds before a second space too, escaping it with `\`).
+   */
+  private folded(
+    chars: readonly string[],
+    indent: number,
+    allowBreaks: boolean,
+    quoting: FlowQuoting,
+  ): void {
     let spaces = false;
     const last = chars.length - 1;
     for (let i = 0; i < chars.length; i++) {
       const c = chars[i] ?? '';
-      const code = c.codePointAt(0) ?? 0;
-      if (!isPrintable(code) || code === 0xfeff || isBreak(code) || c === '"' || c === '\\') {
-        this.write(escape(code));
+      if (c !== ' ') {
+        this.write(quoting.escape(c));
         spaces = false;
-      } else if (c === ' ') {
-        if (allowBreaks && !spaces && this.column > bestWidth && i !== 0 && i !== last) {
-          this.breakLine(indent);
-          if (chars[i + 1] === ' ') this.write('\\');
-        } else {
-          this.write(c);
-        }
-        spaces = true;
+        continue;
+      }
+      const nextIsSpace = chars[i + 1] === ' ';
+      const fold =
+        allowBreaks &&
+        !spaces &&
+        this.column > bestWidth &&
+        (quoting.foldAtEnds || (i !== 0 && i !== last)) &&
+        (quoting.foldBeforeSpace || !nextIsSpace);
+      if (fold) {
+        this.breakLine(indent);
+        if (nextIsSpace) this.write('\\');
       } else {
         this.write(c);
-        spaces = false;
       }
+      spaces = true;
     }
-    this.write('"');
   }
 
   private literal(chars: readonly string[], indent: number): void {
@@ -442,3 +426,35 @@ function keyLess(a: string, b: string): boolean {
 function codeOf(c: string): number {
   return c.codePointAt(0) ?? 0;
 }
+
+/** How one flow style writes its chars and where it may fold a space into a line break. */
+interface FlowQuoting {
+  escape(c: string): string;
+  /** A space at the first or last position may fold. */
+  readonly foldAtEnds: boolean;
+  /** A space followed by another space may fold. */
+  readonly foldBeforeSpace: boolean;
+}
+
+const plainQuoting: FlowQuoting = {
+  escape: (c) => c,
+  foldAtEnds: true,
+  foldBeforeSpace: false,
+};
+
+const singleQuoting: FlowQuoting = {
+  escape: (c) => (c === "'" ? "''" : c),
+  foldAtEnds: false,
+  foldBeforeSpace: false,
+};
+
+const doubleQuoting: FlowQuoting = {
+  escape: (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    const special =
+      !isPrintable(code) || code === 0xfeff || isBreak(code) || c === '"' || c === '\\';
+    return special ? escape(code) : c;
+  },
+  foldAtEnds: false,
+  foldBeforeSpace: true,
+};
