@@ -9,7 +9,7 @@ import {
 } from './gitrepository-steps.js';
 import { reconcileVerification } from './gitrepository-verify.js';
 import { gitRepositoryKind } from './kinds.js';
-import { consumersOf, SourceReconciler } from './source-reconciler.js';
+import { SourceReconciler } from './source-reconciler.js';
 
 export interface GitRepositoryReconcilerOptions {
   readonly storage: Storage;
@@ -26,7 +26,7 @@ export interface GitRepositoryReconcilerOptions {
 export class GitRepositoryReconciler extends SourceReconciler<GitRepository, GitState> {
   /** An included repository's new artifact rebuilds every repository that includes it. */
   readonly watches: readonly Watch[] = [
-    consumersOf<GitRepository>(gitRepositoryKind, gitRepositoryKind, (repo, name) =>
+    this.consumersOf(gitRepositoryKind, (repo, name) =>
       (repo.spec.include ?? []).some((include) => include.repository.name === name),
     ),
   ];

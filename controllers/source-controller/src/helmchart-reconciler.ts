@@ -7,8 +7,8 @@ import {
   reconcileSource,
   type HelmChartState,
 } from './helmchart-steps.js';
-import { gitRepositoryKind, helmChartKind, helmRepositoryKind } from './kinds.js';
-import { consumersOf, SourceReconciler } from './source-reconciler.js';
+import { gitRepositoryKind, helmRepositoryKind } from './kinds.js';
+import { SourceReconciler } from './source-reconciler.js';
 
 export interface HelmChartReconcilerOptions {
   readonly storage: Storage;
@@ -28,9 +28,8 @@ export interface HelmChartReconcilerOptions {
 export class HelmChartReconciler extends SourceReconciler<HelmChart, HelmChartState> {
   /** A source's new artifact rebuilds the charts that use it. */
   readonly watches: readonly Watch[] = [helmRepositoryKind, gitRepositoryKind].map((source) =>
-    consumersOf<HelmChart>(
+    this.consumersOf(
       source,
-      helmChartKind,
       (chart, name) =>
         chart.spec.sourceRef.kind === source.kind && chart.spec.sourceRef.name === name,
     ),

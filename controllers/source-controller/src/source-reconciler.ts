@@ -1,6 +1,6 @@
 import { ConditionType, fieldSupportCheck, type GroupVersionKind } from '@tide/api';
 import type { Storage } from '@tide/artifact';
-import { objectKey, type KindRef, type KubeObject } from '@tide/kube';
+import { objectKey, type KindRef } from '@tide/kube';
 import {
   refuseUnsupportedFields,
   runSteps,
@@ -67,24 +67,23 @@ export abstract class SourceReconciler<
   finalize(obj: T): Promise<ReconcileResult> {
     return removeArtifacts(this.kind, obj, this.storage);
   }
-}
 
-/**
- * A watch on `source` that reconciles the objects of `consumer` in the changed object's
- * namespace for which `uses(consumer, changedName)` holds.
- */
-export function consumersOf<U extends KubeObject>(
-  source: KindRef,
-  consumer: KindRef,
-  uses: (candidate: U, changedName: string | undefined) => boolean,
-): Watch {
-  return {
-    kind: source,
-    map: (changed, context) =>
-      context
-        .cache<U>(consumer)
-        .list(changed.metadata.namespace)
-        .filter((candidate) => uses(candidate, changed.metadata.name))
-        .map(objectKey),
-  };
+  /**
+   * A watch on `source` that reconciles this kind's objects in the changed object's
+   * namespace for which `uses(candidate, changedName)` holds.
+   */
+  protected consumersOf(
+    source: KindRef,
+    uses: (candidate: T, changedName: string | undefined) => boolean,
+  ): Watch {
+    return {
+      kind: source,
+      map: (changed, context) =>
+        context
+          .cache<T>(this.kind)
+          .list(changed.metadata.namespace)
+          .filter((candidate) => uses(candidate, changed.metadata.name))
+          .map(objectKey),
+    };
+  }
 }
