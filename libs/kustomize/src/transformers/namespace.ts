@@ -4,6 +4,7 @@
  */
 import type { Resource } from '../resource.js';
 import { walkPath } from '../field-specs.js';
+import { isMap, type Value, type ValueMap } from '../value.js';
 
 /**
  * The group/version/kinds kustomize's built-in schema marks cluster-scoped (established against
@@ -52,48 +53,79 @@ export function isClusterScoped(resource: Resource): boolean {
   return clusterScoped.has(`${resource.apiVersion} ${resource.kind}`);
 }
 
-export function setNamespace(resources: readonly Resource[], namespace: string): void {
+/** How (Cluster)RoleBinding subjects follow, as kustomize's `setRoleBindingSubjects`. */
+export type RoleBindingSubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
+
+export interface NamespaceOptions {
+  /** Only fields that are missing or empty get the namespace (kustomize's `unsetOnly`). */
+  readonly unsetOnly?: boolean;
+  /** Default `defaultOnly`: subjects named `default`, whatever their kind or namespace. */
+  readonly roleBindingSubjects?: RoleBindingSubjectMode;
+}
+
+export function setNamespace(
+  resources: readonly Resource[],
+  namespace: string,
+  options: NamespaceOptions = {},
+): void {
+  const unsetOnly = options.unsetOnly === true;
+  const subjectMode = options.roleBindingSubjects ?? 'defaultOnly';
+  const setField = (parent: ValueMap, key: string): void => {
+    if (unsetOnly && !isUnset(parent[key])) return;
+    parent[key] = namespace;
+  };
   for (const resource of resources) {
-    if (!isClusterScoped(resource)) resource.moveToNamespace(namespace);
+    if (!isClusterScoped(resource) && (!unsetOnly || isUnset(resource.metadata.namespace))) {
+      resource.moveToNamespace(namespace);
+    }
     // kustomize renames Namespace objects to the namespace everything moves into.
-    if (resource.kind === 'Namespace' && resource.apiVersion === 'v1') resource.rename(namespace);
+    if (resource.kind === 'Namespace' && resource.apiVersion === 'v1' && !unsetOnly) {
+      resource.rename(namespace);
+    }
     if (resource.kind === 'RoleBinding' || resource.kind === 'ClusterRoleBinding') {
-      updateSubjects(resource, namespace);
+      updateSubjects(resource, subjectMode, setField);
     }
     if (
       resource.kind === 'ValidatingWebhookConfiguration' ||
       resource.kind === 'MutatingWebhookConfiguration'
     ) {
-      setExisting(resource, ['webhooks', 'clientConfig', 'service', 'namespace'], namespace);
+      walkPath(
+        resource.object,
+        ['webhooks', 'clientConfig', 'service', 'namespace'],
+        false,
+        setField,
+      );
     }
     if (resource.kind === 'APIService') {
-      walkPath(resource.object, ['spec', 'service', 'namespace'], true, (parent, key) => {
-        parent[key] = namespace;
-      });
+      walkPath(resource.object, ['spec', 'service', 'namespace'], true, setField);
     }
     if (resource.kind === 'CustomResourceDefinition') {
       const path = ['spec', 'conversion', 'webhook', 'clientConfig', 'service', 'namespace'];
-      setExisting(resource, path, namespace);
+      walkPath(resource.object, path, false, setField);
     }
   }
 }
 
-/** ServiceAccount subjects in the default namespace follow the resources into the new one. */
-function updateSubjects(resource: Resource, namespace: string): void {
+function isUnset(value: Value | undefined): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/**
+ * kustomize's namespace transformer looks at a subject's name, not its kind: in `defaultOnly`
+ * mode every subject named `default` moves, already namespaced or not. Other ServiceAccount
+ * subjects follow their ServiceAccount through name references instead.
+ */
+function updateSubjects(
+  resource: Resource,
+  mode: RoleBindingSubjectMode,
+  setField: (parent: ValueMap, key: string) => void,
+): void {
   const subjects = resource.object.subjects;
-  if (!Array.isArray(subjects)) return;
+  if (mode === 'none' || !Array.isArray(subjects)) return;
   for (const subject of subjects) {
-    if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) continue;
-    if (subject.kind !== 'ServiceAccount') continue;
-    const current = subject.namespace;
-    if (current === undefined || current === null || current === '' || current === 'default') {
-      subject.namespace = namespace;
-    }
+    if (!isMap(subject)) continue;
+    const chosen =
+      mode === 'defaultOnly' ? subject.name === 'default' : subject.kind === 'ServiceAccount';
+    if (chosen) setField(subject, 'namespace');
   }
-}
-
-function setExisting(resource: Resource, path: readonly string[], value: string): void {
-  walkPath(resource.object, path, false, (parent, key) => {
-    parent[key] = value;
-  });
 }
