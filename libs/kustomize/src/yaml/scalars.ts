@@ -49,9 +49,12 @@ const base60Float = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 /** What Go's strconv.ParseFloat accepts from a text starting with a dot (no underscores). */
 const goFloat = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
 
-/** True when go-yaml v2 would not read this text, unquoted, back as the same string. */
+/**
+ * True when go-yaml v2 would not read this text, unquoted, back as the same string. (`<<` is
+ * printed plain: a merge key only as a key, and kustomize prints it plain as a value.)
+ */
 export function resolvesToNonString(text: string): boolean {
-  if (nulls.has(text) || v2Booleans.has(text) || specialFloats.has(text) || text === '<<') {
+  if (nulls.has(text) || v2Booleans.has(text) || specialFloats.has(text)) {
     return true;
   }
   const first = text[0] ?? '';
