@@ -129,15 +129,20 @@ function integerValue(value: bigint): number | bigint {
   return Number.isSafeInteger(asNumber) ? asNumber : value;
 }
 
+// go-yaml v3's timestamp layouts (Go time layouts): `2006-1-2T15:4:5.999999999Z07:00` (also with
+// `t`), `2006-1-2 15:4:5.999999999` (a run of spaces, no zone) and `2006-1-2`. Any other form,
+// such as a zone without a colon or after a space, stays a string (established against kubectl).
+const rfc3339Like =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?(Z|[-+]\d{2}:\d{2})$/;
+const spaceSeparated = /^(\d{4})-(\d{1,2})-(\d{1,2}) +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?$/;
+const dateOnly = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
+
 /**
  * A YAML timestamp as go-yaml reads it (into a Go time.Time), printed the way Go's JSON encoder
  * prints a time (RFC 3339 with nanoseconds, trailing zeros trimmed). Undefined if not a timestamp.
  */
 export function parseTimestamp(text: string): string | undefined {
-  const match =
-    /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?(?:[ \t]*(Z|[-+]\d{1,2}(?::\d{2})?))?)?$/.exec(
-      text,
-    );
+  const match = rfc3339Like.exec(text) ?? spaceSeparated.exec(text) ?? dateOnly.exec(text);
   if (match === null) return undefined;
   const [, year, month, day, hour, minute, second, fraction, zone] = match;
   const numbers = [year, month, day, hour ?? '0', minute ?? '0', second ?? '0'].map(Number);
