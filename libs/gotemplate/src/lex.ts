@@ -22,6 +22,7 @@ export type ItemType =
   | 'leftParen'
   | 'rightParen'
   | 'space'
+  | 'punct'
   | 'eof'
   | 'error';
 
@@ -270,6 +271,11 @@ export function lex(input: string): Item[] {
         continue;
       }
       const code = c.codePointAt(0) ?? 0;
+      if (code > 0x20 && code < 0x7f) {
+        pos++;
+        emit('punct', start, pos, line);
+        continue;
+      }
       return fail(
         `unrecognized character in action: U+${code.toString(16).toUpperCase().padStart(4, '0')} '${c}'`,
         start,
