@@ -31,7 +31,7 @@ export function formatFloat(f: number, verb: 'e' | 'E' | 'f' | 'g' | 'G', prec: 
   let body: string;
   const lower = verb.toLowerCase();
   if (lower === 'f') {
-    body = prec < 0 ? shortestFixed(a) : toFixedExact(a, prec);
+    body = prec < 0 ? shortestFixed(a) : toFixedExact(a, prec).replace(/^\./, '0.');
   } else if (lower === 'e') {
     body = expForm(prec < 0 ? a.toExponential() : a.toExponential(Math.min(prec, 100)));
   } else {
@@ -74,8 +74,23 @@ function shortestFixed(a: number): string {
   return fixedFromDigits(mant.replace('.', ''), Number(ex));
 }
 
+/** Fixed notation rounded half to even on the exact binary value, as strconv does. */
 function toFixedExact(a: number, prec: number): string {
-  if (a < 1e21 && prec <= 100) return a.toFixed(prec);
+  if (a < 1e21 && prec <= 75) {
+    const exact = a.toFixed(prec + 25);
+    const cut = exact.length - 25;
+    const kept = exact.slice(0, cut);
+    const rest = exact.slice(cut);
+    const digits = kept.replace('.', '');
+    const lastDigit = Number(digits[digits.length - 1] ?? '0');
+    const roundUp =
+      rest[0] !== undefined &&
+      (rest > '5' + '0'.repeat(24) || (rest === '5' + '0'.repeat(24) && lastDigit % 2 === 1));
+    if (!roundUp) return kept.endsWith('.') ? kept.slice(0, -1) : kept;
+    const bumped = (BigInt(digits) + 1n).toString().padStart(digits.length, '0');
+    const intLen = bumped.length - prec;
+    return prec === 0 ? bumped : `${bumped.slice(0, intLen)}.${bumped.slice(intLen)}`;
+  }
   const whole = BigInt(Math.round(a)).toString();
   return prec > 0 ? `${whole}.${'0'.repeat(prec)}` : whole;
 }

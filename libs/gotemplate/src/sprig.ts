@@ -660,7 +660,7 @@ const implemented: [string, FuncDef][] = [
         throw new FuncError(error instanceof Error ? error.message : String(error));
       }
       const version = parseVersion(s(v));
-      if (version === undefined) throw new FuncError('Invalid Semantic Version');
+      if (version === undefined) throw new FuncError('invalid semantic version');
       return constraints.check(version);
     }),
   ],

@@ -124,7 +124,8 @@ describe.each(suites)('$file', ({ file, cases }) => {
   });
 
   const failing = cases.filter((c) => c.error !== undefined);
-  it.each(failing.map((c) => [c.name, c] as const))('%s fails like helm', async (_name, c) => {
+  const errorTests = failing.length > 0 ? it.each(failing.map((c) => [c.name, c] as const)) : null;
+  errorTests?.('%s fails like helm', async (_name, c) => {
     const dir = join(
       temp.path,
       `${file.replace(/\.yaml$/, '')}-${c.name.replace(/[^a-z0-9]+/gi, '-')}`,
