@@ -54,8 +54,9 @@ export const defaultLimits: Limits = {
 
 export type MissingKey = 'invalid' | 'zero' | 'error';
 
-class Break {}
-class Continue {}
+/** Loop control signals, thrown through the walk to the enclosing range. */
+class Break extends Error {}
+class Continue extends Error {}
 
 interface Frame {
   readonly name: string;
@@ -588,7 +589,7 @@ class State {
   ): GoValue {
     this.at(node);
     if ((name === 'and' || name === 'or') && !this.run.funcs.has(name))
-      return this.evalAndOr(dot, name, cmd, args, final);
+      return this.evalAndOr(dot, name, args, final);
     // As in Go, a function in the FuncMap hides the builtin of the same name (Sprig's slice).
     const def = this.run.funcs.get(name) ?? builtins.get(name);
     if (def === undefined) this.errorf(`${JSON.stringify(name)} is not a defined function`);
@@ -622,7 +623,6 @@ class State {
   private evalAndOr(
     dot: GoValue,
     name: 'and' | 'or',
-    cmd: CommandNode,
     args: readonly ArgNode[],
     final: GoValue | undefined,
   ): GoValue {
@@ -634,7 +634,6 @@ class State {
       if (isTrue(value) === (name === 'or')) return value;
     }
     if (final !== undefined) value = final;
-    void cmd;
     return value;
   }
 

@@ -1,5 +1,6 @@
 /** Go's fmt: Sprintf verbs, flags, width and precision, and Sprint/Sprintln spacing. */
-import { GoFunc, GoInt, GoStruct, GoTime, typeName, type GoValue } from './value.js';
+import type { GoTime } from './value.js';
+import { GoFunc, GoInt, GoStruct, typeName, type GoValue } from './value.js';
 
 interface Spec {
   minus: boolean;
@@ -84,8 +85,7 @@ function toFixedExact(a: number, prec: number): string {
     const digits = kept.replace('.', '');
     const lastDigit = Number(digits[digits.length - 1] ?? '0');
     const roundUp =
-      rest[0] !== undefined &&
-      (rest > '5' + '0'.repeat(24) || (rest === '5' + '0'.repeat(24) && lastDigit % 2 === 1));
+      rest > `5${'0'.repeat(24)}` || (rest === `5${'0'.repeat(24)}` && lastDigit % 2 === 1);
     if (!roundUp) return kept.endsWith('.') ? kept.slice(0, -1) : kept;
     const bumped = (BigInt(digits) + 1n).toString().padStart(digits.length, '0');
     const intLen = bumped.length - prec;
@@ -125,7 +125,7 @@ export function quote(s: string): string {
 
 function pad(s: string, spec: Spec, numeric: boolean): string {
   if (spec.width === null || s.length >= spec.width) return s;
-  const fill = spec.width - [...s].length;
+  const fill = spec.width - Array.from(s).length;
   if (fill <= 0) return s;
   if (spec.minus) return s + ' '.repeat(fill);
   if (spec.zero && numeric) {
@@ -148,7 +148,7 @@ function formatInt(n: bigint, verb: string, spec: Spec): string {
     case 'O':
       digits = a.toString(8);
       if (verb === 'O') digits = `0o${digits}`;
-      else if (spec.sharp && digits[0] !== '0') digits = `0${digits}`;
+      else if (spec.sharp && !digits.startsWith('0')) digits = `0${digits}`;
       break;
     case 'x':
       digits = a.toString(16);
@@ -199,7 +199,7 @@ function bad(verb: string, value: GoValue): string {
 
 function formatString(s: string, verb: string, spec: Spec): string {
   let t = s;
-  if (spec.precision !== null) t = [...t].slice(0, spec.precision).join('');
+  if (spec.precision !== null) t = Array.from(t).slice(0, spec.precision).join('');
   switch (verb) {
     case 'v':
     case 's':

@@ -106,7 +106,7 @@ export function lex(input: string): Item[] {
     pos = next;
 
     // The action.
-    let afterMarker = pos + leftDelim.length + (trimLeft ? 2 : 0);
+    const afterMarker = pos + leftDelim.length + (trimLeft ? 2 : 0);
     if (input.startsWith(leftComment, afterMarker)) {
       const close = input.indexOf(rightComment, afterMarker + leftComment.length);
       if (close < 0) return fail('unclosed comment', pos, line);
@@ -133,7 +133,7 @@ export function lex(input: string): Item[] {
     }
     emit('leftDelim', pos, pos + leftDelim.length + (trimLeft ? 1 : 0), line);
     pos = afterMarker;
-    parenDepth = 0;
+
     // Inside the action.
     for (;;) {
       if (rightTrimAt(pos) || input.startsWith(rightDelim, pos)) {

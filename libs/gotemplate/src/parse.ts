@@ -162,7 +162,7 @@ class Parser {
           ? '"}}"'
           : item.type === 'leftDelim'
             ? '"{{"'
-            : `${quoteItem(item)}`;
+            : quoteItem(item);
     this.fail(item, `unexpected ${shown} in ${context}`);
   }
 
@@ -215,13 +215,13 @@ class Parser {
     for (;;) {
       if (this.peekNonSpace().type === 'eof') this.fail(at, `unexpected EOF`);
       const node = this.textOrAction();
-      if (node.type === 'end') return { list, end: 'end' };
-      if (node.type === 'else') {
-        if (context === 'define' || context === 'block')
-          this.fail(node.item, `unexpected {{else}}`);
-        return { list, end: 'else' };
+      if (node.type === 'node') {
+        list.nodes.push(node.node);
+        continue;
       }
-      if (node.type === 'node') list.nodes.push(node.node);
+      if (node.type === 'end') return { list, end: 'end' };
+      if (context === 'define' || context === 'block') this.fail(node.item, `unexpected {{else}}`);
+      return { list, end: 'else' };
     }
   }
 

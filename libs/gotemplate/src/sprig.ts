@@ -212,8 +212,8 @@ const implemented: [string, FuncDef][] = [
   [
     'trimAll',
     d(['string', 'string'], ([cut, a]) => {
-      const set = new Set(s(cut));
-      const chars = [...s(a)];
+      const set = new Set(Array.from(s(cut)));
+      const chars = Array.from(s(a));
       let i = 0;
       let j = chars.length;
       while (i < j && set.has(chars[i] ?? '')) i++;
@@ -353,7 +353,7 @@ const implemented: [string, FuncDef][] = [
   [
     'splitList',
     d(['string', 'string'], ([sep, a]) =>
-      stringSlice(s(sep) === '' ? [...s(a)] : s(a).split(s(sep))),
+      stringSlice(s(sep) === '' ? Array.from(s(a)) : s(a).split(s(sep))),
     ),
   ],
   ['sortAlpha', d(['any'], ([v = null]) => stringSlice(strslice(v).sort()))],

@@ -99,7 +99,7 @@ describe('hostile values', () => {
       data(values),
     );
     expect(out).toBe('yes2');
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 
