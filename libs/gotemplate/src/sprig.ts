@@ -81,23 +81,24 @@ function goTitle(s: string): string {
   let prev = ' ';
   let out = '';
   for (const ch of s) {
-    out += /[\p{L}\p{N}_']/u.test(prev) ? ch : ch.toUpperCase();
+    // strings.Title: after ASCII other than letters, digits and '_', or after Unicode space.
+    const separator = prev.charCodeAt(0) < 0x80 ? !/[A-Za-z0-9_]/.test(prev) : /\s/u.test(prev);
+    out += separator ? ch.toUpperCase() : ch;
     prev = ch;
   }
   return out;
 }
 
+/** mergo.Merge (dst wins unless empty) and, with overwrite, mergo.WithOverride (non-empty src wins). */
 function mergeInto(dst: GoMap, src: GoMap, overwrite: boolean): void {
   for (const [k, v] of src) {
     const cur = dst.get(k);
     if (cur instanceof Map && v instanceof Map) {
       mergeInto(cur, v, overwrite);
-    } else if (!dst.has(k) || (overwrite ? v !== null || true : empty(cur ?? null))) {
-      if (overwrite && empty(v) && dst.has(k) && !(v instanceof Map)) {
-        if (!empty(cur ?? null)) continue;
-      }
-      dst.set(k, deepCopy(v));
+      continue;
     }
+    const take = cur === undefined || (overwrite ? !empty(v) : empty(cur));
+    if (take) dst.set(k, deepCopy(v));
   }
 }
 
@@ -321,32 +322,7 @@ const implemented: [string, FuncDef][] = [
       'any',
     ),
   ],
-  ['wrap', d(['int', 'string'], ([, a]) => s(a))],
   ['plural', d(['string', 'string', 'int'], ([one, many, c]) => (n(c) === 1n ? s(one) : s(many)))],
-  [
-    'snakecase',
-    d(['string'], ([a]) =>
-      s(a)
-        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-        .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-        .toLowerCase(),
-    ),
-  ],
-  [
-    'kebabcase',
-    d(['string'], ([a]) =>
-      s(a)
-        .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-        .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
-        .toLowerCase(),
-    ),
-  ],
-  [
-    'untitle',
-    d(['string'], ([a]) =>
-      s(a).replace(/(^|\s)(\S)/g, (_m, sp: string, c: string) => sp + c.toLowerCase()),
-    ),
-  ],
   ['toString', d(['any'], ([a = null]) => strval(a))],
   ['toStrings', d(['any'], ([a = null]) => stringSlice(strslice(a)))],
   ['join', d(['string', 'any'], ([sep, v = null]) => strslice(v).join(s(sep)))],
@@ -825,6 +801,10 @@ export const unsupportedSprig = [
   'urlJoin',
   'urlParse',
   'uuidv4',
+  'wrap',
+  'snakecase',
+  'kebabcase',
+  'untitle',
   'wrapWith',
   'biggest',
   'fromJson',
