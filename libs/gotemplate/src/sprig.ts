@@ -3,7 +3,7 @@
  * are registered so that a template using one fails with an error naming it, never renders
  * wrong output.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import { RE2JS } from 're2js';
 import { parseConstraints, parseVersion } from '@tide/semver';
@@ -608,6 +608,21 @@ const implemented: [string, FuncDef][] = [
       'any',
     ),
   ],
+  // Go ranges maps in random order; sorted keys are one of the orders Helm can produce.
+  [
+    'keys',
+    d(
+      [],
+      (maps) => stringSlice(maps.flatMap((m) => (m instanceof Map ? [...m.keys()] : [])).sort()),
+      'map',
+    ),
+  ],
+  // random (crypto-strong, as Sprig's goutils.CryptoRandom*)
+  ['randAlphaNum', d(['int'], ([c]) => randomFrom(alnum, c))],
+  ['randAlpha', d(['int'], ([c]) => randomFrom(alpha, c))],
+  ['randNumeric', d(['int'], ([c]) => randomFrom('0123456789', c))],
+  ['randAscii', d(['int'], ([c]) => randomFrom(ascii, c))],
+  ['uuidv4', d([], () => randomUUID())],
   // encoding and hashes
   ['b64enc', d(['string'], ([a]) => Buffer.from(s(a)).toString('base64'))],
   ['b64dec', d(['string'], ([a]) => Buffer.from(s(a), 'base64').toString('utf8'))],
@@ -680,6 +695,18 @@ const implemented: [string, FuncDef][] = [
   ['isAbs', d(['string'], ([a]) => s(a).startsWith('/'))],
 ];
 
+const alpha = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const alnum = `${alpha}0123456789`;
+const ascii = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
+
+function randomFrom(chars: string, count: GoValue | undefined): string {
+  const k = Number(n(count));
+  if (k < 0) throw new FuncError(`Count has to be greater than or equal to 0`);
+  let out = '';
+  for (let i = 0; i < k; i++) out += chars[randomInt(chars.length)] ?? '';
+  return out;
+}
+
 function base32(bytes: Buffer): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = 0;
@@ -740,7 +767,6 @@ export const unsupportedSprig = [
   'htmlDateInZone',
   'htpasswd',
   'initials',
-  'keys',
   'mustAppend',
   'mustChunk',
   'mustCompact',
@@ -775,12 +801,8 @@ export const unsupportedSprig = [
   'osExt',
   'osIsAbs',
   'push',
-  'randAlpha',
-  'randAlphaNum',
-  'randAscii',
   'randBytes',
   'randInt',
-  'randNumeric',
   'regexSplit',
   'round',
   'semver',
@@ -800,7 +822,6 @@ export const unsupportedSprig = [
   'untilStep',
   'urlJoin',
   'urlParse',
-  'uuidv4',
   'add1f',
   'maxf',
   'minf',

@@ -104,12 +104,23 @@ describe('hostile values', () => {
 });
 
 describe('unsupported functions', () => {
-  it.each(['genCA', 'now', 'randAlphaNum', 'uuidv4', 'bcrypt', 'toDate'])(
-    '%s fails naming itself',
-    (name) => {
-      expect(() => renderHelmStyle('t', `{{ ${name} }}`, data({}))).toThrow(
-        `error calling ${name}: function "${name}" is not supported by Tide's gotemplate yet`,
-      );
-    },
-  );
+  it.each(['genCA', 'now', 'bcrypt', 'toDate', 'wrap'])('%s fails naming itself', (name) => {
+    expect(() => renderHelmStyle('t', `{{ ${name} }}`, data({}))).toThrow(
+      `error calling ${name}: function "${name}" is not supported by Tide's gotemplate yet`,
+    );
+  });
+});
+
+describe('random functions (shape only: helm bytes differ every run)', () => {
+  it.each([
+    ['{{ randAlphaNum 16 }}', /^[A-Za-z0-9]{16}$/],
+    ['{{ randAlpha 8 }}', /^[A-Za-z]{8}$/],
+    ['{{ randNumeric 6 }}', /^[0-9]{6}$/],
+    ['{{ randAscii 12 }}', /^[ -~]{12}$/],
+    ['{{ uuidv4 }}', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/],
+  ])('%s', (text, shape) => {
+    const first = renderHelmStyle('t', text, data({}));
+    expect(first).toMatch(shape);
+    expect(renderHelmStyle('t', text, data({}))).not.toBe(first);
+  });
 });
