@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { createServer, request as forward, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
@@ -10,6 +11,13 @@ import { makeTempDir } from './temp.js';
 export interface RegistryOptions {
   /** Require HTTP basic auth (htpasswd) with these credentials. */
   readonly basicAuth?: { readonly username: string; readonly password: string };
+  /**
+   * Page `GET /v2/<name>/tags/list` by at most this many tags, with `n`/`last` and a `Link`
+   * header as distribution v3 does (Debian's 2.8 answers every tag at once). A small front
+   * on its own port relays every request to the real registry and pages only that answer;
+   * `url` and `host` then name the front.
+   */
+  readonly tagPageSize?: number;
 }
 
 export interface PushedImage {
@@ -126,9 +134,12 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     return digest;
   };
 
+  const front =
+    options.tagPageSize === undefined ? undefined : await startTagPager(port, options.tagPageSize);
+
   return {
-    url,
-    host,
+    url: front === undefined ? url : `http://127.0.0.1:${front.port}`,
+    host: front === undefined ? host : `127.0.0.1:${front.port}`,
     async pushImage(repository, tags) {
       const layerTar = Buffer.alloc(1024); // an empty tar archive
       const layer = gzipSync(layerTar, { level: 9 });
@@ -176,8 +187,64 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       return pushed;
     },
     async stop() {
+      if (front !== undefined) {
+        front.server.closeAllConnections();
+        await new Promise((resolve) => front.server.close(resolve));
+      }
       await registry.stop();
       await temp.remove();
     },
   };
+}
+
+/** Relays to the registry on `registryPort`, paging its tag lists by `pageSize`. */
+async function startTagPager(
+  registryPort: number,
+  pageSize: number,
+): Promise<{ server: Server; port: number }> {
+  const port = await freePort();
+  const server = createServer((req, res) => {
+    const target = new URL(req.url ?? '/', `http://127.0.0.1:${registryPort}`);
+    const tagList = /^\/v2\/(.+)\/tags\/list$/.exec(target.pathname);
+    const n = Math.min(Number(target.searchParams.get('n') ?? pageSize) || pageSize, pageSize);
+    const last = target.searchParams.get('last');
+    if (tagList !== null) target.search = '';
+    const upstream = forward(
+      target,
+      {
+        method: req.method ?? 'GET',
+        headers: { ...req.headers, host: `127.0.0.1:${registryPort}` },
+      },
+      (answer: IncomingMessage) => {
+        if (tagList === null || answer.statusCode !== 200) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const list = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+            name: string;
+            tags: string[] | null;
+          };
+          const all = [...(list.tags ?? [])].sort();
+          const rest = last === null ? all : all.filter((tag) => tag > last);
+          const page = rest.slice(0, n);
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          const final = page[page.length - 1];
+          if (rest.length > page.length && final !== undefined) {
+            const next = new URLSearchParams({ last: final, n: String(n) });
+            headers.link = `</v2/${tagList[1] ?? ''}/tags/list?${next.toString()}>; rel="next"`;
+          }
+          res.writeHead(200, headers);
+          res.end(JSON.stringify({ name: list.name, tags: page }));
+        });
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, port };
 }
