@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import { freePort, waitFor } from './net.js';
-import { createCertificateAuthority, readPem } from './pki.js';
+import { createCertificateAuthority, createServing, readPem, type HttpsServing } from './pki.js';
 import { startProcess } from './process.js';
 import { makeTempDir } from './temp.js';
 
@@ -23,6 +23,11 @@ export interface RegistryOptions {
    * Require bearer tokens (distribution's `auth: token`) from a small token server of the
    * harness, which grants the scope asked for to a GET with these basic credentials.
    */
+  /**
+   * Serve https with this certificate (and, with `clientCaPem`, require client certificates)
+   * from a TLS front that relays to the registry, as an ingress would; `url` is then https.
+   */
+  readonly tls?: HttpsServing;
   readonly tokenAuth?: { readonly username: string; readonly password: string };
 }
 
@@ -158,10 +163,15 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   };
 
   const front =
-    options.tagPageSize === undefined ? undefined : await startTagPager(port, options.tagPageSize);
+    options.tagPageSize === undefined && options.tls === undefined
+      ? undefined
+      : await startFront(port, options.tagPageSize, options.tls);
 
   return {
-    url: front === undefined ? url : `http://127.0.0.1:${front.port}`,
+    url:
+      front === undefined
+        ? url
+        : `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${front.port}`,
     host: front === undefined ? host : `127.0.0.1:${front.port}`,
     async pushImage(repository, tags) {
       const layerTar = Buffer.alloc(1024); // an empty tar archive
@@ -222,16 +232,19 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   };
 }
 
-/** Relays to the registry on `registryPort`, paging its tag lists by `pageSize`. */
-async function startTagPager(
+/** Relays to the registry on `registryPort` (over TLS if `tls`), paging tag lists by `pageSize`. */
+async function startFront(
   registryPort: number,
-  pageSize: number,
+  pageSize: number | undefined,
+  tls: HttpsServing | undefined,
 ): Promise<{ server: Server; port: number }> {
   const port = await freePort();
-  const server = createServer((req, res) => {
+  const server = createServing((req, res) => {
     const target = new URL(req.url ?? '/', `http://127.0.0.1:${registryPort}`);
-    const tagList = /^\/v2\/(.+)\/tags\/list$/.exec(target.pathname);
-    const n = Math.min(Number(target.searchParams.get('n') ?? pageSize) || pageSize, pageSize);
+    const tagList =
+      pageSize === undefined ? null : /^\/v2\/(.+)\/tags\/list$/.exec(target.pathname);
+    const size = pageSize ?? 0;
+    const n = Math.min(Number(target.searchParams.get('n') ?? size) || size, size);
     const last = target.searchParams.get('last');
     if (tagList !== null) target.search = '';
     const upstream = forward(
@@ -269,7 +282,7 @@ async function startTagPager(
     );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
-  });
+  }, tls);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return { server, port };
 }
