@@ -290,11 +290,20 @@ export class RegistryClient {
         `the bearer token realm has scheme ${url.protocol}`,
       );
     }
+    const credentials = this.options.credentials;
+    // An https registry must not downgrade its credentials to a plain-http token endpoint.
+    if (url.protocol === 'http:' && this.options.insecure !== true && credentials !== undefined) {
+      throw this.error(
+        image,
+        operation,
+        'Unauthorized',
+        `refusing to send credentials to the plain-http token realm ${url.host} of an https registry`,
+      );
+    }
     const service = challenge.params.service;
     if (service !== undefined) url.searchParams.set('service', service);
     const wantedScope = challenge.params.scope ?? scope;
     url.searchParams.set('scope', wantedScope);
-    const credentials = this.options.credentials;
     const answer = await this.withRetries(
       image,
       operation,

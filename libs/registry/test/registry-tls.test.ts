@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   createMutualTlsFixture,
@@ -108,5 +110,46 @@ describe('RegistryClient over TLS (custom CA, mTLS, CONNECT proxy)', () => {
     expect(error.reason).toBe('Unauthorized');
     expect(error.message).toContain('407');
     expect(error.message).not.toContain('wrong-proxy-pw');
+  });
+
+  it('does not send credentials to a plain-http token realm of an https registry', async () => {
+    let tokenRequests = 0;
+    const realm = createHttpServer((_req, res) => {
+      tokenRequests += 1;
+      res.end(JSON.stringify({ token: 'x' }));
+    });
+    await new Promise<void>((resolve) => realm.listen(0, '127.0.0.1', resolve));
+    const realmAddress = realm.address();
+    const registry = createHttpsServer(
+      { cert: pki.serving.certPem, key: pki.serving.keyPem },
+      (_req, res) => {
+        const port =
+          typeof realmAddress === 'object' && realmAddress !== null ? realmAddress.port : 0;
+        res.writeHead(401, {
+          'www-authenticate': `Bearer realm="http://127.0.0.1:${port}/token",service="reg"`,
+        });
+        res.end();
+      },
+    );
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const address = registry.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const client = new RegistryClient({
+        caPem: pki.caPem,
+        credentials: { username: 'u', password: 'downgrade-pw-never-sent' },
+      });
+      const error = await caught(
+        client.listTags(parseImageReference(`127.0.0.1:${port}/acme/app`)),
+      );
+      expect(error.reason).toBe('Unauthorized');
+      expect(error.message).toMatch(/plain-http token realm/);
+      expect(tokenRequests).toBe(0);
+    } finally {
+      registry.closeAllConnections();
+      realm.closeAllConnections();
+      await new Promise((resolve) => registry.close(resolve));
+      await new Promise((resolve) => realm.close(resolve));
+    }
   });
 });
