@@ -368,7 +368,7 @@ export class RegistryClient {
           retry.baseDelayMs * 2 ** (attempt - 1),
         retry.maxDelayMs,
       );
-      await sleep(wait, signal);
+      await sleep(wait, signal, what);
     }
   }
 
@@ -507,16 +507,16 @@ function registryErrorText(body: Buffer): string {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new RegistryError('Timeout', 'the operation was aborted while waiting to retry'));
-      },
-      { once: true },
-    );
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new RegistryError('Timeout', `${what}: aborted while waiting to retry`));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
