@@ -1,0 +1,222 @@
+import {
+  request as httpRequest,
+  type ClientRequestArgs,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { RegistryError } from './errors.js';
+
+/** An HTTP proxy: CONNECT tunnels for https, forwarding for plain http (as Go's net/http). */
+export interface RegistryProxy {
+  /** `http://host:port`, without user info. */
+  readonly address: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** TLS and proxy settings shared by every request to one registry. */
+export interface ConnectionOptions {
+  /** PEM bundle trusted beside the system roots (`ca.crt` of a certSecretRef). */
+  readonly caPem?: string;
+  /** Client certificate presented to https registries (`tls.crt`/`tls.key`). */
+  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
+  readonly proxy?: RegistryProxy;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export interface HttpCall {
+  readonly method: 'GET' | 'HEAD';
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Bodies larger than this are refused while reading. */
+  readonly maxBytes: number;
+  readonly signal: AbortSignal;
+  /** How the call is named in errors: the image and the operation, never a credential. */
+  readonly what: string;
+}
+
+/** One request over node:http(s), its body read into memory up to `maxBytes`. */
+export function send(call: HttpCall, connection: ConnectionOptions): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const fail = (error: unknown): void => {
+      reject(describe(error, call, connection));
+    };
+    if (call.signal.aborted) {
+      fail(call.signal.reason);
+      return;
+    }
+    const onResponse = (response: IncomingMessage): void => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > call.maxBytes) {
+          response.destroy(
+            new RegistryError(
+              'TooLarge',
+              `${call.what}: the answer is larger than ${call.maxBytes} bytes`,
+            ),
+          );
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('error', fail);
+      response.on('end', () => {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(response.headers)) {
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        }
+        resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+      });
+    };
+    const common: RequestOptions = {
+      method: call.method,
+      headers: { ...call.headers },
+      signal: call.signal,
+    };
+    const proxy = connection.proxy;
+    let outgoing;
+    if (call.url.protocol === 'https:') {
+      const tls: TlsOptions = {
+        ...(connection.caPem === undefined ? {} : { ca: connection.caPem }),
+        ...(connection.clientCertificate === undefined
+          ? {}
+          : {
+              cert: connection.clientCertificate.certPem,
+              key: connection.clientCertificate.keyPem,
+            }),
+      };
+      outgoing =
+        proxy === undefined
+          ? httpsRequest(call.url, { ...common, ...tls }, onResponse)
+          : httpsRequest(
+              call.url,
+              { ...common, createConnection: tunnelThrough(proxy, call, tls) },
+              onResponse,
+            );
+    } else if (proxy === undefined) {
+      outgoing = httpRequest(call.url, common, onResponse);
+    } else {
+      const target = new URL(proxy.address);
+      const authorization = proxyAuthorization(proxy);
+      outgoing = httpRequest(
+        {
+          ...common,
+          host: target.hostname,
+          port: target.port === '' ? 80 : Number(target.port),
+          path: call.url.href,
+          headers: {
+            ...call.headers,
+            host: call.url.host,
+            ...(authorization === undefined ? {} : { 'proxy-authorization': authorization }),
+          },
+        },
+        onResponse,
+      );
+    }
+    outgoing.on('error', fail);
+    outgoing.end();
+  });
+}
+
+interface TlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+function proxyAuthorization(proxy: RegistryProxy): string | undefined {
+  if (proxy.username === undefined) return undefined;
+  return `Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ''}`).toString('base64')}`;
+}
+
+/** Opens a CONNECT tunnel through the proxy and starts TLS to the registry inside it. */
+function tunnelThrough(
+  proxy: RegistryProxy,
+  call: HttpCall,
+  tls: TlsOptions,
+): NonNullable<ClientRequestArgs['createConnection']> {
+  return (_options, oncreate) => {
+    const done = oncreate as (error: Error | null, socket?: Duplex) => void;
+    const address = new URL(proxy.address);
+    const authority = `${call.url.hostname}:${call.url.port === '' ? '443' : call.url.port}`;
+    const authorization = proxyAuthorization(proxy);
+    const connect = httpRequest({
+      host: address.hostname,
+      port: address.port === '' ? 80 : Number(address.port),
+      method: 'CONNECT',
+      path: authority,
+      headers: {
+        host: authority,
+        ...(authorization === undefined ? {} : { 'proxy-authorization': authorization }),
+      },
+      signal: call.signal,
+    });
+    connect.once('connect', (answer: IncomingMessage, socket: Duplex) => {
+      if (answer.statusCode !== 200) {
+        socket.destroy();
+        done(
+          new RegistryError(
+            answer.statusCode === 407 ? 'Unauthorized' : 'Unreachable',
+            `${call.what}: proxy ${address.host} answered HTTP ${answer.statusCode ?? 0} to CONNECT ${authority}`,
+          ),
+        );
+        return;
+      }
+      const host = call.url.hostname.replace(/^\[|\]$/g, '');
+      done(
+        null,
+        tlsConnect({ socket, host, ...(isIP(host) === 0 ? { servername: host } : {}), ...tls }),
+      );
+    });
+    connect.once('error', (error: Error) => {
+      done(
+        new RegistryError('Unreachable', `${call.what}: proxy ${address.host}: ${error.message}`, {
+          cause: error,
+        }),
+      );
+    });
+    connect.end();
+    return undefined;
+  };
+}
+
+const untrusted =
+  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_SIGNATURE_FAILURE|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+function describe(error: unknown, call: HttpCall, connection: ConnectionOptions): RegistryError {
+  if (error instanceof RegistryError) return error;
+  if (call.signal.aborted) {
+    const reason: unknown = call.signal.reason;
+    if (reason instanceof RegistryError) return reason;
+    return new RegistryError('Timeout', `${call.what}: timed out`);
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const text = typeof code === 'string' ? code : '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (untrusted.test(text)) {
+    const hint =
+      connection.caPem === undefined
+        ? 'the registry certificate is not trusted; set ca.crt in the certSecretRef to the CA that signed it'
+        : "the registry certificate is not trusted by the certSecretRef's ca.crt";
+    return new RegistryError('Unreachable', `${call.what}: ${hint} (${text})`, { cause: error });
+  }
+  if (/ALERT_(CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA)/.test(text)) {
+    return new RegistryError(
+      'Unauthorized',
+      `${call.what}: the registry refused the TLS client certificate, or requires one (tls.crt/tls.key) (${text})`,
+      { cause: error },
+    );
+  }
+  return new RegistryError('Unreachable', `${call.what}: ${message}`, { cause: error });
+}
