@@ -351,7 +351,8 @@ export function chartFullPath(chart: HelmChart): string {
 /** Masterminds constraint check as Helm's IsCompatibleRange (invalid input is "no"). */
 export function isCompatibleRange(constraint: string, version: string): boolean {
   const parsed = parseVersion(version);
-  if (parsed === undefined) return false;
+  // Masterminds refuses an empty constraint, so a dependency without a version matches nothing.
+  if (parsed === undefined || constraint.trim() === '') return false;
   try {
     return parseConstraints(constraint).check(parsed);
   } catch (error) {

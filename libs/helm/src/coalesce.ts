@@ -175,7 +175,7 @@ function aliasDependency(
   const found = charts.find(
     (chart) =>
       chartName(chart) === dependency.name &&
-      (dependency.version === '' || isCompatibleRange(dependency.version, chart.metadata.version)),
+      isCompatibleRange(dependency.version, chart.metadata.version),
   );
   if (found === undefined) return undefined;
   return dependency.alias === '' ? found : withAlias(found, dependency.alias);
@@ -207,9 +207,7 @@ function processEnabled(chart: HelmChart, values: Values, path: string): void {
   const kept = chart.dependencies.filter(
     (sub) =>
       !declared.some(
-        (d) =>
-          chartName(sub) === d.name &&
-          (d.version === '' || isCompatibleRange(d.version, sub.metadata.version)),
+        (d) => chartName(sub) === d.name && isCompatibleRange(d.version, sub.metadata.version),
       ),
   );
   for (const dependency of declared) {

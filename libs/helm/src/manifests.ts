@@ -96,12 +96,15 @@ const separator = /(?:^|[\t\n\f\r ]*\n)---[\t\n\f\r ]*/;
 const goTrimSpace = (text: string): string =>
   text.replace(/^[\t\n\v\f\r \u0085\u00a0]+|[\t\n\v\f\r \u0085\u00a0]+$/g, '');
 
-/** Helm's SplitManifests: documents in order, trimmed, empty ones dropped. */
+/**
+ * Helm 4's SplitManifests: documents in order, leading blank space dropped, trailing kept,
+ * blank documents dropped.
+ */
 export function splitManifests(text: string): string[] {
-  return goTrimSpace(text)
+  return text
     .split(separator)
-    .filter((document) => document !== '')
-    .map(goTrimSpace);
+    .filter((document) => goTrimSpace(document) !== '')
+    .map((document) => document.replace(/^[\t\n\v\f\r \u0085\u00a0]+/, ''));
 }
 
 interface Head {
