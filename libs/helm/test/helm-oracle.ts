@@ -32,7 +32,10 @@ export async function helm(home: string, args: readonly string[]): Promise<HelmR
   };
   return new Promise((resolve) => {
     execFile(binary, [...args], { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const message = /Error: ([\s\S]*)$/.exec(stderr)?.[1] ?? stderr;
+      const message = (/Error: ([\s\S]*)$/.exec(stderr)?.[1] ?? stderr).replace(
+        /\n+Use --debug flag to render out invalid YAML\s*$/,
+        '',
+      );
       resolve({ ok: error === null, stdout, error: error === null ? '' : message.trim() });
     });
   });
