@@ -110,6 +110,9 @@ const stringList = (value: unknown): string[] =>
 const isMap = (value: unknown): value is Values =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const importValuesOf = (value: unknown): unknown[] =>
+  Array.isArray(value) ? (value as unknown[]).slice() : [];
+
 function readDependencies(value: unknown, where: string): ChartDependency[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw invalid(`${where}: dependencies must be a list`);
@@ -123,7 +126,7 @@ function readDependencies(value: unknown, where: string): ChartDependency[] {
       condition: stringField(entry, 'condition', where),
       tags: stringList(entry.tags),
       enabled: entry.enabled === true,
-      importValues: Array.isArray(entry['import-values']) ? [...entry['import-values']] : [],
+      importValues: importValuesOf(entry['import-values']),
       alias: stringField(entry, 'alias', where),
     };
   });

@@ -37,7 +37,7 @@ export function coalesceTables(dst: Values, src: Values, merge = false): Values 
   for (const [key, value] of Object.entries(src)) {
     const present = own(dst, key);
     const current = dst[key];
-    if (present && !merge && current === null) delete dst[key];
+    if (present && !merge && current === null) Reflect.deleteProperty(dst, key);
     else if (!present) dst[key] = value;
     else if (isTable(value) && isTable(current)) coalesceTables(current, value, merge);
   }
@@ -59,7 +59,7 @@ function coalesceChartValues(chart: HelmChart, values: Values, merge: boolean): 
       continue;
     }
     const current = values[key];
-    if (current === null && !merge) delete values[key];
+    if (current === null && !merge) Reflect.deleteProperty(values, key);
     else if (isTable(current) && isTable(value)) {
       coalesceTables(current, value, merge || isDependencyName(chart, key));
     }

@@ -114,7 +114,11 @@ interface Head {
 }
 
 const asString = (value: unknown): string =>
-  typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+      ? String(value)
+      : '';
 
 function readHead(document: string, path: string): Head {
   let parsed: unknown;

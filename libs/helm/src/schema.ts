@@ -73,7 +73,7 @@ function describe(error: ErrorObject, data: unknown): string {
     case 'maxProperties': {
       const got =
         typeof instance === 'string'
-          ? [...instance].length
+          ? Array.from(instance).length
           : Array.isArray(instance)
             ? instance.length
             : typeof instance === 'object' && instance !== null

@@ -38,7 +38,7 @@ class Scanner {
   private position = 0;
   private readonly runes: string[];
   constructor(text: string) {
-    this.runes = [...text];
+    this.runes = Array.from(text);
   }
   read(): string | typeof endOfInput {
     const rune = this.runes[this.position];
