@@ -1,6 +1,12 @@
 /** Why a chart or repository operation failed, as a condition reason. */
 export type HelmErrorReason =
-  'InvalidChart' | 'InvalidIndex' | 'ChartNotFound' | 'InvalidValues' | 'TooLarge';
+  | 'InvalidChart'
+  | 'InvalidIndex'
+  | 'ChartNotFound'
+  | 'InvalidValues'
+  | 'TooLarge'
+  | 'RenderFailed'
+  | 'SchemaViolation';
 
 export class HelmError extends Error {
   override readonly name = 'HelmError';

@@ -15,6 +15,14 @@ export async function loadChartDirectory(root: string, where = root): Promise<Lo
     throw new HelmError('InvalidChart', `${where}: no Chart.yaml: not a Helm chart directory`);
   });
   const metadata = parseChartMetadata(chartYaml, where);
+  return { metadata, files: await readChartDirectoryFiles(root, where) };
+}
+
+/** The files of a chart directory by relative path, `.helmignore` honoured, symlinks refused. */
+export async function readChartDirectoryFiles(
+  root: string,
+  where = root,
+): Promise<Map<string, Buffer>> {
   const helmignore = await readFile(join(root, '.helmignore'), 'utf8').catch(() => '');
   const rules = ignore().add(helmignore);
   const files = new Map<string, Buffer>();
@@ -38,7 +46,7 @@ export async function loadChartDirectory(root: string, where = root): Promise<Lo
     }
   };
   await walk('');
-  return { metadata, files };
+  return files;
 }
 
 /**
@@ -74,6 +82,19 @@ export async function loadChartArchive(
   where: string,
   maxBytes = defaultMaxChartBytes,
 ): Promise<LoadedChart> {
+  const { name, files } = await readChartArchiveFiles(archive, where, maxBytes);
+  const chartYaml = files.get('Chart.yaml');
+  if (chartYaml === undefined)
+    throw new HelmError('InvalidChart', `${where}: chart archive has no ${name}/Chart.yaml`);
+  return { metadata: parseChartMetadata(chartYaml.toString('utf8'), where), files };
+}
+
+/** The files of a packaged chart by path inside its one top-level directory. */
+export async function readChartArchiveFiles(
+  archive: Buffer,
+  where: string,
+  maxBytes = defaultMaxChartBytes,
+): Promise<{ name: string; files: Map<string, Buffer> }> {
   let tar: Buffer;
   try {
     tar = gunzipBounded(
@@ -135,8 +156,5 @@ export async function loadChartArchive(
     }
     files.set(inner, content);
   }
-  const chartYaml = files.get('Chart.yaml');
-  if (chartYaml === undefined)
-    throw new HelmError('InvalidChart', `${where}: chart archive has no ${name}/Chart.yaml`);
-  return { metadata: parseChartMetadata(chartYaml.toString('utf8'), where), files };
+  return { name, files };
 }

@@ -1,7 +1,7 @@
 import { parse, stringify } from 'yaml';
 import { HelmError } from './errors.js';
 
-type Values = Record<string, unknown>;
+export type Values = Record<string, unknown>;
 
 /** Aliases a values file may use, as Helm's own YAML reader allows (the `yaml` default). */
 const maxAliasCount = 100;
@@ -13,7 +13,7 @@ const isMap = (value: unknown): value is Values =>
  * A map without a prototype: tenant keys such as `__proto__` and `constructor` are plain data
  * there, never the prototype's accessor or methods.
  */
-const newValues = (): Values => Object.create(null) as Values;
+export const newValues = (): Values => Object.create(null) as Values;
 
 /** Deep-merges maps, later ones winning; lists and scalars are replaced whole, as Helm does. */
 export function mergeValues(layers: readonly Values[]): Values {
