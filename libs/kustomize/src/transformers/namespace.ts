@@ -3,7 +3,7 @@
  * namespaces kustomize keeps in step (ServiceAccount subjects, webhook and API services).
  */
 import type { Resource } from '../resource.js';
-import { walkPath } from '../field-specs.js';
+import { specMatches, walkPath, type FieldSpec } from '../field-specs.js';
 
 /**
  * The group/version/kinds kustomize's built-in schema marks cluster-scoped (established against
@@ -52,7 +52,32 @@ export function isClusterScoped(resource: Resource): boolean {
   return clusterScoped.has(`${resource.apiVersion} ${resource.kind}`);
 }
 
-export function setNamespace(resources: readonly Resource[], namespace: string): void {
+/** Which ServiceAccount subjects of (Cluster)RoleBindings move with the namespace. */
+export type SubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
+
+/**
+ * A NamespaceTransformer plugin's settings. Its `specs` replace the default fields: kustomize
+ * always sets metadata.namespace, subjects and webhook services, and otherwise only what the
+ * specs name (so Namespace objects are renamed only when a spec names their metadata/name).
+ */
+export interface NamespaceOptions {
+  readonly specs: readonly FieldSpec[];
+  readonly unsetOnly: boolean;
+  readonly subjects: SubjectMode;
+}
+
+/** Field specs the plugin form handles by its hardcoded rules instead. */
+const hardcodedPaths = new Set(['metadata/namespace', 'subjects']);
+
+export function setNamespace(
+  resources: readonly Resource[],
+  namespace: string,
+  options?: NamespaceOptions,
+): void {
+  if (options !== undefined) {
+    setNamespaceWith(resources, namespace, options);
+    return;
+  }
   for (const resource of resources) {
     if (!isClusterScoped(resource)) resource.moveToNamespace(namespace);
     // kustomize renames Namespace objects to the namespace everything moves into.
@@ -78,15 +103,61 @@ export function setNamespace(resources: readonly Resource[], namespace: string):
   }
 }
 
+function setNamespaceWith(
+  resources: readonly Resource[],
+  namespace: string,
+  options: NamespaceOptions,
+): void {
+  const specs = options.specs.filter((spec) => !hardcodedPaths.has(spec.path.join('/')));
+  for (const resource of resources) {
+    const keep = options.unsetOnly && resource.namespace !== '';
+    if (!isClusterScoped(resource) && !keep) resource.moveToNamespace(namespace);
+    if (
+      options.subjects !== 'none' &&
+      (resource.kind === 'RoleBinding' || resource.kind === 'ClusterRoleBinding')
+    ) {
+      updateSubjects(resource, namespace, options.subjects === 'allServiceAccounts');
+    }
+    if (
+      resource.kind === 'ValidatingWebhookConfiguration' ||
+      resource.kind === 'MutatingWebhookConfiguration'
+    ) {
+      setExisting(resource, ['webhooks', 'clientConfig', 'service', 'namespace'], namespace);
+    }
+    for (const spec of specs) {
+      if (!specMatches(spec, resource)) continue;
+      if (spec.path.join('/') === 'metadata/name') {
+        resource.rename(namespace);
+        continue;
+      }
+      walkPath(
+        resource.object,
+        spec.path,
+        spec.create,
+        (parent, key) => {
+          parent[key] = namespace;
+        },
+        spec.lists,
+      );
+    }
+  }
+}
+
 /** ServiceAccount subjects in the default namespace follow the resources into the new one. */
-function updateSubjects(resource: Resource, namespace: string): void {
+function updateSubjects(resource: Resource, namespace: string, all = false): void {
   const subjects = resource.object.subjects;
   if (!Array.isArray(subjects)) return;
   for (const subject of subjects) {
     if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) continue;
     if (subject.kind !== 'ServiceAccount') continue;
     const current = subject.namespace;
-    if (current === undefined || current === null || current === '' || current === 'default') {
+    if (
+      all ||
+      current === undefined ||
+      current === null ||
+      current === '' ||
+      current === 'default'
+    ) {
       subject.namespace = namespace;
     }
   }
