@@ -5,7 +5,7 @@
  * only fields it touches (kustomize applies no defaults to them), except where kustomize's
  * transformer hardcodes a field (metadata.namespace, RoleBinding subjects, image containers).
  */
-import { annotateOrigin, sourceOf } from '../build-metadata.js';
+import { annotateOrigin, recordPluginTransformer, sourceOf } from '../build-metadata.js';
 import { KustomizeError } from '../errors.js';
 import { applyFieldSpecs, fieldSpec, type FieldSpec } from '../field-specs.js';
 import { absorbGenerated, generate, parseGeneratorOptions } from '../generators.js';
@@ -30,6 +30,9 @@ const generatorKinds = new Set([
   'HelmChartInflationGenerator',
 ]);
 
+/** Built-ins kustomize has that this engine refuses, naming them, instead of ignoring them. */
+const notYetSupported = new Set(['ValueAddTransformer', 'SortOrderTransformer']);
+
 type Transform = (config: ValueMap, resource: Resource, level: Level) => void;
 
 const transformers: Readonly<Record<string, Transform>> = {
@@ -47,16 +50,15 @@ const transformers: Readonly<Record<string, Transform>> = {
     prefixSuffixTransformer(
       stringField(config, 'prefix'),
       stringField(config, 'suffix'),
-      config,
       resource,
       level,
     );
   },
   PrefixTransformer: (config, resource, level) => {
-    prefixSuffixTransformer(stringField(config, 'prefix'), '', config, resource, level);
+    prefixSuffixTransformer(stringField(config, 'prefix'), '', resource, level);
   },
   SuffixTransformer: (config, resource, level) => {
-    prefixSuffixTransformer('', stringField(config, 'suffix'), config, resource, level);
+    prefixSuffixTransformer('', stringField(config, 'suffix'), resource, level);
   },
   ImageTagTransformer: imageTagTransformer,
   ReplicaCountTransformer: replicaCountTransformer,
@@ -92,7 +94,10 @@ export function runPluginTransformers(level: Level): void {
     }
     return { config, transform };
   });
-  for (const { config, transform } of configs) transform(config.object, config, level);
+  for (const { config, transform } of configs) {
+    transform(config.object, config, level);
+    recordPluginTransformer(level.index.all(), level.session, pluginOriginText(config, level));
+  }
 }
 
 /** The kind of a built-in plugin config; any other plugin is refused as kustomize refuses it. */
@@ -105,6 +110,11 @@ function checkBuiltin(config: Resource, role: 'generator' | 'transformer'): stri
     );
   }
   const kind = config.kind;
+  if (notYetSupported.has(kind)) {
+    throw new KustomizeError(
+      `${config.origin}: built-in plugin ${kind} is not supported by tide's kustomize yet`,
+    );
+  }
   if (!generatorKinds.has(kind) && !(kind in transformers)) {
     throw new KustomizeError(
       `${config.origin}: ${prefix}unable to load builtin ${kind}.builtin.[noGrp]`,
@@ -153,12 +163,22 @@ function pluginOriginText(config: Resource, level: Level): string {
   by.kind = config.kind;
   by.name = config.name;
   if (config.namespace !== '') by.namespace = config.namespace;
-  const origin = newMap();
-  if (repo !== undefined) origin.repo = repo;
-  if (ref !== undefined && ref !== '') origin.ref = ref;
-  origin.configuredIn = path;
-  origin.configuredBy = by;
-  return emitDocument(origin);
+  // Fields in kustomize's order (the emitter would sort them).
+  const lines = [];
+  if (repo !== undefined) lines.push(emitDocument({ repo }));
+  if (ref !== undefined && ref !== '') lines.push(emitDocument({ ref }));
+  lines.push(emitDocument({ configuredIn: path }));
+  const byText = emitDocument({ configuredBy: by });
+  lines.push(byText.replace(/^( {2}\w+: .*\n)+/m, (block) => orderIdFields(block)));
+  return lines.join('');
+}
+
+/** apiVersion, kind, name, namespace: the order kustomize prints a resource identifier in. */
+function orderIdFields(block: string): string {
+  const order = ['apiVersion', 'kind', 'name', 'namespace'];
+  const rows = block.split('\n').filter((row) => row !== '');
+  const key = (row: string): number => order.indexOf(row.trim().split(':')[0] ?? '');
+  return `${rows.sort((a, b) => key(a) - key(b)).join('\n')}\n`;
 }
 
 function nonEmpty(value: Value | undefined): string | undefined {
@@ -334,7 +354,6 @@ function namespaceTransformer(config: ValueMap, resource: Resource, level: Level
 function prefixSuffixTransformer(
   prefix: string,
   suffix: string,
-  config: ValueMap,
   resource: Resource,
   level: Level,
 ): void {
@@ -362,7 +381,6 @@ function prefixSuffixTransformer(
     }
   }
   level.index.rekeyAll('prefix/suffix');
-  void config;
 }
 
 function matchesGvk(spec: FieldSpec, resource: Resource): boolean {
@@ -425,14 +443,15 @@ function gvkText(spec: FieldSpec): string {
   return `${kind}.${version}.${group}`;
 }
 
-/** Hash suffixes now instead of at the end of the build (which then skips them). */
+/**
+ * Hash suffixes now. kustomize adds them again at the end of the build (a second suffix of
+ * the same content hash), so the resource keeps needing one.
+ */
 function hashTransformer(_config: ValueMap, _resource: Resource, level: Level): void {
   for (const target of level.index.all()) {
-    const generator = target.generator;
-    if (generator?.needsHash !== true) continue;
+    if (target.generator?.needsHash !== true) continue;
     const before = target.id();
     target.rename(`${target.name}-${nameHash(target)}`);
-    generator.needsHash = false;
     level.index.reindex(target, before);
   }
 }

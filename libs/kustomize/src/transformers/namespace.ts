@@ -116,7 +116,12 @@ function setNamespaceWith(
       options.subjects !== 'none' &&
       (resource.kind === 'RoleBinding' || resource.kind === 'ClusterRoleBinding')
     ) {
-      updateSubjects(resource, namespace, options.subjects === 'allServiceAccounts');
+      updateSubjects(
+        resource,
+        namespace,
+        options.subjects === 'allServiceAccounts',
+        options.unsetOnly,
+      );
     }
     if (
       resource.kind === 'ValidatingWebhookConfiguration' ||
@@ -144,13 +149,20 @@ function setNamespaceWith(
 }
 
 /** ServiceAccount subjects in the default namespace follow the resources into the new one. */
-function updateSubjects(resource: Resource, namespace: string, all = false): void {
+function updateSubjects(
+  resource: Resource,
+  namespace: string,
+  all = false,
+  unsetOnly = false,
+): void {
   const subjects = resource.object.subjects;
   if (!Array.isArray(subjects)) return;
   for (const subject of subjects) {
     if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) continue;
     if (subject.kind !== 'ServiceAccount') continue;
     const current = subject.namespace;
+    const unset = current === undefined || current === null || current === '';
+    if (unsetOnly && !unset) continue;
     if (
       all ||
       current === undefined ||
