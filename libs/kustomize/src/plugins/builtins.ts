@@ -7,7 +7,8 @@
  */
 import { annotateOrigin, recordPluginTransformer, sourceOf } from '../build-metadata.js';
 import { KustomizeError } from '../errors.js';
-import { applyFieldSpecs, fieldSpec, type FieldSpec } from '../field-specs.js';
+import { applyFieldSpecs, fieldSpec, walkPath, type FieldSpec } from '../field-specs.js';
+import { parseSelector, ResourceMatcher } from '../selector.js';
 import { absorbGenerated, generate, parseGeneratorOptions } from '../generators.js';
 import { nameHash } from '../hash.js';
 import { FieldReader, stringMapOf, type Kustomization } from '../kustomization.js';
@@ -29,9 +30,6 @@ const generatorKinds = new Set([
   'SecretGenerator',
   'HelmChartInflationGenerator',
 ]);
-
-/** Built-ins kustomize has that this engine refuses, naming them, instead of ignoring them. */
-const notYetSupported = new Set(['ValueAddTransformer', 'SortOrderTransformer']);
 
 type Transform = (config: ValueMap, resource: Resource, level: Level) => void;
 
@@ -64,6 +62,7 @@ const transformers: Readonly<Record<string, Transform>> = {
   ReplicaCountTransformer: replicaCountTransformer,
   ReplacementTransformer: replacementTransformer,
   HashTransformer: hashTransformer,
+  ValueAddTransformer: valueAddTransformer,
 };
 
 /** The level's `generators:` entries, after its own configMapGenerator and secretGenerator. */
@@ -110,11 +109,6 @@ function checkBuiltin(config: Resource, role: 'generator' | 'transformer'): stri
     );
   }
   const kind = config.kind;
-  if (notYetSupported.has(kind)) {
-    throw new KustomizeError(
-      `${config.origin}: built-in plugin ${kind} is not supported by tide's kustomize yet`,
-    );
-  }
   if (!generatorKinds.has(kind) && !(kind in transformers)) {
     throw new KustomizeError(
       `${config.origin}: ${prefix}unable to load builtin ${kind}.builtin.[noGrp]`,
@@ -454,4 +448,62 @@ function hashTransformer(_config: ValueMap, _resource: Resource, level: Level): 
     target.rename(`${target.name}-${nameHash(target)}`);
     level.index.reindex(target, before);
   }
+}
+
+/**
+ * ValueAddTransformer: `value` set at each target's `fieldPath` (created if missing), or, with
+ * `filePathPosition` N > 0, inserted as the Nth segment of the slash-separated path there.
+ * metadata/namespace is set on every resource but Namespace objects, as kustomize does.
+ */
+function valueAddTransformer(config: ValueMap, resource: Resource, level: Level): void {
+  const value = stringField(config, 'value');
+  const targets = config.targets;
+  if (targets === undefined || targets === null) return;
+  if (!Array.isArray(targets)) {
+    throw new KustomizeError(`${resource.origin}: ${pluginId(resource)}: targets must be a list`);
+  }
+  for (const target of targets) {
+    if (!isMap(target)) {
+      throw new KustomizeError(
+        `${resource.origin}: ${pluginId(resource)}: targets must be mappings`,
+      );
+    }
+    const selected =
+      target.selector === undefined || target.selector === null
+        ? [...level.index.all()]
+        : level.index.select(new ResourceMatcher(parseSelector(target.selector, resource.origin)));
+    const fieldPath = stringField(target, 'fieldPath');
+    const position = target.filePathPosition;
+    const at = typeof position === 'number' ? position : 0;
+    if (fieldPath === 'metadata/namespace') {
+      for (const each of selected) if (each.kind !== 'Namespace') each.moveToNamespace(value);
+      level.index.rekeyAll('namespace');
+      continue;
+    }
+    const path = fieldPath.split('/');
+    for (const each of selected) {
+      walkPath(each.object, path, true, (parent, key) => {
+        const current = parent[key];
+        if (Array.isArray(current) || isMap(current)) {
+          throw new KustomizeError(
+            `${resource.origin}: ${pluginId(resource)}: ${fieldPath} of ${each.kind} ${each.name} is not a scalar`,
+          );
+        }
+        const text = current === undefined || current === null ? '' : describe(current);
+        parent[key] = at > 0 ? insertPathPart(text, at - 1, value) : value;
+      });
+    }
+  }
+}
+
+/** kustomize's `InsertPathPart`: `part` becomes segment `position` of a slash-separated path. */
+function insertPathPart(path: string, position: number, part: string): string {
+  if (part === '') return path;
+  // A leading slash stays in front; positions count the segments after it.
+  const absolute = path.startsWith('/');
+  const rest = absolute ? path.slice(1) : path;
+  const parts = rest === '' ? [] : rest.split('/');
+  const at = Math.min(Math.max(position, 0), parts.length);
+  const joined = [...parts.slice(0, at), part, ...parts.slice(at)].join('/');
+  return absolute ? `/${joined}` : joined;
 }
