@@ -57,8 +57,8 @@ export type SubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
 
 /**
  * A NamespaceTransformer plugin's settings. Its `specs` replace the default fields: kustomize
- * always sets metadata.namespace, subjects and webhook services, and otherwise only what the
- * specs name (so Namespace objects are renamed only when a spec names their metadata/name).
+ * always sets metadata.namespace and subjects, and otherwise only what the specs name (so
+ * Namespace objects are renamed, and webhook services moved, only when a spec names them).
  */
 export interface NamespaceOptions {
   readonly specs: readonly FieldSpec[];
@@ -122,12 +122,6 @@ function setNamespaceWith(
         options.subjects === 'allServiceAccounts',
         options.unsetOnly,
       );
-    }
-    if (
-      resource.kind === 'ValidatingWebhookConfiguration' ||
-      resource.kind === 'MutatingWebhookConfiguration'
-    ) {
-      setExisting(resource, ['webhooks', 'clientConfig', 'service', 'namespace'], namespace);
     }
     for (const spec of specs) {
       if (!specMatches(spec, resource)) continue;
