@@ -24,7 +24,12 @@ export function loadPluginConfigs(entries: readonly string[], level: Level): rea
     for (const object of inline) configs.add(new Resource(object, level.origin));
   }
   const sub: Level = { ...level, index: configs };
+  // kustomize accumulates config directories apart: their vars and crds do not join the build.
+  const { vars, crds } = level.session;
+  const [varsBefore, crdsBefore] = [vars.length, crds.length];
   for (const path of paths) loadResourceEntry(path, sub);
+  vars.splice(varsBefore);
+  crds.splice(crdsBefore);
   return configs.all();
 }
 
