@@ -23,6 +23,7 @@ import { setPairs } from './transformers/labels.js';
 import { resolveVars } from './transformers/vars.js';
 import type { ValueMap } from './value.js';
 import { emitDocuments } from './yaml/emit.js';
+import { dropEmptyAnnotations } from './print.js';
 
 export interface BuildOptions {
   /** `rootOnly` (the default) refuses files outside each kustomization's directory. */
@@ -95,6 +96,7 @@ export function buildWith(
   }
   const order = sortOrderOf(top);
   const resources = sortResources(index.all(), order).map((resource) => resource.object);
+  dropEmptyAnnotations(resources);
   return { resources, yaml: emitDocuments(resources) };
 }
 

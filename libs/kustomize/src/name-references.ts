@@ -136,7 +136,7 @@ const rules: readonly ReferenceRule[] = [
     referentKind: 'ServiceAccount',
     referrers: [
       ...inPodSpecs(podReferrers, 'serviceAccountName'),
-      at(['RoleBinding', 'ClusterRoleBinding'], 'subjects/name', 'kind'),
+      // (Cluster)RoleBinding subjects: fixSubjects, which sets their namespace too.
     ],
   },
   { referentKind: 'Role', referrers: [at(['RoleBinding'], 'roleRef/name', 'kind')] },
@@ -207,6 +207,80 @@ export function fixNameReferences(
       }
     }
   }
+  fixSubjects(index);
+}
+
+/**
+ * Subjects of (Cluster)RoleBindings name a ServiceAccount and its namespace, and take both from
+ * the ServiceAccount they meant, as kustomize's name reference filter does for map-shaped
+ * references: the subject's namespace picks the candidates by their original namespace (or,
+ * when none started there, their current one); a subject without one may mean any. Like
+ * kustomize, the subject's own kind is not looked at.
+ */
+function fixSubjects(index: ResourceIndex): void {
+  const accounts = index.ofKind('ServiceAccount').filter((r) => r.previousIds.length > 0);
+  if (accounts.length === 0) return;
+  for (const kind of ['RoleBinding', 'ClusterRoleBinding']) {
+    for (const binding of index.ofKind(kind)) {
+      const subjects = binding.object.subjects;
+      if (!Array.isArray(subjects)) continue;
+      for (const subject of subjects) {
+        if (isMap(subject)) fixSubject(binding, subject, accounts);
+      }
+    }
+  }
+}
+
+function fixSubject(binding: Resource, subject: ValueMap, accounts: readonly Resource[]): void {
+  const name = subject.name;
+  if (typeof name !== 'string') return;
+  const candidates = candidatesInSubjectNamespace(subject, accounts).filter((account) =>
+    account.previousIds.some((id) => id.name === name),
+  );
+  const referent = chooseSubjectReferent(binding, name, candidates);
+  if (referent === undefined) return;
+  if (referent.name === name && referent.namespace === '') return;
+  subject.name = referent.name;
+  // An empty namespace is a wild card here, never written over `default`.
+  if (referent.namespace !== '') subject.namespace = referent.namespace;
+}
+
+function candidatesInSubjectNamespace(
+  subject: ValueMap,
+  accounts: readonly Resource[],
+): readonly Resource[] {
+  if (!('namespace' in subject)) return accounts;
+  const namespace = subject.namespace;
+  const wanted = typeof namespace === 'string' ? namespace : '';
+  const byOriginal = accounts.filter((a) => effectiveNs(a.originalId().namespace) === wanted);
+  if (byOriginal.length > 0) return byOriginal;
+  return accounts.filter((a) => effectiveNs(a.namespace) === wanted);
+}
+
+function chooseSubjectReferent(
+  binding: Resource,
+  name: string,
+  candidates: readonly Resource[],
+): Resource | undefined {
+  if (candidates.length <= 1) return candidates[0];
+  const renamedAlike = candidates.filter(
+    (candidate) =>
+      sameEnding(candidate.prefixes, binding.prefixes) &&
+      sameEnding(candidate.suffixes, binding.suffixes),
+  );
+  const [first] = renamedAlike;
+  if (first === undefined) return undefined;
+  if (renamedAlike.every((c) => c.name === first.name && c.namespace === first.namespace)) {
+    return first;
+  }
+  throw new KustomizeError(
+    `found multiple possible referrals for ${name} in ${formatId(binding.id())}: ` +
+      renamedAlike.map((candidate) => formatId(candidate.id())).join(', '),
+  );
+}
+
+function effectiveNs(namespace: string): string {
+  return namespace === '' ? 'default' : namespace;
 }
 
 function groupByOldName(referents: readonly Resource[]): Map<string, Resource[]> {

@@ -19,7 +19,7 @@ import type { Level } from '../target.js';
 import { overrideImage, parseImages, setImages } from '../transformers/images.js';
 import { setPairs } from '../transformers/labels.js';
 import { unprefixedKinds } from '../transformers/names.js';
-import { setNamespace, type SubjectMode } from '../transformers/namespace.js';
+import { setNamespace, type RoleBindingSubjectMode } from '../transformers/namespace.js';
 import { applyReplacements, replacementsOf } from '../transformers/replacements.js';
 import { describe, isMap, newMap, type Value, type ValueMap } from '../value.js';
 import { emitDocument } from '../yaml/emit.js';
@@ -321,7 +321,7 @@ function pairsTransformer(
   setPairs(level.index.all(), pairs, fieldSpecsOf(resource, false));
 }
 
-const subjectModes: Readonly<Record<string, SubjectMode>> = {
+const subjectModes: Readonly<Record<string, RoleBindingSubjectMode>> = {
   '': 'defaultOnly',
   defaultOnly: 'defaultOnly',
   allServiceAccounts: 'allServiceAccounts',
@@ -340,7 +340,7 @@ function namespaceTransformer(config: ValueMap, resource: Resource, level: Level
   setNamespace(level.index.all(), namespace, {
     specs: fieldSpecsOf(resource, false),
     unsetOnly: config.unsetOnly === true,
-    subjects: mode,
+    roleBindingSubjects: mode,
   });
   level.index.rekeyAll('namespace');
 }

@@ -4,6 +4,7 @@
  */
 import type { Resource } from '../resource.js';
 import { specMatches, walkPath, type FieldSpec } from '../field-specs.js';
+import { isMap, type Value, type ValueMap } from '../value.js';
 
 /**
  * The group/version/kinds kustomize's built-in schema marks cluster-scoped (established against
@@ -52,18 +53,20 @@ export function isClusterScoped(resource: Resource): boolean {
   return clusterScoped.has(`${resource.apiVersion} ${resource.kind}`);
 }
 
-/** Which ServiceAccount subjects of (Cluster)RoleBindings move with the namespace. */
-export type SubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
+/** How (Cluster)RoleBinding subjects follow, as kustomize's `setRoleBindingSubjects`. */
+export type RoleBindingSubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
 
-/**
- * A NamespaceTransformer plugin's settings. Its `specs` replace the default fields: kustomize
- * always sets metadata.namespace and subjects, and otherwise only what the specs name (so
- * Namespace objects are renamed, and webhook services moved, only when a spec names them).
- */
 export interface NamespaceOptions {
-  readonly specs: readonly FieldSpec[];
-  readonly unsetOnly: boolean;
-  readonly subjects: SubjectMode;
+  /** Only fields that are missing or empty get the namespace (kustomize's `unsetOnly`). */
+  readonly unsetOnly?: boolean;
+  /** Default `defaultOnly`: subjects named `default`, whatever their kind or namespace. */
+  readonly roleBindingSubjects?: RoleBindingSubjectMode;
+  /**
+   * A NamespaceTransformer plugin's `fieldSpecs`, which replace the default fields: kustomize
+   * still sets metadata.namespace and subjects by its own rules, and otherwise only what the
+   * specs name (so Namespace objects are renamed, and webhook services moved, only then).
+   */
+  readonly specs?: readonly FieldSpec[];
 }
 
 /** Field specs the plugin form handles by its hardcoded rules instead. */
@@ -72,105 +75,89 @@ const hardcodedPaths = new Set(['metadata/namespace', 'subjects']);
 export function setNamespace(
   resources: readonly Resource[],
   namespace: string,
-  options?: NamespaceOptions,
+  options: NamespaceOptions = {},
 ): void {
-  if (options !== undefined) {
-    setNamespaceWith(resources, namespace, options);
-    return;
-  }
+  const unsetOnly = options.unsetOnly === true;
+  const subjectMode = options.roleBindingSubjects ?? 'defaultOnly';
+  const setField = (parent: ValueMap, key: string): void => {
+    if (unsetOnly && !isUnset(parent[key])) return;
+    parent[key] = namespace;
+  };
   for (const resource of resources) {
-    if (!isClusterScoped(resource)) resource.moveToNamespace(namespace);
+    if (!isClusterScoped(resource) && (!unsetOnly || isUnset(resource.metadata.namespace))) {
+      resource.moveToNamespace(namespace);
+    }
     // kustomize renames Namespace objects to the namespace everything moves into.
-    if (resource.kind === 'Namespace' && resource.apiVersion === 'v1') resource.rename(namespace);
+    if (
+      resource.kind === 'Namespace' &&
+      resource.apiVersion === 'v1' &&
+      !unsetOnly &&
+      options.specs === undefined
+    ) {
+      resource.rename(namespace);
+    }
     if (resource.kind === 'RoleBinding' || resource.kind === 'ClusterRoleBinding') {
-      updateSubjects(resource, namespace);
+      updateSubjects(resource, subjectMode, setField);
+    }
+    if (options.specs !== undefined) {
+      applyPluginSpecs(resource, options.specs, namespace, setField);
+      continue;
     }
     if (
       resource.kind === 'ValidatingWebhookConfiguration' ||
       resource.kind === 'MutatingWebhookConfiguration'
     ) {
-      setExisting(resource, ['webhooks', 'clientConfig', 'service', 'namespace'], namespace);
+      walkPath(
+        resource.object,
+        ['webhooks', 'clientConfig', 'service', 'namespace'],
+        false,
+        setField,
+      );
     }
     if (resource.kind === 'APIService') {
-      walkPath(resource.object, ['spec', 'service', 'namespace'], true, (parent, key) => {
-        parent[key] = namespace;
-      });
+      walkPath(resource.object, ['spec', 'service', 'namespace'], true, setField);
     }
     if (resource.kind === 'CustomResourceDefinition') {
       const path = ['spec', 'conversion', 'webhook', 'clientConfig', 'service', 'namespace'];
-      setExisting(resource, path, namespace);
+      walkPath(resource.object, path, false, setField);
     }
   }
 }
 
-function setNamespaceWith(
-  resources: readonly Resource[],
+function applyPluginSpecs(
+  resource: Resource,
+  specs: readonly FieldSpec[],
   namespace: string,
-  options: NamespaceOptions,
+  setField: (parent: ValueMap, key: string) => void,
 ): void {
-  const specs = options.specs.filter((spec) => !hardcodedPaths.has(spec.path.join('/')));
-  for (const resource of resources) {
-    const keep = options.unsetOnly && resource.namespace !== '';
-    if (!isClusterScoped(resource) && !keep) resource.moveToNamespace(namespace);
-    if (
-      options.subjects !== 'none' &&
-      (resource.kind === 'RoleBinding' || resource.kind === 'ClusterRoleBinding')
-    ) {
-      updateSubjects(
-        resource,
-        namespace,
-        options.subjects === 'allServiceAccounts',
-        options.unsetOnly,
-      );
-    }
-    for (const spec of specs) {
-      if (!specMatches(spec, resource)) continue;
-      if (spec.path.join('/') === 'metadata/name') {
-        resource.rename(namespace);
-        continue;
-      }
-      walkPath(
-        resource.object,
-        spec.path,
-        spec.create,
-        (parent, key) => {
-          parent[key] = namespace;
-        },
-        spec.lists,
-      );
-    }
+  for (const spec of specs) {
+    const path = spec.path.join('/');
+    if (hardcodedPaths.has(path) || !specMatches(spec, resource)) continue;
+    if (path === 'metadata/name') resource.rename(namespace);
+    else walkPath(resource.object, spec.path, spec.create, setField, spec.lists);
   }
 }
 
-/** ServiceAccount subjects in the default namespace follow the resources into the new one. */
+function isUnset(value: Value | undefined): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/**
+ * kustomize's namespace transformer looks at a subject's name, not its kind: in `defaultOnly`
+ * mode every subject named `default` moves, already namespaced or not. Other ServiceAccount
+ * subjects follow their ServiceAccount through name references instead.
+ */
 function updateSubjects(
   resource: Resource,
-  namespace: string,
-  all = false,
-  unsetOnly = false,
+  mode: RoleBindingSubjectMode,
+  setField: (parent: ValueMap, key: string) => void,
 ): void {
   const subjects = resource.object.subjects;
-  if (!Array.isArray(subjects)) return;
+  if (mode === 'none' || !Array.isArray(subjects)) return;
   for (const subject of subjects) {
-    if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) continue;
-    if (subject.kind !== 'ServiceAccount') continue;
-    const current = subject.namespace;
-    const unset = current === undefined || current === null || current === '';
-    if (unsetOnly && !unset) continue;
-    if (
-      all ||
-      current === undefined ||
-      current === null ||
-      current === '' ||
-      current === 'default'
-    ) {
-      subject.namespace = namespace;
-    }
+    if (!isMap(subject)) continue;
+    const chosen =
+      mode === 'defaultOnly' ? subject.name === 'default' : subject.kind === 'ServiceAccount';
+    if (chosen) setField(subject, 'namespace');
   }
-}
-
-function setExisting(resource: Resource, path: readonly string[], value: string): void {
-  walkPath(resource.object, path, false, (parent, key) => {
-    parent[key] = value;
-  });
 }

@@ -130,7 +130,8 @@ class Emitter {
 
   private doubleQuoted(chars: readonly string[], indent: number, allowBreaks: boolean): void {
     this.write('"');
-    this.folded(chars, indent, allowBreaks, doubleQuoting);
+    const quoting = chars[0] === '\ufeff' ? bomDoubleQuoting : doubleQuoting;
+    this.folded(chars, indent, allowBreaks, quoting);
     this.write('"');
   }
 
@@ -146,12 +147,22 @@ class Emitter {
     quoting: FlowQuoting,
   ): void {
     let spaces = false;
+    let breaks = false;
     const last = chars.length - 1;
     for (let i = 0; i < chars.length; i++) {
       const c = chars[i] ?? '';
-      if (c !== ' ') {
+      if (quoting.keepsBreaks === true && unicodeBreaks.has(c)) {
+        // libyaml copies the break and indents the next character as on a new line.
+        this.write(c);
+        this.column = 0;
+        breaks = true;
+        continue;
+      }
+      if (c !== ' ' || quoting.escapesSpaces === true) {
+        if (breaks) this.pad(indent - this.column);
         this.write(quoting.escape(c));
         spaces = false;
+        breaks = false;
         continue;
       }
       const nextIsSpace = chars[i + 1] === ' ';
@@ -434,6 +445,10 @@ interface FlowQuoting {
   readonly foldAtEnds: boolean;
   /** A space followed by another space may fold. */
   readonly foldBeforeSpace: boolean;
+  /** Spaces are escaped like any other character (so none folds). */
+  readonly escapesSpaces?: boolean;
+  /** Line and paragraph separators are written as breaks (single-quoted only). */
+  readonly keepsBreaks?: boolean;
 }
 
 const plainQuoting: FlowQuoting = {
@@ -442,7 +457,11 @@ const plainQuoting: FlowQuoting = {
   foldBeforeSpace: false,
 };
 
+/** Line and paragraph separators: single-quoted scalars may hold them, written as they are. */
+const unicodeBreaks = new Set(['\u2028', '\u2029']);
+
 const singleQuoting: FlowQuoting = {
+  keepsBreaks: true,
   escape: (c) => (c === "'" ? "''" : c),
   foldAtEnds: false,
   foldBeforeSpace: false,
@@ -455,6 +474,17 @@ const doubleQuoting: FlowQuoting = {
       !isPrintable(code) || code === 0xfeff || isBreak(code) || c === '"' || c === '\\';
     return special ? escape(code) : c;
   },
+  foldAtEnds: false,
+  foldBeforeSpace: true,
+};
+
+/**
+ * libyaml tests for a byte order mark at the start of the string, not at each character, so a
+ * string that begins with one has every character escaped (spaces included, so none folds).
+ */
+const bomDoubleQuoting: FlowQuoting = {
+  escape: (c) => escape(c.codePointAt(0) ?? 0),
+  escapesSpaces: true,
   foldAtEnds: false,
   foldBeforeSpace: true,
 };

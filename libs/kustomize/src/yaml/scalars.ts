@@ -49,9 +49,12 @@ const base60Float = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 /** What Go's strconv.ParseFloat accepts from a text starting with a dot (no underscores). */
 const goFloat = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
 
-/** True when go-yaml v2 would not read this text, unquoted, back as the same string. */
+/**
+ * True when go-yaml v2 would not read this text, unquoted, back as the same string. (`<<` is
+ * printed plain: a merge key only as a key, and kustomize prints it plain as a value.)
+ */
 export function resolvesToNonString(text: string): boolean {
-  if (nulls.has(text) || v2Booleans.has(text) || specialFloats.has(text) || text === '<<') {
+  if (nulls.has(text) || v2Booleans.has(text) || specialFloats.has(text)) {
     return true;
   }
   const first = text[0] ?? '';
@@ -126,15 +129,20 @@ function integerValue(value: bigint): number | bigint {
   return Number.isSafeInteger(asNumber) ? asNumber : value;
 }
 
+// go-yaml v3's timestamp layouts (Go time layouts): `2006-1-2T15:4:5.999999999Z07:00` (also with
+// `t`), `2006-1-2 15:4:5.999999999` (a run of spaces, no zone) and `2006-1-2`. Any other form,
+// such as a zone without a colon or after a space, stays a string (established against kubectl).
+const rfc3339Like =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?(Z|[-+]\d{2}:\d{2})$/;
+const spaceSeparated = /^(\d{4})-(\d{1,2})-(\d{1,2}) +(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?$/;
+const dateOnly = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
+
 /**
  * A YAML timestamp as go-yaml reads it (into a Go time.Time), printed the way Go's JSON encoder
  * prints a time (RFC 3339 with nanoseconds, trailing zeros trimmed). Undefined if not a timestamp.
  */
 export function parseTimestamp(text: string): string | undefined {
-  const match =
-    /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|[ \t]+)(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?(?:[ \t]*(Z|[-+]\d{1,2}(?::\d{2})?))?)?$/.exec(
-      text,
-    );
+  const match = rfc3339Like.exec(text) ?? spaceSeparated.exec(text) ?? dateOnly.exec(text);
   if (match === null) return undefined;
   const [, year, month, day, hour, minute, second, fraction, zone] = match;
   const numbers = [year, month, day, hour ?? '0', minute ?? '0', second ?? '0'].map(Number);
