@@ -111,6 +111,26 @@ export function originText(fields: {
 const transformationsAnnotation = 'alpha.config.kubernetes.io/transformations';
 
 /**
+ * A `transformers:` plugin's entry in transformer annotations: `origin` is its origin text
+ * (configuredIn its config's file, configuredBy the config's id), added to every resource.
+ */
+export function recordPluginTransformer(
+  resources: readonly Resource[],
+  context: MetadataContext,
+  origin: string,
+): void {
+  if (!context.transformerAnnotations) return;
+  const item = origin.replace(/\n(?=.)/g, '\n  ').replace(/^/, '- ');
+  for (const resource of resources) {
+    const metadata = resource.metadata;
+    const annotations = isMap(metadata.annotations) ? metadata.annotations : newMap();
+    const existing = annotations[transformationsAnnotation];
+    annotations[transformationsAnnotation] = (typeof existing === 'string' ? existing : '') + item;
+    metadata.annotations = annotations;
+  }
+}
+
+/**
  * `buildMetadata: [transformerAnnotations]`: after each built-in transformer a level configures,
  * every resource of the level gets an entry naming it and the kustomization it came from,
  * whether or not it changed that resource, as kustomize does.

@@ -38,14 +38,14 @@ const supportedFields = new Set([
   'buildMetadata',
   'vars',
   'crds',
+  'generators',
+  'transformers',
 ]);
 
 /** Fields kustomize knows that this engine refuses with a clear error. */
 const unsupportedFields = new Set([
   'openapi',
   'configurations',
-  'generators',
-  'transformers',
   'validators',
   'helmCharts',
   'helmGlobals',

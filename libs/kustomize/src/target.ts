@@ -15,6 +15,7 @@ import { KustomizeError, OutsideBuildRoot } from './errors.js';
 import { FieldReader, readKustomizationIn, type Kustomization } from './kustomization.js';
 import type { FileLoader, KustomizationFiles } from './loader.js';
 import { runGenerators, runTransformers } from './pipeline.js';
+import { runPluginGenerators, runPluginTransformers } from './plugins/builtins.js';
 import type { RemoteCheckouts } from './remote/checkout.js';
 import { inSource, isRemote, remoteFile, remoteRoot, urlSource } from './remote/entries.js';
 import { ResourceIndex } from './resource-index.js';
@@ -69,6 +70,7 @@ export function accumulate(
   }
   session.vars.push(...parseVars(fields.list('vars'), origin));
   runGenerators(level);
+  runPluginGenerators(level);
   // Components run after this level's generators and before its transformers, as in kustomize.
   for (const entry of fields.strings('components')) {
     const remote = remoteEntry(entry, level);
@@ -88,11 +90,12 @@ export function accumulate(
   }
   const crds = mergeCrdConfigs(session.crds.slice(crdsFrom));
   runTransformers(level, crds);
+  runPluginTransformers(level);
   visiting.delete(root);
 }
 
 /** A `resources` or `bases` entry: a remote file, a kustomization directory or a local file. */
-function loadResourceEntry(entry: string, level: Level): void {
+export function loadResourceEntry(entry: string, level: Level): void {
   const { root, origin, index, loader, session } = level;
   const file = remoteFile(entry, origin, session.remotes);
   if (file !== undefined) {

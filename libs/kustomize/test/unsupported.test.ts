@@ -23,7 +23,7 @@ const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\
 describe('unsupported kustomize features', () => {
   it.each([
     ['helmCharts', 'helmCharts:\n- name: x\n'],
-    ['transformers', 'transformers:\n- t.yaml\n'],
+    ['validators', 'validators:\n- v.yaml\n'],
   ])('%s', (name, kustomization) => {
     const dir = join(temp.path, name.replaceAll(' ', '-'));
     mkdirSync(dir);

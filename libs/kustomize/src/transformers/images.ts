@@ -89,7 +89,7 @@ export function splitImage(image: string): { name: string; tag: string; digest: 
   return { name: rest, tag, digest };
 }
 
-function overrideImage(image: string, overrides: readonly ImageOverride[]): string {
+export function overrideImage(image: string, overrides: readonly ImageOverride[]): string {
   const parts = splitImage(image);
   for (const override of overrides) {
     if (override.name !== parts.name) continue;

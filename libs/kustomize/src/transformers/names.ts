@@ -5,7 +5,7 @@ import { formatId, type Resource } from '../resource.js';
 import { describe, isMap } from '../value.js';
 
 /** Kinds whose names prefixes and suffixes never touch. */
-const unprefixedKinds = new Set(['CustomResourceDefinition', 'APIService', 'Namespace']);
+export const unprefixedKinds = new Set(['CustomResourceDefinition', 'APIService', 'Namespace']);
 
 export function addPrefixSuffix(
   resources: readonly Resource[],

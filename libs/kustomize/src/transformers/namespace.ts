@@ -3,7 +3,7 @@
  * namespaces kustomize keeps in step (ServiceAccount subjects, webhook and API services).
  */
 import type { Resource } from '../resource.js';
-import { walkPath } from '../field-specs.js';
+import { specMatches, walkPath, type FieldSpec } from '../field-specs.js';
 import { isMap, type Value, type ValueMap } from '../value.js';
 
 /**
@@ -61,7 +61,16 @@ export interface NamespaceOptions {
   readonly unsetOnly?: boolean;
   /** Default `defaultOnly`: subjects named `default`, whatever their kind or namespace. */
   readonly roleBindingSubjects?: RoleBindingSubjectMode;
+  /**
+   * A NamespaceTransformer plugin's `fieldSpecs`, which replace the default fields: kustomize
+   * still sets metadata.namespace and subjects by its own rules, and otherwise only what the
+   * specs name (so Namespace objects are renamed, and webhook services moved, only then).
+   */
+  readonly specs?: readonly FieldSpec[];
 }
+
+/** Field specs the plugin form handles by its hardcoded rules instead. */
+const hardcodedPaths = new Set(['metadata/namespace', 'subjects']);
 
 export function setNamespace(
   resources: readonly Resource[],
@@ -79,11 +88,20 @@ export function setNamespace(
       resource.moveToNamespace(namespace);
     }
     // kustomize renames Namespace objects to the namespace everything moves into.
-    if (resource.kind === 'Namespace' && resource.apiVersion === 'v1' && !unsetOnly) {
+    if (
+      resource.kind === 'Namespace' &&
+      resource.apiVersion === 'v1' &&
+      !unsetOnly &&
+      options.specs === undefined
+    ) {
       resource.rename(namespace);
     }
     if (resource.kind === 'RoleBinding' || resource.kind === 'ClusterRoleBinding') {
       updateSubjects(resource, subjectMode, setField);
+    }
+    if (options.specs !== undefined) {
+      applyPluginSpecs(resource, options.specs, namespace, setField);
+      continue;
     }
     if (
       resource.kind === 'ValidatingWebhookConfiguration' ||
@@ -103,6 +121,20 @@ export function setNamespace(
       const path = ['spec', 'conversion', 'webhook', 'clientConfig', 'service', 'namespace'];
       walkPath(resource.object, path, false, setField);
     }
+  }
+}
+
+function applyPluginSpecs(
+  resource: Resource,
+  specs: readonly FieldSpec[],
+  namespace: string,
+  setField: (parent: ValueMap, key: string) => void,
+): void {
+  for (const spec of specs) {
+    const path = spec.path.join('/');
+    if (hardcodedPaths.has(path) || !specMatches(spec, resource)) continue;
+    if (path === 'metadata/name') resource.rename(namespace);
+    else walkPath(resource.object, spec.path, spec.create, setField, spec.lists);
   }
 }
 
