@@ -38,12 +38,12 @@ const supportedFields = new Set([
   'buildMetadata',
   'vars',
   'crds',
+  'configurations',
 ]);
 
 /** Fields kustomize knows that this engine refuses with a clear error. */
 const unsupportedFields = new Set([
   'openapi',
-  'configurations',
   'generators',
   'transformers',
   'validators',

@@ -16,7 +16,7 @@ import {
   commonLabelSpecs,
   setPairs,
 } from './transformers/labels.js';
-import { addPrefixSuffix, prefixIdentityFields } from './transformers/names.js';
+import { addPrefixSuffix, prefixIdentityFields, suffixFields } from './transformers/names.js';
 import { setNamespace } from './transformers/namespace.js';
 import { applyReplacements, replacementsOf } from './transformers/replacements.js';
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
@@ -65,6 +65,7 @@ export function runTransformers(level: Level, crds: CrdConfig): void {
   if (prefix !== '' || suffix !== '') {
     addPrefixSuffix(index.all(), prefix, suffix);
     prefixIdentityFields(index.all(), prefix, crds.prefixSpecs);
+    suffixFields(index.all(), suffix, crds.suffixSpecs);
     index.rekeyAll('prefix/suffix');
     record('PrefixTransformer', prefix === '' ? 0 : 1);
     record('SuffixTransformer', suffix === '' ? 0 : 1);
@@ -86,7 +87,7 @@ export function runTransformers(level: Level, crds: CrdConfig): void {
   setReplicas(index.all(), replicas);
   record('ReplicaCountTransformer', replicas.length);
   const images = parseImages(fields.list('images'), origin);
-  setImages(index.all(), images);
+  setImages(index.all(), images, crds.imageSpecs);
   record('ImageTagTransformer', images.length);
   const replacements = replacementsOf(fields, level);
   applyReplacements(index.all(), replacements);

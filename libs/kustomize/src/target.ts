@@ -10,6 +10,7 @@ import {
   type MetadataContext,
   type RemoteSource,
 } from './build-metadata.js';
+import { loadConfigurations } from './configurations.js';
 import { loadCrds, mergeCrdConfigs, type CrdConfig } from './crds.js';
 import { KustomizeError, OutsideBuildRoot } from './errors.js';
 import { FieldReader, readKustomizationIn, type Kustomization } from './kustomization.js';
@@ -62,6 +63,7 @@ export function accumulate(
   const level: Level = { kustomization, fields, root, origin, index, loader, session };
   // A level's transformers know the custom kinds of its own crds and of those below it.
   const crdsFrom = session.crds.length;
+  session.crds.push(loadConfigurations(fields.strings('configurations'), root, loader, origin));
   session.crds.push(loadCrds(fields.strings('crds'), root, loader, origin));
 
   for (const entry of [...fields.strings('resources'), ...fields.strings('bases')]) {
