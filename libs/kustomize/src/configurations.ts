@@ -6,7 +6,7 @@
  * kustomize's "conflicting fieldspecs" error. The sections `namespace`, `varReference`,
  * `replicas` and `labels` are refused until this engine reads its defaults from field specs.
  */
-import type { CrdConfig, CrdReference } from './crds.js';
+import { mergeCrdConfigs, type CrdConfig, type CrdReference } from './crds.js';
 import { KustomizeError } from './errors.js';
 import { fieldSpec, type FieldSpec } from './field-specs.js';
 import type { FileLoader } from './loader.js';
@@ -186,4 +186,26 @@ function nameReferencesOf(value: Value, where: string): CrdReference[] {
       path: referrer.path,
     }));
   });
+}
+
+/**
+ * The transformer config of a level: its own and those of the levels it includes, merged as
+ * kustomize's accumulator merges them (a spec already there is dropped, a different `create`
+ * for the same spec is an error).
+ */
+export function mergeTransformerConfigs(configs: readonly CrdConfig[]): CrdConfig {
+  const all = mergeCrdConfigs(configs);
+  const merge = (section: SpecSection, specs: readonly FieldSpec[]): FieldSpec[] => {
+    const existing = [...defaults[section]];
+    return specs.filter((spec) => mergeOne(existing, spec, specSections[section]));
+  };
+  return {
+    references: all.references,
+    prefixSpecs: merge('namePrefix', all.prefixSpecs),
+    suffixSpecs: merge('nameSuffix', all.suffixSpecs),
+    labelSpecs: merge('commonLabels', all.labelSpecs),
+    templateLabelSpecs: merge('templateLabels', all.templateLabelSpecs),
+    annotationSpecs: merge('commonAnnotations', all.annotationSpecs),
+    imageSpecs: merge('images', all.imageSpecs),
+  };
 }

@@ -10,8 +10,8 @@ import {
   type MetadataContext,
   type RemoteSource,
 } from './build-metadata.js';
-import { loadConfigurations } from './configurations.js';
-import { loadCrds, mergeCrdConfigs, type CrdConfig } from './crds.js';
+import { loadConfigurations, mergeTransformerConfigs } from './configurations.js';
+import { loadCrds, type CrdConfig } from './crds.js';
 import { KustomizeError, OutsideBuildRoot } from './errors.js';
 import { FieldReader, readKustomizationIn, type Kustomization } from './kustomization.js';
 import type { FileLoader, KustomizationFiles } from './loader.js';
@@ -88,7 +88,7 @@ export function accumulate(
       accumulate(component, componentRoot, index, loader, session);
     });
   }
-  const crds = mergeCrdConfigs(session.crds.slice(crdsFrom));
+  const crds = mergeTransformerConfigs(session.crds.slice(crdsFrom));
   runTransformers(level, crds);
   visiting.delete(root);
 }
