@@ -3,8 +3,8 @@
  * the built-in transformers of a level (and of the levels that include it). Each section is
  * merged into the defaults as kustomize merges field specs: a spec the defaults (or an earlier
  * file) already select on the same path is dropped, unless it differs in `create`, which is
- * kustomize's "conflicting fieldspecs" error. The sections `namespace`, `varReference`,
- * `replicas` and `labels` are refused until this engine reads its defaults from field specs.
+ * kustomize's "conflicting fieldspecs" error. The sections `namespace`, `varReference` and
+ * `labels` are refused until this engine reads its defaults from field specs.
  */
 import { mergeCrdConfigs, type CrdConfig, type CrdReference } from './crds.js';
 import { KustomizeError } from './errors.js';
@@ -26,11 +26,12 @@ const specSections = {
   templateLabels: 'TemplateLabels',
   commonAnnotations: 'CommonAnnotations',
   images: 'Images',
+  replicas: 'Replicas',
 } as const;
 type SpecSection = keyof typeof specSections;
 
 /** Sections kustomize knows that this engine refuses, naming the section. */
-const refusedSections = new Set(['namespace', 'varReference', 'replicas', 'labels']);
+const refusedSections = new Set(['namespace', 'varReference', 'labels']);
 
 const nameSpec = fieldSpec('metadata/name');
 
@@ -44,6 +45,9 @@ const defaults: Readonly<Record<SpecSection, readonly FieldSpec[]>> = {
   images: ['spec/containers[]/image', 'spec/initContainers[]/image']
     .flatMap((path) => [path, `spec/template/${path}`])
     .map((path) => fieldSpec(path, { create: true })),
+  replicas: ['Deployment', 'ReplicationController', 'ReplicaSet', 'StatefulSet'].map((kind) =>
+    fieldSpec('spec/replicas', { kind, create: true }),
+  ),
 };
 
 /** The specs each section adds to the defaults, and the name references it declares. */
@@ -63,6 +67,7 @@ export function loadConfigurations(
     templateLabels: [],
     commonAnnotations: [],
     images: [],
+    replicas: [],
   };
   const references: CrdReference[] = [];
   for (const path of paths) {
@@ -78,6 +83,7 @@ export function loadConfigurations(
     prefixSpecs: sections.namePrefix,
     suffixSpecs: sections.nameSuffix,
     imageSpecs: sections.images,
+    replicaSpecs: sections.replicas,
   };
 }
 
@@ -207,5 +213,6 @@ export function mergeTransformerConfigs(configs: readonly CrdConfig[]): CrdConfi
     templateLabelSpecs: merge('templateLabels', all.templateLabelSpecs),
     annotationSpecs: merge('commonAnnotations', all.annotationSpecs),
     imageSpecs: merge('images', all.imageSpecs),
+    replicaSpecs: merge('replicas', all.replicaSpecs),
   };
 }

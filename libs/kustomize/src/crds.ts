@@ -42,6 +42,8 @@ export interface CrdConfig {
   readonly suffixSpecs: readonly FieldSpec[];
   /** Fields holding an image that `images` rewrites. */
   readonly imageSpecs: readonly FieldSpec[];
+  /** Fields `replicas` sets, beyond spec.replicas of the built-in workloads. */
+  readonly replicaSpecs: readonly FieldSpec[];
 }
 
 export function mergeCrdConfigs(configs: readonly CrdConfig[]): CrdConfig {
@@ -53,6 +55,7 @@ export function mergeCrdConfigs(configs: readonly CrdConfig[]): CrdConfig {
     prefixSpecs: configs.flatMap((config) => config.prefixSpecs),
     suffixSpecs: configs.flatMap((config) => config.suffixSpecs),
     imageSpecs: configs.flatMap((config) => config.imageSpecs),
+    replicaSpecs: configs.flatMap((config) => config.replicaSpecs),
   };
 }
 
@@ -106,6 +109,7 @@ function configFromDefinitions(definitions: Definitions): CrdConfig {
     prefixSpecs: [],
     suffixSpecs: [],
     imageSpecs: [],
+    replicaSpecs: [],
   };
   for (const [name, schema] of definitions) {
     const properties = propertiesOf(schema);

@@ -84,7 +84,7 @@ export function runTransformers(level: Level, crds: CrdConfig): void {
   applyPatches(index, jsonPatches);
   record('PatchJson6902Transformer', jsonPatches.length);
   const replicas = parseReplicas(fields.list('replicas'), origin);
-  setReplicas(index.all(), replicas);
+  setReplicas(index.all(), replicas, crds.replicaSpecs);
   record('ReplicaCountTransformer', replicas.length);
   const images = parseImages(fields.list('images'), origin);
   setImages(index.all(), images, crds.imageSpecs);
