@@ -3,8 +3,8 @@
  * the built-in transformers of a level (and of the levels that include it). Each section is
  * merged into the defaults as kustomize merges field specs: a spec the defaults (or an earlier
  * file) already select on the same path is dropped, unless it differs in `create`, which is
- * kustomize's "conflicting fieldspecs" error. The sections `namespace`, `varReference` and
- * `labels` are refused until this engine reads its defaults from field specs.
+ * kustomize's "conflicting fieldspecs" error. The sections `varReference` and `labels` are
+ * refused until this engine reads its defaults from field specs.
  */
 import { mergeCrdConfigs, type CrdConfig, type CrdReference } from './crds.js';
 import { KustomizeError } from './errors.js';
@@ -27,11 +27,12 @@ const specSections = {
   commonAnnotations: 'CommonAnnotations',
   images: 'Images',
   replicas: 'Replicas',
+  namespace: 'NameSpace',
 } as const;
 type SpecSection = keyof typeof specSections;
 
 /** Sections kustomize knows that this engine refuses, naming the section. */
-const refusedSections = new Set(['namespace', 'varReference', 'labels']);
+const refusedSections = new Set(['varReference', 'labels']);
 
 const nameSpec = fieldSpec('metadata/name');
 
@@ -48,6 +49,10 @@ const defaults: Readonly<Record<SpecSection, readonly FieldSpec[]>> = {
   replicas: ['Deployment', 'ReplicationController', 'ReplicaSet', 'StatefulSet'].map((kind) =>
     fieldSpec('spec/replicas', { kind, create: true }),
   ),
+  namespace: [
+    fieldSpec('metadata/namespace', { create: true }),
+    fieldSpec('metadata/name', { kind: 'Namespace', create: true }),
+  ],
 };
 
 /** The specs each section adds to the defaults, and the name references it declares. */
@@ -68,6 +73,7 @@ export function loadConfigurations(
     commonAnnotations: [],
     images: [],
     replicas: [],
+    namespace: [],
   };
   const references: CrdReference[] = [];
   for (const path of paths) {
@@ -84,6 +90,7 @@ export function loadConfigurations(
     suffixSpecs: sections.nameSuffix,
     imageSpecs: sections.images,
     replicaSpecs: sections.replicas,
+    namespaceSpecs: sections.namespace,
   };
 }
 
@@ -214,5 +221,6 @@ export function mergeTransformerConfigs(configs: readonly CrdConfig[]): CrdConfi
     annotationSpecs: merge('commonAnnotations', all.annotationSpecs),
     imageSpecs: merge('images', all.imageSpecs),
     replicaSpecs: merge('replicas', all.replicaSpecs),
+    namespaceSpecs: merge('namespace', all.namespaceSpecs),
   };
 }

@@ -42,6 +42,8 @@ export interface CrdConfig {
   readonly suffixSpecs: readonly FieldSpec[];
   /** Fields holding an image that `images` rewrites. */
   readonly imageSpecs: readonly FieldSpec[];
+  /** Fields `namespace` sets, beyond metadata.namespace and the references it keeps in step. */
+  readonly namespaceSpecs: readonly FieldSpec[];
   /** Fields `replicas` sets, beyond spec.replicas of the built-in workloads. */
   readonly replicaSpecs: readonly FieldSpec[];
 }
@@ -56,6 +58,7 @@ export function mergeCrdConfigs(configs: readonly CrdConfig[]): CrdConfig {
     suffixSpecs: configs.flatMap((config) => config.suffixSpecs),
     imageSpecs: configs.flatMap((config) => config.imageSpecs),
     replicaSpecs: configs.flatMap((config) => config.replicaSpecs),
+    namespaceSpecs: configs.flatMap((config) => config.namespaceSpecs),
   };
 }
 
@@ -110,6 +113,7 @@ function configFromDefinitions(definitions: Definitions): CrdConfig {
     suffixSpecs: [],
     imageSpecs: [],
     replicaSpecs: [],
+    namespaceSpecs: [],
   };
   for (const [name, schema] of definitions) {
     const properties = propertiesOf(schema);

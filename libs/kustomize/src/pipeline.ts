@@ -17,7 +17,7 @@ import {
   setPairs,
 } from './transformers/labels.js';
 import { addPrefixSuffix, prefixIdentityFields, suffixFields } from './transformers/names.js';
-import { setNamespace } from './transformers/namespace.js';
+import { setNamespace, setNamespaceFields } from './transformers/namespace.js';
 import { applyReplacements, replacementsOf } from './transformers/replacements.js';
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
 
@@ -57,6 +57,7 @@ export function runTransformers(level: Level, crds: CrdConfig): void {
   const namespace = fields.string('namespace');
   if (namespace !== undefined && namespace !== '') {
     setNamespace(index.all(), namespace);
+    setNamespaceFields(index.all(), namespace, crds.namespaceSpecs);
     index.rekeyAll('namespace');
     record('NamespaceTransformer', 1);
   }

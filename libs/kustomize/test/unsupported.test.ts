@@ -34,7 +34,7 @@ describe('unsupported kustomize features', () => {
 });
 
 describe('configurations sections not read yet', () => {
-  it.each(['namespace', 'varReference', 'labels'])('%s', (section) => {
+  it.each(['varReference', 'labels'])('%s', (section) => {
     const dir = join(temp.path, `configurations-${section}`);
     mkdirSync(dir);
     writeFileSync(join(dir, 'cm.yaml'), configMap);

@@ -3,7 +3,7 @@
  * namespaces kustomize keeps in step (ServiceAccount subjects, webhook and API services).
  */
 import type { Resource } from '../resource.js';
-import { walkPath } from '../field-specs.js';
+import { applyFieldSpecs, walkPath, type FieldSpec } from '../field-specs.js';
 
 /**
  * The group/version/kinds kustomize's built-in schema marks cluster-scoped (established against
@@ -75,6 +75,30 @@ export function setNamespace(resources: readonly Resource[], namespace: string):
       const path = ['spec', 'conversion', 'webhook', 'clientConfig', 'service', 'namespace'];
       setExisting(resource, path, namespace);
     }
+  }
+}
+
+/**
+ * Fields `configurations` add to `namespace`, on every resource of their kind, cluster-scoped
+ * ones included, as kustomize does; metadata.namespace and binding subjects keep the rules above.
+ */
+export function setNamespaceFields(
+  resources: readonly Resource[],
+  namespace: string,
+  specs: readonly FieldSpec[],
+): void {
+  const extra = specs.filter((spec) => {
+    const path = spec.path.join('/');
+    if (path === 'metadata/namespace') return false;
+    return !(
+      path === 'subjects' &&
+      (spec.kind === 'RoleBinding' || spec.kind === 'ClusterRoleBinding')
+    );
+  });
+  for (const resource of resources) {
+    applyFieldSpecs(resource, extra, (parent, key) => {
+      parent[key] = namespace;
+    });
   }
 }
 
