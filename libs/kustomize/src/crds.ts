@@ -16,26 +16,49 @@ import { parseDocuments } from './yaml/parse.js';
 /** A field of a custom kind that names a resource of another kind. */
 export interface CrdReference {
   readonly referentKind: string;
-  /** The referent's version must equal this (`x-kubernetes-object-ref-api-version`). */
-  readonly referentVersion: string;
-  readonly referrerKind: string;
+  /** When set, the referent's group must equal this (`configurations` nameReference). */
+  readonly referentGroup?: string;
+  /** When set, the referent's version must equal this (`x-kubernetes-object-ref-api-version`). */
+  readonly referentVersion?: string;
+  /** Which resources refer: a kind, group and version each matched when set. */
+  readonly referrer: Pick<FieldSpec, 'kind' | 'group' | 'version'>;
   readonly path: readonly string[];
 }
 
+/**
+ * The field specs a level adds to the built-in transformers' defaults, from its `crds` and
+ * `configurations` files (kustomize's TransformerConfig of the level).
+ */
 export interface CrdConfig {
   readonly references: readonly CrdReference[];
+  /** Fields commonLabels (and labels with includeSelectors) write into. */
   readonly labelSpecs: readonly FieldSpec[];
+  /** Fields labels with includeTemplates write into. */
+  readonly templateLabelSpecs: readonly FieldSpec[];
   readonly annotationSpecs: readonly FieldSpec[];
-  /** Fields that namePrefix prefixes (`x-kubernetes-identity`). */
+  /** Fields that namePrefix prefixes (`x-kubernetes-identity`, `configurations` namePrefix). */
   readonly prefixSpecs: readonly FieldSpec[];
+  /** Fields that nameSuffix suffixes. */
+  readonly suffixSpecs: readonly FieldSpec[];
+  /** Fields holding an image that `images` rewrites. */
+  readonly imageSpecs: readonly FieldSpec[];
+  /** Fields `namespace` sets, beyond metadata.namespace and the references it keeps in step. */
+  readonly namespaceSpecs: readonly FieldSpec[];
+  /** Fields `replicas` sets, beyond spec.replicas of the built-in workloads. */
+  readonly replicaSpecs: readonly FieldSpec[];
 }
 
 export function mergeCrdConfigs(configs: readonly CrdConfig[]): CrdConfig {
   return {
     references: configs.flatMap((config) => config.references),
     labelSpecs: configs.flatMap((config) => config.labelSpecs),
+    templateLabelSpecs: configs.flatMap((config) => config.templateLabelSpecs),
     annotationSpecs: configs.flatMap((config) => config.annotationSpecs),
     prefixSpecs: configs.flatMap((config) => config.prefixSpecs),
+    suffixSpecs: configs.flatMap((config) => config.suffixSpecs),
+    imageSpecs: configs.flatMap((config) => config.imageSpecs),
+    replicaSpecs: configs.flatMap((config) => config.replicaSpecs),
+    namespaceSpecs: configs.flatMap((config) => config.namespaceSpecs),
   };
 }
 
@@ -84,8 +107,13 @@ function configFromDefinitions(definitions: Definitions): CrdConfig {
   const config: Mutable<CrdConfig> = {
     references: [],
     labelSpecs: [],
+    templateLabelSpecs: [],
     annotationSpecs: [],
     prefixSpecs: [],
+    suffixSpecs: [],
+    imageSpecs: [],
+    replicaSpecs: [],
+    namespaceSpecs: [],
   };
   for (const [name, schema] of definitions) {
     const properties = propertiesOf(schema);
@@ -141,7 +169,7 @@ function collect(
       config.references.push({
         referentKind,
         referentVersion,
-        referrerKind: kind,
+        referrer: { kind },
         path: [...fieldPath, nameKey],
       });
     }

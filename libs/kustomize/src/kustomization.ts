@@ -40,12 +40,12 @@ const supportedFields = new Set([
   'crds',
   'generators',
   'transformers',
+  'configurations',
 ]);
 
 /** Fields kustomize knows that this engine refuses with a clear error. */
 const unsupportedFields = new Set([
   'openapi',
-  'configurations',
   'validators',
   'helmCharts',
   'helmGlobals',

@@ -14,8 +14,11 @@ import { isClusterScoped } from './transformers/namespace.js';
 import { isMap, type ValueMap } from './value.js';
 
 interface Referrer {
-  /** Kinds of the referring resources. */
+  /** Kinds of the referring resources; empty: every kind (`configurations` without a kind). */
   readonly kinds: readonly string[];
+  /** When set, the referrer's group and version must equal these. */
+  readonly group?: string;
+  readonly version?: string;
   /** Path of the name field inside them. */
   readonly path: readonly string[];
   /**
@@ -29,6 +32,7 @@ interface ReferenceRule {
   readonly referentKind: string;
   /** Only referents of this version (rules from `crds` name one). */
   readonly referentVersion?: string;
+  readonly referentGroup?: string;
   readonly referrers: readonly Referrer[];
 }
 
@@ -171,39 +175,34 @@ export function fixNameReferences(
   index: ResourceIndex,
   crdReferences: readonly CrdReference[] = [],
 ): void {
-  const crdRules = crdReferences.map((reference): ReferenceRule => ({
-    referentKind: reference.referentKind,
-    referentVersion: reference.referentVersion,
-    referrers: [{ kinds: [reference.referrerKind], path: reference.path }],
-  }));
+  const crdRules = crdReferences.map(crdRule);
   for (const rule of [...rules, ...crdRules]) {
     const referents = index
       .ofKind(rule.referentKind)
       .filter(
         (r) =>
           r.previousIds.length > 0 &&
-          (rule.referentVersion === undefined || r.version === rule.referentVersion),
+          (rule.referentVersion === undefined || r.version === rule.referentVersion) &&
+          (rule.referentGroup === undefined || r.group === rule.referentGroup),
       );
     if (referents.length === 0) continue;
     const byOldName = groupByOldName(referents);
     for (const referrer of rule.referrers) {
-      for (const kind of referrer.kinds) {
-        for (const resource of index.ofKind(kind)) {
-          walkPath(resource.object, referrer.path, false, (parent, key) => {
-            if (
-              referrer.kindField !== undefined &&
-              parent[referrer.kindField] !== rule.referentKind
-            ) {
-              return;
-            }
-            const value = parent[key];
-            if (typeof value !== 'string') return;
-            const candidates = byOldName.get(value);
-            if (candidates === undefined) return;
-            const referent = chooseReferent(candidates, resource, parent, value);
-            if (referent !== undefined) parent[key] = referent.name;
-          });
-        }
+      for (const resource of referringResources(index, referrer)) {
+        walkPath(resource.object, referrer.path, false, (parent, key) => {
+          if (
+            referrer.kindField !== undefined &&
+            parent[referrer.kindField] !== rule.referentKind
+          ) {
+            return;
+          }
+          const value = parent[key];
+          if (typeof value !== 'string') return;
+          const candidates = byOldName.get(value);
+          if (candidates === undefined) return;
+          const referent = chooseReferent(candidates, resource, parent, value);
+          if (referent !== undefined) parent[key] = referent.name;
+        });
       }
     }
   }
@@ -281,6 +280,38 @@ function chooseSubjectReferent(
 
 function effectiveNs(namespace: string): string {
   return namespace === '' ? 'default' : namespace;
+}
+
+/** A rule from a `crds` or `configurations` name reference. */
+function crdRule(reference: CrdReference): ReferenceRule {
+  const { kind, group, version } = reference.referrer;
+  const referrer: { kinds: string[]; path: readonly string[]; group?: string; version?: string } = {
+    kinds: kind === undefined ? [] : [kind],
+    path: reference.path,
+  };
+  if (group !== undefined) referrer.group = group;
+  if (version !== undefined) referrer.version = version;
+  const rule: {
+    referentKind: string;
+    referrers: Referrer[];
+    referentVersion?: string;
+    referentGroup?: string;
+  } = { referentKind: reference.referentKind, referrers: [referrer] };
+  if (reference.referentVersion !== undefined) rule.referentVersion = reference.referentVersion;
+  if (reference.referentGroup !== undefined) rule.referentGroup = reference.referentGroup;
+  return rule;
+}
+
+function referringResources(index: ResourceIndex, referrer: Referrer): Resource[] {
+  const resources =
+    referrer.kinds.length === 0
+      ? index.all()
+      : referrer.kinds.flatMap((kind) => index.ofKind(kind));
+  return resources.filter(
+    (resource) =>
+      (referrer.group === undefined || resource.group === referrer.group) &&
+      (referrer.version === undefined || resource.version === referrer.version),
+  );
 }
 
 function groupByOldName(referents: readonly Resource[]): Map<string, Resource[]> {

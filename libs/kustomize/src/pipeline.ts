@@ -16,8 +16,8 @@ import {
   commonLabelSpecs,
   setPairs,
 } from './transformers/labels.js';
-import { addPrefixSuffix, prefixIdentityFields } from './transformers/names.js';
-import { setNamespace } from './transformers/namespace.js';
+import { addPrefixSuffix, prefixIdentityFields, suffixFields } from './transformers/names.js';
+import { setNamespace, setNamespaceFields } from './transformers/namespace.js';
 import { applyReplacements, replacementsOf } from './transformers/replacements.js';
 import { parseReplicas, setReplicas } from './transformers/replicas.js';
 
@@ -57,6 +57,7 @@ export function runTransformers(level: Level, crds: CrdConfig): void {
   const namespace = fields.string('namespace');
   if (namespace !== undefined && namespace !== '') {
     setNamespace(index.all(), namespace);
+    setNamespaceFields(index.all(), namespace, crds.namespaceSpecs);
     index.rekeyAll('namespace');
     record('NamespaceTransformer', 1);
   }
@@ -65,6 +66,7 @@ export function runTransformers(level: Level, crds: CrdConfig): void {
   if (prefix !== '' || suffix !== '') {
     addPrefixSuffix(index.all(), prefix, suffix);
     prefixIdentityFields(index.all(), prefix, crds.prefixSpecs);
+    suffixFields(index.all(), suffix, crds.suffixSpecs);
     index.rekeyAll('prefix/suffix');
     record('PrefixTransformer', prefix === '' ? 0 : 1);
     record('SuffixTransformer', suffix === '' ? 0 : 1);
@@ -83,10 +85,10 @@ export function runTransformers(level: Level, crds: CrdConfig): void {
   applyPatches(index, jsonPatches);
   record('PatchJson6902Transformer', jsonPatches.length);
   const replicas = parseReplicas(fields.list('replicas'), origin);
-  setReplicas(index.all(), replicas);
+  setReplicas(index.all(), replicas, crds.replicaSpecs);
   record('ReplicaCountTransformer', replicas.length);
   const images = parseImages(fields.list('images'), origin);
-  setImages(index.all(), images);
+  setImages(index.all(), images, crds.imageSpecs);
   record('ImageTagTransformer', images.length);
   const replacements = replacementsOf(fields, level);
   applyReplacements(index.all(), replacements);

@@ -10,7 +10,8 @@ import {
   type MetadataContext,
   type RemoteSource,
 } from './build-metadata.js';
-import { loadCrds, mergeCrdConfigs, type CrdConfig } from './crds.js';
+import { loadConfigurations, mergeTransformerConfigs } from './configurations.js';
+import { loadCrds, type CrdConfig } from './crds.js';
 import { KustomizeError, OutsideBuildRoot } from './errors.js';
 import { FieldReader, readKustomizationIn, type Kustomization } from './kustomization.js';
 import type { FileLoader, KustomizationFiles } from './loader.js';
@@ -63,6 +64,7 @@ export function accumulate(
   const level: Level = { kustomization, fields, root, origin, index, loader, session };
   // A level's transformers know the custom kinds of its own crds and of those below it.
   const crdsFrom = session.crds.length;
+  session.crds.push(loadConfigurations(fields.strings('configurations'), root, loader, origin));
   session.crds.push(loadCrds(fields.strings('crds'), root, loader, origin));
 
   for (const entry of [...fields.strings('resources'), ...fields.strings('bases')]) {
@@ -88,7 +90,7 @@ export function accumulate(
       accumulate(component, componentRoot, index, loader, session);
     });
   }
-  const crds = mergeCrdConfigs(session.crds.slice(crdsFrom));
+  const crds = mergeTransformerConfigs(session.crds.slice(crdsFrom));
   runTransformers(level, crds);
   runPluginTransformers(level);
   visiting.delete(root);

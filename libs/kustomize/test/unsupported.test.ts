@@ -32,3 +32,30 @@ describe('unsupported kustomize features', () => {
     expect(() => build(dir)).toThrow(/not supported by tide's kustomize yet/);
   });
 });
+
+describe('configurations sections not read yet', () => {
+  it.each(['varReference', 'labels'])('%s', (section) => {
+    const dir = join(temp.path, `configurations-${section}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'cm.yaml'), configMap);
+    writeFileSync(join(dir, 'config.yaml'), `${section}:\n- path: data/a\n  kind: ConfigMap\n`);
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      'resources:\n- cm.yaml\nconfigurations:\n- config.yaml\n',
+    );
+    expect(() => build(dir)).toThrow(
+      new RegExp(`configurations section "${section}" is not supported by tide's kustomize yet`),
+    );
+  });
+
+  it('openapi', () => {
+    const dir = join(temp.path, 'openapi');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'cm.yaml'), configMap);
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      'resources:\n- cm.yaml\nopenapi:\n  path: s.json\n',
+    );
+    expect(() => build(dir)).toThrow(/field "openapi" is not supported by tide's kustomize yet/);
+  });
+});

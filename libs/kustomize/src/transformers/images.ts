@@ -3,6 +3,7 @@
  * and `initContainers` lists at any depth of any kind (as kustomize's image transformer does).
  */
 import { KustomizeError } from '../errors.js';
+import { specMatches, walkPath, type FieldSpec } from '../field-specs.js';
 import type { Resource } from '../resource.js';
 import { isMap, type Value, type ValueMap } from '../value.js';
 
@@ -47,9 +48,20 @@ export function parseImages(entries: readonly ValueMap[], origin: string): Image
 export function setImages(
   resources: readonly Resource[],
   overrides: readonly ImageOverride[],
+  specs: readonly FieldSpec[] = [],
 ): void {
   if (overrides.length === 0) return;
-  for (const resource of resources) visit(resource.object, overrides);
+  for (const resource of resources) {
+    visit(resource.object, overrides);
+    // Fields `configurations` add; kustomize never creates an image field, whatever `create` says.
+    for (const spec of specs) {
+      if (!specMatches(spec, resource)) continue;
+      walkPath(resource.object, spec.path, false, (parent, key) => {
+        const image = parent[key];
+        if (typeof image === 'string') parent[key] = overrideImage(image, overrides);
+      });
+    }
+  }
 }
 
 function visit(node: Value, overrides: readonly ImageOverride[]): void {

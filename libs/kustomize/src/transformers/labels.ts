@@ -148,9 +148,11 @@ export function applyLabelEntry(
   }
   const pairs = entry.pairs == null ? {} : stringMapOf(entry.pairs, `${origin}: labels.pairs`);
   const includeSelectors = entry.includeSelectors === true;
+  const includeTemplates = entry.includeTemplates === true;
   const specs = [
-    ...labelEntrySpecs({ includeSelectors, includeTemplates: entry.includeTemplates === true }),
+    ...labelEntrySpecs({ includeSelectors, includeTemplates }),
     ...(includeSelectors ? crds.labelSpecs : []),
+    ...(!includeSelectors && includeTemplates ? crds.templateLabelSpecs : []),
   ];
   setPairs(resources, pairs, [...specs, ...customFieldSpecs(entry.fields, origin)]);
 }

@@ -30,18 +30,38 @@ export function prefixIdentityFields(
   prefix: string,
   specs: readonly FieldSpec[],
 ): void {
-  if (prefix === '' || specs.length === 0) return;
+  affixFields(resources, specs, 'namePrefix', (value) => `${prefix}${value}`, prefix);
+}
+
+/** Fields `configurations` add to nameSuffix get the suffix. */
+export function suffixFields(
+  resources: readonly Resource[],
+  suffix: string,
+  specs: readonly FieldSpec[],
+): void {
+  affixFields(resources, specs, 'nameSuffix', (value) => `${value}${suffix}`, suffix);
+}
+
+function affixFields(
+  resources: readonly Resource[],
+  specs: readonly FieldSpec[],
+  field: 'namePrefix' | 'nameSuffix',
+  affix: (value: string) => string,
+  text: string,
+): void {
+  if (text === '' || specs.length === 0) return;
   for (const resource of resources) {
+    if (unprefixedKinds.has(resource.kind)) continue;
     applyFieldSpecs(resource, specs, (parent, key, spec) => {
       const value = parent[key];
       if (value === undefined || value === null) return;
       if (Array.isArray(value) || isMap(value)) {
         throw new KustomizeError(
-          `${resource.origin}: namePrefix: field '${spec.path.join('/')}' of ${formatId(resource.id())}: ` +
+          `${resource.origin}: ${field}: field '${spec.path.join('/')}' of ${formatId(resource.id())}: ` +
             `expected a scalar, not ${describe(value)}`,
         );
       }
-      parent[key] = `${prefix}${describe(value)}`;
+      parent[key] = affix(describe(value));
     });
   }
 }

@@ -3,7 +3,7 @@
  * namespaces kustomize keeps in step (ServiceAccount subjects, webhook and API services).
  */
 import type { Resource } from '../resource.js';
-import { specMatches, walkPath, type FieldSpec } from '../field-specs.js';
+import { applyFieldSpecs, specMatches, walkPath, type FieldSpec } from '../field-specs.js';
 import { isMap, type Value, type ValueMap } from '../value.js';
 
 /**
@@ -121,6 +121,30 @@ export function setNamespace(
       const path = ['spec', 'conversion', 'webhook', 'clientConfig', 'service', 'namespace'];
       walkPath(resource.object, path, false, setField);
     }
+  }
+}
+
+/**
+ * Fields `configurations` add to `namespace`, on every resource of their kind, cluster-scoped
+ * ones included, as kustomize does; metadata.namespace and binding subjects keep the rules above.
+ */
+export function setNamespaceFields(
+  resources: readonly Resource[],
+  namespace: string,
+  specs: readonly FieldSpec[],
+): void {
+  const extra = specs.filter((spec) => {
+    const path = spec.path.join('/');
+    if (path === 'metadata/namespace') return false;
+    return !(
+      path === 'subjects' &&
+      (spec.kind === 'RoleBinding' || spec.kind === 'ClusterRoleBinding')
+    );
+  });
+  for (const resource of resources) {
+    applyFieldSpecs(resource, extra, (parent, key) => {
+      parent[key] = namespace;
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 /** `replicas`: sets spec.replicas of the named workloads. */
 import { KustomizeError } from '../errors.js';
+import { walkPath, type FieldSpec } from '../field-specs.js';
 import type { Resource } from '../resource.js';
 import { isMap, newMap, type ValueMap } from '../value.js';
 
@@ -23,9 +24,13 @@ export function parseReplicas(entries: readonly ValueMap[], origin: string): Rep
   });
 }
 
-export function setReplicas(resources: readonly Resource[], counts: readonly ReplicaCount[]): void {
+export function setReplicas(
+  resources: readonly Resource[],
+  counts: readonly ReplicaCount[],
+  specs: readonly FieldSpec[] = [],
+): void {
   for (const { name, count } of counts) {
-    let matched = false;
+    let matched = setCustomFields(resources, name, count, specs);
     for (const resource of resources) {
       if (!scalableKinds.has(resource.kind)) continue;
       if (!resource.allIds().some((id) => id.name === name)) continue;
@@ -43,4 +48,37 @@ export function setReplicas(resources: readonly Resource[], counts: readonly Rep
       );
     }
   }
+}
+
+/** Fields `configurations` add to `replicas`, on resources of their kind that had the name. */
+function setCustomFields(
+  resources: readonly Resource[],
+  name: string,
+  count: number | bigint,
+  specs: readonly FieldSpec[],
+): boolean {
+  let matched = false;
+  for (const spec of specs) {
+    for (const resource of resources) {
+      const ids = resource.allIds().filter((id) => id.name === name);
+      const selected = ids.some(
+        (id) =>
+          (spec.kind === undefined || spec.kind === id.kind) &&
+          (spec.group === undefined || spec.group === id.group) &&
+          (spec.version === undefined || spec.version === id.version),
+      );
+      if (!selected) continue;
+      matched = true;
+      walkPath(
+        resource.object,
+        spec.path,
+        spec.create,
+        (parent, key) => {
+          parent[key] = count;
+        },
+        spec.lists,
+      );
+    }
+  }
+  return matched;
 }
