@@ -7,7 +7,7 @@ import { KustomizeError } from './errors.js';
 import { stringMapOf } from './kustomization.js';
 import type { KustomizationFiles } from './loader.js';
 import type { ResourceIndex } from './resource-index.js';
-import { Resource, type GeneratorBehavior } from './resource.js';
+import { formatId, Resource, sameNamespace, type GeneratorBehavior } from './resource.js';
 import { isMap, newMap, type Value, type ValueMap } from './value.js';
 
 export interface GeneratorOptions {
@@ -245,8 +245,10 @@ function toMap(record: Readonly<Record<string, string>>): ValueMap {
 }
 
 /**
- * Adds a generated resource to the build: `create` adds it, `merge` and `replace` fold it into
- * the resource of the same kind and name from a base.
+ * Adds a generated resource to the build as kustomize's appendReplaceOrMerge does: the
+ * resources it meets are those that have or once had its kind, name and namespace (so a base's
+ * prefixed ConfigMap is met by its original name). `create` must meet none, `merge` and
+ * `replace` exactly one, which they fold the generated one into.
  */
 export function absorbGenerated(
   index: ResourceIndex,
@@ -254,19 +256,37 @@ export function absorbGenerated(
   behavior: GeneratorBehavior,
   origin: string,
 ): void {
+  const id = generated.id();
+  const existing = index
+    .ofKind(generated.kind)
+    .filter((resource) =>
+      resource
+        .allIds()
+        .some(
+          (old) =>
+            old.group === id.group &&
+            old.version === id.version &&
+            old.name === id.name &&
+            sameNamespace(old.namespace, id.namespace),
+        ),
+    );
+  const [target, ...others] = existing;
+  if (others.length > 0) {
+    throw new KustomizeError(
+      `${origin}: found multiple objects that could accept ${behavior} of ${formatId(id)}: ` +
+        existing.map((resource) => formatId(resource.id())).join(', '),
+    );
+  }
   if (behavior === 'create') {
+    if (target !== undefined && target.previousIds.length > 0) {
+      throw new KustomizeError(
+        `${origin}: ${formatId(id)} exists (as ${formatId(target.id())}); behavior must be merge or replace`,
+      );
+    }
     index.add(generated);
     return;
   }
-  const existing = index
-    .ofKind(generated.kind)
-    .filter(
-      (resource) =>
-        resource.originalId().name === generated.name &&
-        (generated.namespace === '' || resource.namespace === generated.namespace),
-    );
-  const [target] = existing;
-  if (existing.length !== 1 || target === undefined) {
+  if (target === undefined) {
     throw new KustomizeError(
       `${origin}: ${generated.kind} ${generated.name} does not exist in a base; cannot ${behavior} it`,
     );

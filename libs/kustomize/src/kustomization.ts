@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { KustomizeError } from './errors.js';
 import type { FileLoader } from './loader.js';
 import { parseMapping } from './yaml/parse.js';
-import { isMap, type Value, type ValueMap } from './value.js';
+import { isMap, newMap, type Value, type ValueMap } from './value.js';
 
 /** The file names kustomize looks for, in its order. */
 export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -65,7 +65,7 @@ export interface Kustomization {
 
 export function parseKustomization(text: string, path: string): Kustomization {
   // kustomize reads its own file as YAML 1.1 (sigs.k8s.io/yaml): `on` and `y` are booleans.
-  const fields = parseMapping(text, path, 'v2');
+  const fields = canonicalFieldNames(parseMapping(text, path, 'v2'));
   for (const key of Object.keys(fields)) {
     if (unsupportedFields.has(key)) {
       throw new KustomizeError(`${path}: field "${key}" is not supported by tide's kustomize yet`);
@@ -79,6 +79,30 @@ export function parseKustomization(text: string, path: string): Kustomization {
     throw new KustomizeError(`${path}: kind must be Kustomization or Component, not ${str(kind)}`);
   }
   return { kind, fields, path };
+}
+
+const knownFieldNames = new Map(
+  [...supportedFields, ...unsupportedFields].map((name) => [name.toLowerCase(), name]),
+);
+
+/**
+ * kustomize decodes its file through JSON with Go's case-insensitive field matching, so
+ * `nameprefix` or `NAMEPREFIX` is `namePrefix`. JSON carries the keys in sorted order, so when
+ * several spellings of one field appear, the one that sorts last wins.
+ */
+function canonicalFieldNames(fields: ValueMap): ValueMap {
+  const canonical = newMap();
+  for (const key of Object.keys(fields).sort(compareBytes)) {
+    const name = knownFieldNames.get(key.toLowerCase()) ?? key;
+    const value = fields[key];
+    if (value === undefined) continue;
+    canonical[name] = value;
+  }
+  return canonical;
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /**

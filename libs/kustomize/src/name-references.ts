@@ -327,36 +327,62 @@ function groupByOldName(referents: readonly Resource[]): Map<string, Resource[]>
   return map;
 }
 
+/**
+ * kustomize's sieve (nameref selectReferral): candidates outside the referrer's namespace drop
+ * out first (cluster-scoped ones on either side pass); then, among several, those renamed like
+ * the referrer. None left leaves the reference as written; several of one final name give the
+ * first; several names are an error.
+ */
 function chooseReferent(
   candidates: readonly Resource[],
   referrer: Resource,
   field: ValueMap,
   name: string,
 ): Resource | undefined {
-  if (candidates.length === 1) return candidates[0];
   const namespace = referenceNamespace(referrer, field);
-  const inNamespace = candidates.filter(
-    (candidate) => isClusterScoped(candidate) || sameNs(candidate.namespace, namespace),
-  );
-  if (inNamespace.length <= 1) return inNamespace[0];
-  // Bases shared by several overlays: prefer the copy renamed like the referrer.
+  const named = namedNamespace(field);
+  const pool = named === undefined ? candidates : inNamedNamespace(candidates, named);
+  const inNamespace = isClusterScoped(referrer)
+    ? pool
+    : pool.filter(
+        (candidate) => isClusterScoped(candidate) || sameNs(candidate.namespace, namespace),
+      );
+  if (inNamespace.length === 1) return inNamespace[0];
   const renamedAlike = inNamespace.filter(
     (candidate) =>
       sameEnding(candidate.prefixes, referrer.prefixes) &&
       sameEnding(candidate.suffixes, referrer.suffixes),
   );
-  if (renamedAlike.length === 1) return renamedAlike[0];
+  const first = renamedAlike[0];
+  if (first === undefined || renamedAlike.every((candidate) => candidate.name === first.name)) {
+    return first;
+  }
   throw new KustomizeError(
     `found multiple possible referrals for ${name} in ${formatId(referrer.id())}: ` +
-      inNamespace.map((candidate) => formatId(candidate.id())).join(', '),
+      renamedAlike.map((candidate) => formatId(candidate.id())).join(', '),
   );
 }
 
-/** True when the shorter list is the tail of the longer one. */
+/**
+ * True when the shorter list is the tail of the longer one; an empty list only matches an
+ * empty one, as in kustomize.
+ */
 function sameEnding(a: readonly string[], b: readonly string[]): boolean {
   const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  if (short.length === 0) return long.length === 0;
   const offset = long.length - short.length;
   return short.every((item, index) => long[offset + index] === item);
+}
+
+function namedNamespace(field: ValueMap): string | undefined {
+  return typeof field.namespace === 'string' && 'kind' in field ? field.namespace : undefined;
+}
+
+/** A subject's namespace names the candidates' original namespace, or failing that, current. */
+function inNamedNamespace(candidates: readonly Resource[], namespace: string): Resource[] {
+  const original = candidates.filter((candidate) => candidate.originalId().namespace === namespace);
+  if (original.length > 0) return original;
+  return candidates.filter((candidate) => candidate.namespace === namespace);
 }
 
 /** Subjects carry their own namespace; other references point into the referrer's. */

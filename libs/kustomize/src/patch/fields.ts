@@ -15,7 +15,7 @@ export function legacyStrategicPatches(fields: FieldReader, files: Kustomization
   const { root, loader, origin } = files;
   const value = fields.strings('patchesStrategicMerge');
   const noOptions = { allowNameChange: false, allowKindChange: false };
-  return value.flatMap((entry) => {
+  const patches = value.flatMap((entry) => {
     // An entry is a file path or, if it spans lines or looks like YAML, an inline patch.
     const inline = entry.includes('\n') || /^\s*(apiVersion|kind|metadata)\s*:/.test(entry);
     const text = inline ? entry : loader.readFile(root, entry);
@@ -27,6 +27,13 @@ export function legacyStrategicPatches(fields: FieldReader, files: Kustomization
       return { ...patch, exactVersion: true };
     });
   });
+  // kustomize's PatchStrategicMergeTransformer refuses a list whose files hold no patch at all.
+  if (value.length > 0 && patches.length === 0) {
+    throw new KustomizeError(
+      `${origin}: patchesStrategicMerge: patch appears to be empty; files=[${value.join(' ')}]`,
+    );
+  }
+  return patches;
 }
 
 export function patchesOf(fields: FieldReader, files: KustomizationFiles): Patch[] {
@@ -38,7 +45,7 @@ export function patchesOf(fields: FieldReader, files: KustomizationFiles): Patch
       }
     }
     const hasPath = typeof entry.path === 'string' && entry.path !== '';
-    const hasPatch = typeof entry.patch === 'string' && entry.patch !== '';
+    const hasPatch = typeof entry.patch === 'string' && entry.patch.trim() !== '';
     if (hasPath === hasPatch) {
       throw new KustomizeError(`${origin}: each patch needs exactly one of path and patch`);
     }

@@ -36,7 +36,10 @@ export interface PatchOptions {
   readonly allowKindChange: boolean;
 }
 
-/** Reads patch text: a YAML/JSON list is a JSON 6902 patch, a mapping is a strategic merge. */
+/**
+ * Reads patch text: a YAML/JSON list is a JSON 6902 patch, a mapping is a strategic merge.
+ * Text with no document (empty, comments, `---`) is no patch at all, as in kustomize.
+ */
 export function parsePatchText(
   text: string,
   origin: string,
@@ -44,8 +47,8 @@ export function parsePatchText(
   options: PatchOptions,
 ): Patch[] {
   const documents = parseDocuments(text, origin);
-  if (documents.length === 0) throw new KustomizeError(`${origin}: patch is empty`);
   const [first] = documents;
+  if (first === undefined) return [];
   if (Array.isArray(first)) {
     if (target === undefined) {
       throw new KustomizeError(`${origin}: a JSON 6902 patch needs a target`);

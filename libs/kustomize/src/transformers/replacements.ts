@@ -342,13 +342,22 @@ function setIn(
   return reached;
 }
 
+/**
+ * As kustomize: the target's scalar split by the delimiter (a created field is one empty
+ * part), then the part at `index` replaced, or the value put first for a negative index and
+ * last for one past the end.
+ */
 function withDelimiter(current: Value | undefined, value: Value, options: ValueOptions): Value {
   if (options.delimiter === undefined) return deepCopy(value);
-  const parts =
-    current === undefined || current === null ? [] : describe(current).split(options.delimiter);
-  if (options.index < 0 || options.index > parts.length) {
-    throw new KustomizeError(`replacement options.index ${options.index} is out of bounds`);
+  if (Array.isArray(current) || isMap(current)) {
+    throw new KustomizeError('delimiter option can only be used with scalar nodes');
   }
-  parts[options.index] = describe(value);
+  const parts = (current === undefined || current === null ? '' : describe(current)).split(
+    options.delimiter,
+  );
+  const part = describe(value);
+  if (options.index < 0) parts.unshift(part);
+  else if (options.index >= parts.length) parts.push(part);
+  else parts[options.index] = part;
   return parts.join(options.delimiter);
 }

@@ -57,7 +57,8 @@ interface Context {
 export function parseDocuments(text: string, source: string, typing: Typing = 'v3'): Value[] {
   const documents = parseAllDocuments(text, {
     schema: 'failsafe',
-    uniqueKeys: true,
+    // go-yaml v2 (kustomization files) lets a repeated key overwrite the earlier one.
+    uniqueKeys: typing !== 'v2',
     prettyErrors: false,
     strict: false,
   });
