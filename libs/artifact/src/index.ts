@@ -52,3 +52,10 @@ export {
   type DownloadOptions,
 } from './download.js';
 export { redactUrl, redactUrlsIn, hasUserInfo, isCleartextToNetwork } from './url.js';
+export {
+  proxyAuthorization,
+  tunnelThrough,
+  type TunnelFailure,
+  type TunnelProxy,
+  type TunnelTls,
+} from './tunnel.js';

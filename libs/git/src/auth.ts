@@ -140,12 +140,6 @@ export function proxyFromSecret(
   };
 }
 
-/** The Proxy-Authorization header for the proxy's credentials, if it has any. */
-export function proxyAuthorization(proxy: ProxySettings): string | undefined {
-  if (proxy.username === undefined) return undefined;
-  return `Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ''}`).toString('base64')}`;
-}
-
 /** The Authorization header for the credentials, sent on every request (no challenge round trip). */
 export function authorizationHeaders(
   credentials: GitCredentials | undefined,

@@ -1,15 +1,8 @@
-import {
-  request as httpRequest,
-  type ClientRequestArgs,
-  type IncomingMessage,
-  type RequestOptions,
-} from 'node:http';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { proxyAuthorization, tunnelThrough, type TunnelFailure } from '@tide/artifact';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
-import { proxyAuthorization, type ProxySettings } from './auth.js';
+import type { ProxySettings } from './auth.js';
 import { GitError, redactUrl } from './errors.js';
 
 /** isomorphic-git's HttpClient, plus what the caller needs to report on the operation. */
@@ -146,7 +139,12 @@ function send(
           ? httpsRequest(url, { ...common, ...tls }, resolve)
           : httpsRequest(
               url,
-              { ...common, createConnection: tunnelThrough(proxy, url, tls, options.signal) },
+              {
+                ...common,
+                createConnection: tunnelThrough(proxy, url, tls, options.signal, (failure) =>
+                  tunnelFailed(proxy, failure),
+                ),
+              },
               resolve,
             );
     } else if (proxy === undefined) {
@@ -183,74 +181,20 @@ function send(
   });
 }
 
-interface TlsOptions {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-/**
- * A `createConnection` that opens an HTTP CONNECT tunnel to the target through the proxy
- * and starts TLS inside it, so the proxy sees only the target's host and port.
- */
-function tunnelThrough(
-  proxy: ProxySettings,
-  target: URL,
-  tls: TlsOptions,
-  signal: AbortSignal | undefined,
-): NonNullable<ClientRequestArgs['createConnection']> {
-  return (_options, oncreate) => {
-    // Node ignores the socket when it is handed an error.
-    const done = oncreate as (error: Error | null, socket?: Duplex) => void;
-    const address = new URL(proxy.address);
-    const authority = `${target.hostname}:${target.port === '' ? '443' : target.port}`;
-    const authorization = proxyAuthorization(proxy);
-    const connectRequest = httpRequest({
-      host: address.hostname,
-      port: address.port === '' ? 80 : Number(address.port),
-      method: 'CONNECT',
-      path: authority,
-      headers: {
-        host: authority,
-        ...(authorization === undefined ? {} : { 'proxy-authorization': authorization }),
-      },
-      ...(signal === undefined ? {} : { signal }),
-    });
-    connectRequest.once('connect', (answer: IncomingMessage, socket: Duplex) => {
-      if (answer.statusCode !== 200) {
-        socket.destroy();
-        done(
-          answer.statusCode === 407
-            ? proxyRefused(proxy)
-            : new GitError(
-                'Unreachable',
-                `proxy ${redactUrl(proxy.address)} answered HTTP ${answer.statusCode ?? 0} to CONNECT ${authority}`,
-              ),
-        );
-        return;
-      }
-      // The certificate is checked against the target's name; SNI only carries DNS names.
-      const host = target.hostname.replace(/^\[|\]$/g, '');
-      const secure = tlsConnect({
-        socket,
-        host,
-        ...(isIP(host) === 0 ? { servername: host } : {}),
-        ...tls,
-      });
-      done(null, secure);
-    });
-    connectRequest.once('error', (error: Error) => {
-      done(
-        new GitError(
-          'Unreachable',
-          `proxy ${redactUrl(proxy.address)}: ${error.message} (CONNECT ${authority})`,
-          { cause: error },
-        ),
-      );
-    });
-    connectRequest.end();
-    return undefined;
-  };
+/** The error a refused or failed CONNECT to the proxy becomes. */
+function tunnelFailed(proxy: ProxySettings, failure: TunnelFailure): GitError {
+  if ('error' in failure) {
+    return new GitError(
+      'Unreachable',
+      `proxy ${redactUrl(proxy.address)}: ${failure.error.message} (CONNECT ${failure.authority})`,
+      { cause: failure.error },
+    );
+  }
+  if (failure.status === 407) return proxyRefused(proxy);
+  return new GitError(
+    'Unreachable',
+    `proxy ${redactUrl(proxy.address)} answered HTTP ${failure.status} to CONNECT ${failure.authority}`,
+  );
 }
 
 function proxyRefused(proxy: ProxySettings): GitError {

@@ -1,13 +1,11 @@
-import {
-  request as httpRequest,
-  type ClientRequestArgs,
-  type IncomingMessage,
-  type RequestOptions,
-} from 'node:http';
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import {
+  proxyAuthorization,
+  tunnelThrough,
+  type TunnelFailure,
+  type TunnelTls,
+} from '@tide/artifact';
 import { RegistryError } from './errors.js';
 
 /** An HTTP proxy: CONNECT tunnels for https, forwarding for plain http (as Go's net/http). */
@@ -87,7 +85,7 @@ export function send(call: HttpCall, connection: ConnectionOptions): Promise<Htt
     const proxy = connection.proxy;
     let outgoing;
     if (call.url.protocol === 'https:') {
-      const tls: TlsOptions = {
+      const tls: TunnelTls = {
         ...(connection.caPem === undefined ? {} : { ca: connection.caPem }),
         ...(connection.clientCertificate === undefined
           ? {}
@@ -101,7 +99,12 @@ export function send(call: HttpCall, connection: ConnectionOptions): Promise<Htt
           ? httpsRequest(call.url, { ...common, ...tls }, onResponse)
           : httpsRequest(
               call.url,
-              { ...common, createConnection: tunnelThrough(proxy, call, tls) },
+              {
+                ...common,
+                createConnection: tunnelThrough(proxy, call.url, tls, call.signal, (failure) =>
+                  tunnelFailed(proxy, call, failure),
+                ),
+              },
               onResponse,
             );
     } else if (proxy === undefined) {
@@ -129,66 +132,22 @@ export function send(call: HttpCall, connection: ConnectionOptions): Promise<Htt
   });
 }
 
-interface TlsOptions {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-function proxyAuthorization(proxy: RegistryProxy): string | undefined {
-  if (proxy.username === undefined) return undefined;
-  return `Basic ${Buffer.from(`${proxy.username}:${proxy.password ?? ''}`).toString('base64')}`;
-}
-
-/** Opens a CONNECT tunnel through the proxy and starts TLS to the registry inside it. */
-function tunnelThrough(
-  proxy: RegistryProxy,
-  call: HttpCall,
-  tls: TlsOptions,
-): NonNullable<ClientRequestArgs['createConnection']> {
-  return (_options, oncreate) => {
-    const done = oncreate as (error: Error | null, socket?: Duplex) => void;
-    const address = new URL(proxy.address);
-    const authority = `${call.url.hostname}:${call.url.port === '' ? '443' : call.url.port}`;
-    const authorization = proxyAuthorization(proxy);
-    const connect = httpRequest({
-      host: address.hostname,
-      port: address.port === '' ? 80 : Number(address.port),
-      method: 'CONNECT',
-      path: authority,
-      headers: {
-        host: authority,
-        ...(authorization === undefined ? {} : { 'proxy-authorization': authorization }),
+/** The error a refused or failed CONNECT to the proxy becomes. */
+function tunnelFailed(proxy: RegistryProxy, call: HttpCall, failure: TunnelFailure): RegistryError {
+  const host = new URL(proxy.address).host;
+  if ('error' in failure) {
+    return new RegistryError(
+      'Unreachable',
+      `${call.what}: proxy ${host}: ${failure.error.message}`,
+      {
+        cause: failure.error,
       },
-      signal: call.signal,
-    });
-    connect.once('connect', (answer: IncomingMessage, socket: Duplex) => {
-      if (answer.statusCode !== 200) {
-        socket.destroy();
-        done(
-          new RegistryError(
-            answer.statusCode === 407 ? 'Unauthorized' : 'Unreachable',
-            `${call.what}: proxy ${address.host} answered HTTP ${answer.statusCode ?? 0} to CONNECT ${authority}`,
-          ),
-        );
-        return;
-      }
-      const host = call.url.hostname.replace(/^\[|\]$/g, '');
-      done(
-        null,
-        tlsConnect({ socket, host, ...(isIP(host) === 0 ? { servername: host } : {}), ...tls }),
-      );
-    });
-    connect.once('error', (error: Error) => {
-      done(
-        new RegistryError('Unreachable', `${call.what}: proxy ${address.host}: ${error.message}`, {
-          cause: error,
-        }),
-      );
-    });
-    connect.end();
-    return undefined;
-  };
+    );
+  }
+  return new RegistryError(
+    failure.status === 407 ? 'Unauthorized' : 'Unreachable',
+    `${call.what}: proxy ${host} answered HTTP ${failure.status} to CONNECT ${failure.authority}`,
+  );
 }
 
 const untrusted =
