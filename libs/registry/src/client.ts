@@ -70,6 +70,17 @@ type Operation = 'listing tags' | 'resolving digest';
  * with anonymous, basic and bearer-token auth. Tokens are cached per scope until they expire.
  * One client serves any number of repositories on the registry it was made for.
  */
+/** One request to the registry's API: for which image and operation (they name errors). */
+interface ApiRequest {
+  readonly image: ImageReference;
+  readonly operation: Operation;
+  readonly url: URL;
+  readonly method: 'GET' | 'HEAD';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly maxBytes: number;
+  readonly signal: AbortSignal | undefined;
+}
+
 export class RegistryClient {
   private readonly tokens = new Map<string, CachedToken>();
   /** Set once the registry asked for basic auth, so later requests send it up front. */
@@ -95,15 +106,15 @@ export class RegistryClient {
     let bytes = 0;
     while (next !== undefined) {
       const url: URL = next;
-      const answer = await this.request(
+      const answer = await this.request({
         image,
-        'listing tags',
+        operation: 'listing tags',
         url,
-        'GET',
-        {},
-        defaults.maxPageBytes,
+        method: 'GET',
+        headers: {},
+        maxBytes: defaults.maxPageBytes,
         signal,
-      );
+      });
       bytes += answer.body.length;
       if (bytes > maxBytes) {
         throw this.error(
@@ -162,18 +173,21 @@ export class RegistryClient {
     const which = image.digest ?? image.tag ?? 'latest';
     const url = new URL(`/v2/${image.path}/manifests/${which}`, this.baseUrl(image));
     const accept = { accept: manifestMediaTypes.join(', ') };
-    const head = await this.request(image, 'resolving digest', url, 'HEAD', accept, 0, signal);
+    const digestCall = {
+      image,
+      operation: 'resolving digest',
+      url,
+      headers: accept,
+      signal,
+    } as const;
+    const head = await this.request({ ...digestCall, method: 'HEAD', maxBytes: 0 });
     const digest = head.headers['docker-content-digest'];
     if (digest !== undefined && /^sha256:[a-f0-9]{64}$/.test(digest)) return digest;
-    const get = await this.request(
-      image,
-      'resolving digest',
-      url,
-      'GET',
-      accept,
-      defaults.maxManifestBytes,
-      signal,
-    );
+    const get = await this.request({
+      ...digestCall,
+      method: 'GET',
+      maxBytes: defaults.maxManifestBytes,
+    });
     const sent = get.headers['docker-content-digest'];
     if (sent !== undefined && /^sha256:[a-f0-9]{64}$/.test(sent)) return sent;
     return `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
@@ -186,37 +200,17 @@ export class RegistryClient {
   }
 
   /** One API request with auth (challenge, token, one retry) and retries on 429/5xx. */
-  private async request(
-    image: ImageReference,
-    operation: Operation,
-    url: URL,
-    method: 'GET' | 'HEAD',
-    headers: Readonly<Record<string, string>>,
-    maxBytes: number,
-    signal: AbortSignal | undefined,
-  ): Promise<HttpAnswer> {
+  private async request(call: ApiRequest): Promise<HttpAnswer> {
+    const { image, operation, headers, signal } = call;
     const scope = `repository:${image.path}:pull`;
-    let answer = await this.withRetries(
-      image,
-      operation,
-      url,
-      method,
-      { ...headers, ...this.authorization(scope) },
-      maxBytes,
-      signal,
-    );
+    let answer = await this.withRetries({
+      ...call,
+      headers: { ...headers, ...this.authorization(scope) },
+    });
     if (answer.status === 401) {
       const authorization = await this.answerChallenge(image, operation, answer, scope, signal);
       if (authorization !== undefined) {
-        answer = await this.withRetries(
-          image,
-          operation,
-          url,
-          method,
-          { ...headers, ...authorization },
-          maxBytes,
-          signal,
-        );
+        answer = await this.withRetries({ ...call, headers: { ...headers, ...authorization } });
       }
     }
     if (answer.status >= 200 && answer.status < 300) return answer;
@@ -304,15 +298,15 @@ export class RegistryClient {
     if (service !== undefined) url.searchParams.set('service', service);
     const wantedScope = challenge.params.scope ?? scope;
     url.searchParams.set('scope', wantedScope);
-    const answer = await this.withRetries(
+    const answer = await this.withRetries({
       image,
       operation,
       url,
-      'GET',
-      credentials === undefined ? {} : { authorization: basic(credentials) },
-      defaults.maxTokenBytes,
+      method: 'GET',
+      headers: credentials === undefined ? {} : { authorization: basic(credentials) },
+      maxBytes: defaults.maxTokenBytes,
       signal,
-    );
+    });
     if (answer.status === 401 || answer.status === 403) {
       throw this.error(
         image,
@@ -339,15 +333,8 @@ export class RegistryClient {
     return parsed.token;
   }
 
-  private async withRetries(
-    image: ImageReference,
-    operation: Operation,
-    url: URL,
-    method: 'GET' | 'HEAD',
-    headers: Readonly<Record<string, string>>,
-    maxBytes: number,
-    signal: AbortSignal | undefined,
-  ): Promise<HttpAnswer> {
+  private async withRetries(call: ApiRequest): Promise<HttpAnswer> {
+    const { image, operation, url, method, headers, maxBytes, signal } = call;
     const retry = this.options.retry ?? defaults.retry;
     const what = `image ${formatImageReference(image)}: ${operation}`;
     for (let attempt = 1; ; attempt++) {
