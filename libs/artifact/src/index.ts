@@ -53,8 +53,11 @@ export {
 } from './download.js';
 export { redactUrl, redactUrlsIn, hasUserInfo, isCleartextToNetwork } from './url.js';
 export {
+  openRequest,
   proxyAuthorization,
   tunnelThrough,
+  type ConnectionSettings,
+  type OutgoingRequest,
   type TunnelFailure,
   type TunnelProxy,
   type TunnelTls,

@@ -1,6 +1,5 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { proxyAuthorization, tunnelThrough, type TunnelFailure } from '@tide/artifact';
+import type { IncomingMessage } from 'node:http';
+import { openRequest, type TunnelFailure } from '@tide/artifact';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import type { ProxySettings } from './auth.js';
 import { GitError, redactUrl } from './errors.js';
@@ -113,7 +112,6 @@ function send(
   options: TransportOptions,
 ): Promise<IncomingMessage> {
   const url = new URL(req.url);
-  const https = url.protocol === 'https:';
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted === true) {
       reject(abortError(req.url, options.signal));
@@ -124,50 +122,17 @@ function send(
       ...options.headers,
       ...(body === undefined ? {} : { 'content-length': String(body.length) }),
     };
-    const common: RequestOptions = { method: req.method ?? 'GET', headers, signal: options.signal };
-    const proxy = options.proxy;
-    let outgoing;
-    if (https) {
-      const tls = {
-        ...(options.caPem === undefined ? {} : { ca: options.caPem }),
-        ...(options.clientCertificate === undefined
-          ? {}
-          : { cert: options.clientCertificate.certPem, key: options.clientCertificate.keyPem }),
-      };
-      outgoing =
-        proxy === undefined
-          ? httpsRequest(url, { ...common, ...tls }, resolve)
-          : httpsRequest(
-              url,
-              {
-                ...common,
-                createConnection: tunnelThrough(proxy, url, tls, options.signal, (failure) =>
-                  tunnelFailed(proxy, failure),
-                ),
-              },
-              resolve,
-            );
-    } else if (proxy === undefined) {
-      outgoing = httpRequest(url, common, resolve);
-    } else {
-      // Plain http through a proxy is forwarded, not tunnelled (as Go's net/http does).
-      const target = new URL(proxy.address);
-      const authorization = proxyAuthorization(proxy);
-      outgoing = httpRequest(
-        {
-          ...common,
-          host: target.hostname,
-          port: target.port === '' ? 80 : Number(target.port),
-          path: url.href,
-          headers: {
-            ...headers,
-            host: url.host,
-            ...(authorization === undefined ? {} : { 'proxy-authorization': authorization }),
-          },
-        },
-        resolve,
-      );
-    }
+    const outgoing = openRequest(
+      url,
+      {
+        method: req.method ?? 'GET',
+        headers,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+      options,
+      tunnelFailed,
+      resolve,
+    );
     outgoing.on('error', (error) => {
       reject(
         options.signal?.aborted === true
@@ -182,7 +147,8 @@ function send(
 }
 
 /** The error a refused or failed CONNECT to the proxy becomes. */
-function tunnelFailed(proxy: ProxySettings, failure: TunnelFailure): GitError {
+function tunnelFailed(failure: TunnelFailure): GitError {
+  const proxy = failure.proxy;
   if ('error' in failure) {
     return new GitError(
       'Unreachable',

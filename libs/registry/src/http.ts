@@ -1,29 +1,20 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import {
-  proxyAuthorization,
-  tunnelThrough,
+  openRequest,
+  type ConnectionSettings,
   type TunnelFailure,
-  type TunnelTls,
+  type TunnelProxy,
 } from '@tide/artifact';
 import { RegistryError } from './errors.js';
 
 /** An HTTP proxy: CONNECT tunnels for https, forwarding for plain http (as Go's net/http). */
-export interface RegistryProxy {
-  /** `http://host:port`, without user info. */
-  readonly address: string;
-  readonly username?: string;
-  readonly password?: string;
-}
+export type RegistryProxy = TunnelProxy;
 
-/** TLS and proxy settings shared by every request to one registry. */
-export interface ConnectionOptions {
-  /** PEM bundle trusted beside the system roots (`ca.crt` of a certSecretRef). */
-  readonly caPem?: string;
-  /** Client certificate presented to https registries (`tls.crt`/`tls.key`). */
-  readonly clientCertificate?: { readonly certPem: string; readonly keyPem: string };
-  readonly proxy?: RegistryProxy;
-}
+/**
+ * TLS and proxy settings shared by every request to one registry: a CA (`ca.crt` of a
+ * certSecretRef), a client certificate (`tls.crt`/`tls.key`), a proxy.
+ */
+export type ConnectionOptions = ConnectionSettings;
 
 export interface HttpAnswer {
   readonly status: number;
@@ -77,64 +68,21 @@ export function send(call: HttpCall, connection: ConnectionOptions): Promise<Htt
         resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
       });
     };
-    const common: RequestOptions = {
-      method: call.method,
-      headers: { ...call.headers },
-      signal: call.signal,
-    };
-    const proxy = connection.proxy;
-    let outgoing;
-    if (call.url.protocol === 'https:') {
-      const tls: TunnelTls = {
-        ...(connection.caPem === undefined ? {} : { ca: connection.caPem }),
-        ...(connection.clientCertificate === undefined
-          ? {}
-          : {
-              cert: connection.clientCertificate.certPem,
-              key: connection.clientCertificate.keyPem,
-            }),
-      };
-      outgoing =
-        proxy === undefined
-          ? httpsRequest(call.url, { ...common, ...tls }, onResponse)
-          : httpsRequest(
-              call.url,
-              {
-                ...common,
-                createConnection: tunnelThrough(proxy, call.url, tls, call.signal, (failure) =>
-                  tunnelFailed(proxy, call, failure),
-                ),
-              },
-              onResponse,
-            );
-    } else if (proxy === undefined) {
-      outgoing = httpRequest(call.url, common, onResponse);
-    } else {
-      const target = new URL(proxy.address);
-      const authorization = proxyAuthorization(proxy);
-      outgoing = httpRequest(
-        {
-          ...common,
-          host: target.hostname,
-          port: target.port === '' ? 80 : Number(target.port),
-          path: call.url.href,
-          headers: {
-            ...call.headers,
-            host: call.url.host,
-            ...(authorization === undefined ? {} : { 'proxy-authorization': authorization }),
-          },
-        },
-        onResponse,
-      );
-    }
+    const outgoing = openRequest(
+      call.url,
+      { method: call.method, headers: call.headers, signal: call.signal },
+      connection,
+      (failure) => tunnelFailed(call, failure),
+      onResponse,
+    );
     outgoing.on('error', fail);
     outgoing.end();
   });
 }
 
 /** The error a refused or failed CONNECT to the proxy becomes. */
-function tunnelFailed(proxy: RegistryProxy, call: HttpCall, failure: TunnelFailure): RegistryError {
-  const host = new URL(proxy.address).host;
+function tunnelFailed(call: HttpCall, failure: TunnelFailure): RegistryError {
+  const host = new URL(failure.proxy.address).host;
   if ('error' in failure) {
     return new RegistryError(
       'Unreachable',
