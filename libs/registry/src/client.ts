@@ -418,15 +418,24 @@ function basic(credentials: RegistryCredentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }
 
-function parseTagPage(body: Buffer): string[] | undefined {
+/** A JSON object answer, or undefined for anything else (not JSON, an array, a scalar). */
+function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
   let document: unknown;
   try {
     document = JSON.parse(body.toString('utf8'));
   } catch {
     return undefined;
   }
-  if (typeof document !== 'object' || document === null) return undefined;
-  const tags = (document as { tags?: unknown }).tags;
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    return undefined;
+  }
+  return document as Record<string, unknown>;
+}
+
+function parseTagPage(body: Buffer): string[] | undefined {
+  const document = parseJsonObject(body);
+  if (document === undefined) return undefined;
+  const tags = document.tags;
   // distribution answers `"tags": null` for a repository whose tags were all deleted.
   if (tags === null || tags === undefined) return [];
   if (!Array.isArray(tags) || !tags.every((tag): tag is string => typeof tag === 'string'))
@@ -435,14 +444,8 @@ function parseTagPage(body: Buffer): string[] | undefined {
 }
 
 function parseToken(body: Buffer): { token: string; expiresIn?: number } | undefined {
-  let document: unknown;
-  try {
-    document = JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof document !== 'object' || document === null) return undefined;
-  const fields = document as { token?: unknown; access_token?: unknown; expires_in?: unknown };
+  const fields = parseJsonObject(body);
+  if (fields === undefined) return undefined;
   const token =
     typeof fields.token === 'string' && fields.token !== '' ? fields.token : fields.access_token;
   if (typeof token !== 'string' || token === '') return undefined;

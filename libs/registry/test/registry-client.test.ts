@@ -4,25 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startHttpProxy, startRegistry, type HttpProxy, type Registry } from '@tide/harness';
 import {
   RegistryClient,
-  RegistryError,
   credentialsFromSecretData,
   parseImageReference,
   type RegistryCredentials,
 } from '../src/index.js';
+import { caught } from './caught.js';
 
 const username = 'reflector';
 const password = 'pw-Zq81-never-printed';
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
-
-async function caught(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RegistryError) return error;
-    throw error;
-  }
-  throw new Error('expected a RegistryError');
-}
 
 describe('RegistryClient against the distribution registry (htpasswd)', () => {
   let registry: Registry;

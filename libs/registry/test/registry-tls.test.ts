@@ -11,17 +11,8 @@ import {
   type Registry,
   type TempDir,
 } from '@tide/harness';
-import { RegistryClient, RegistryError, parseImageReference } from '../src/index.js';
-
-async function caught(promise: Promise<unknown>): Promise<RegistryError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RegistryError) return error;
-    throw error;
-  }
-  throw new Error('expected a RegistryError');
-}
+import { RegistryClient, parseImageReference } from '../src/index.js';
+import { caught } from './caught.js';
 
 describe('RegistryClient over TLS (custom CA, mTLS, CONNECT proxy)', () => {
   let temp: TempDir;
